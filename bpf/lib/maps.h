@@ -1,0 +1,78 @@
+/* Every map of the xdpdns object. Userspace reaches them through the
+ * skeleton (xdpdns.skel.h) at attach time and through their pins under
+ * /sys/fs/bpf/xdpdns/IFACE/<map name> afterwards. */
+#ifndef XDPDNS_BPF_MAPS_H
+#define XDPDNS_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdpdns/abi.h>
+#include <xdpdns/stats.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpdns_config);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpdns_ports);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpdns_keys);
+} keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XDPDNS_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPDNS_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Daemon counters: one row per worker, written by the daemon through mmap.
+ * Defined here so that it is created and pinned with everything else. */
+struct xdpdns_dstats_row {
+	__u64 v[XDPDNS_DSTATS_ROW_U64];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPDNS_DSTATS_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, struct xdpdns_dstats_row);
+} dstats SEC(".maps");
+
+/* max_entries is set by the loader before load (knob pmtu.entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDPDNS_PMTU_DEFAULT_ENTRIES);
+	__type(key, struct xdpdns_addr);
+	__type(value, struct xdpdns_pmtu);
+} pmtu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XDPDNS_ATR_ALLOW_MAX);
+	__type(key, struct xdpdns_lpm_key);
+	__type(value, __u8);
+} atr_allow SEC(".maps");
+
+#endif /* XDPDNS_BPF_MAPS_H */

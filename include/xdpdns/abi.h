@@ -1,0 +1,150 @@
+/* xdpdns ABI shared by the XDP program (clang -target bpf) and userspace (g++).
+ *
+ * Rules: only fixed-width kernel types, explicit padding, a byte-order note on
+ * every field, size checks at the bottom. Bump XDPDNS_ABI_VERSION whenever a
+ * layout here changes: userspace refuses to adopt pins of another version.
+ */
+#ifndef XDPDNS_ABI_H
+#define XDPDNS_ABI_H
+
+#include <linux/types.h>
+
+#define XDPDNS_ABI_VERSION 1u
+
+/* ---- limits ------------------------------------------------------------ */
+#define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
+#define XDPDNS_MAX_VLAN_TAGS     2u     /* 802.1Q / 802.1ad tags parsed     */
+#define XDPDNS_MAX_IPV6_EXT_HDRS 6u     /* bounded extension-header walk    */
+#define XDPDNS_MAX_QNAME_LEN     255u   /* RFC 1035 wire-format name limit  */
+#define XDPDNS_ATR_ALLOW_MAX     4096u  /* LPM trie capacity (prefixes)     */
+#define XDPDNS_PMTU_DEFAULT_ENTRIES 65536u
+#define XDPDNS_DSTATS_MAX_WORKERS 64u   /* daemon counter slots             */
+#define XDPDNS_PMTU_MIN_V6       1280u  /* RFC 8200: IPv6 links carry 1280  */
+
+/* Cookie layout (32 bits, the ISN of our SYN-ACK):
+ *   bits 31..4  top 28 bits of SipHash-2-4(key, struct xdpdns_cookie_input)
+ *   bits  3..1  index into XDPDNS_MSS_TABLE (client MSS, rounded down)
+ *   bit      0  low bit of the epoch the cookie was made in
+ * The epoch bit tells the verifier which epoch (current or previous) to
+ * recompute, so one check costs at most two hashes (current, previous key).
+ */
+#define XDPDNS_COOKIE_HASH_MASK  0xfffffff0u
+#define XDPDNS_COOKIE_MSS_SHIFT  1u
+#define XDPDNS_COOKIE_MSS_MASK   0x7u
+#define XDPDNS_COOKIE_EPOCH_MASK 0x1u
+
+/* Client MSS values a cookie can carry; a client's MSS is rounded down to the
+ * largest entry not above it. Chosen from what stacks really advertise
+ * (IPv4 minimum, IPv6 minimum, common tunnel/PPPoE/Ethernet values, jumbo). */
+#define XDPDNS_MSS_TABLE { 536, 1220, 1360, 1400, 1440, 1460, 4312, 8960 }
+#define XDPDNS_MSS_TABLE_LEN 8u
+
+/* ---- maps -------------------------------------------------------------- */
+
+/* Knobs. A one-element ARRAY map (BPF_F_MMAPABLE, so the daemon reads it
+ * without syscalls); xdpdnsctl set writes it live. All fields host order. */
+struct xdpdns_config {
+	__u32 abi_version;       /* XDPDNS_ABI_VERSION, written at attach        */
+	__u32 tcp_mss_v4;        /* MSS option in IPv4 SYN-ACKs                  */
+	__u32 tcp_mss_v6;        /* MSS option in IPv6 SYN-ACKs                  */
+	__u32 tcp_window;        /* window in every segment we send              */
+	__u32 tcp_segment_size;  /* daemon: answer bytes per segment             */
+	__u32 cookie_epoch_s;    /* cookie epoch length, seconds                 */
+	__u32 cookie_rotate_s;   /* daemon: key rotation period, 0 = never       */
+	__u32 udp_truncate_all;  /* 1: XDP answers every UDP query with TC=1     */
+	__u32 edns_buffer_size;  /* UDP payload size we advertise in OPT         */
+	__u32 atr_enabled;       /* 1: send ATR follow-ups                       */
+	__u32 atr_size_v4;       /* UDP payload above which ATR applies, IPv4    */
+	__u32 atr_size_v6;       /* same for IPv6                                */
+	__u32 atr_delay_us;      /* delay between answer and TC=1 follow-up      */
+	__u32 atr_probability;   /* 0..100 percent of eligible answers           */
+	__u32 atr_allow_active;  /* 1: consult the atr_allow trie (kept by ctl)  */
+	__u32 pmtu_lifetime_s;   /* path-MTU entries older than this are ignored */
+	__u32 pmtu_min_v4;       /* IPv4 MTUs below this are rejected            */
+	__u32 reserved[15];      /* room for knobs without an ABI bump           */
+};
+
+/* Service ports: a bitmap over all 65536 ports, one lookup per packet. */
+#define XDPDNS_PORT_WORDS 1024u
+struct xdpdns_ports {
+	__u64 bits[XDPDNS_PORT_WORDS]; /* bit (port & 63) of word (port >> 6), host order port */
+};
+
+/* Cookie keys: three slots and an index. A rotation writes the slot after the
+ * current one, then moves `current` (one aligned 32-bit store): readers only
+ * ever use `current` and the one before it, so they never see a torn key. */
+struct xdpdns_siphash_key {
+	__u64 k0; /* host order */
+	__u64 k1; /* host order */
+};
+#define XDPDNS_KEY_SLOTS 3u
+struct xdpdns_keys {
+	__u32 current;           /* slot index of the current key, < 3           */
+	__u32 generation;        /* bumped on every rotation (diagnostics)       */
+	struct xdpdns_siphash_key slot[XDPDNS_KEY_SLOTS];
+};
+
+/* What the cookie hashes: addresses as 16 octets (IPv4 as ::ffff:a.b.c.d),
+ * always in client -> server direction. */
+struct xdpdns_cookie_input {
+	__u8  client_addr[16];   /* network order                                */
+	__u8  server_addr[16];   /* network order                                */
+	__be16 client_port;      /* network order                                */
+	__be16 server_port;      /* network order                                */
+	__u32 epoch;             /* host order: seconds(CLOCK_TAI) / epoch length */
+	__u32 mss_index;         /* host order, < XDPDNS_MSS_TABLE_LEN            */
+	__u32 pad;               /* zero                                          */
+};
+
+/* Client address key (IPv4 as ::ffff:a.b.c.d) for the path-MTU map. */
+struct xdpdns_addr {
+	__u8 a[16];              /* network order */
+};
+
+struct xdpdns_pmtu {
+	__u32 mtu;               /* host order, bytes of IP packet               */
+	__u32 pad;
+	__u64 updated_ns;        /* CLOCK_MONOTONIC (bpf_ktime_get_ns)           */
+};
+
+/* LPM trie key of the ATR allow-list: prefix length counts the 128 bits of
+ * the mapped address, so an IPv4 /24 is stored as /120. */
+struct xdpdns_lpm_key {
+	__u32 prefixlen;         /* host order                                   */
+	__u8  addr[16];          /* network order                                */
+};
+
+/* Metadata the XDP program puts in front of every frame it redirects to an
+ * AF_XDP socket (bpf_xdp_adjust_meta; at most 32 bytes, multiple of 4). The
+ * daemon finds it immediately before the packet in the UMEM frame. */
+#define XDPDNS_META_MAGIC 0x78646e73u /* "xdns" */
+enum xdpdns_meta_flags {
+	XDPDNS_META_F_ATR_ALLOWED = 1u << 0, /* client passes the ATR allow-list */
+	XDPDNS_META_F_TCP         = 1u << 1, /* TCP data segment, cookie valid   */
+	XDPDNS_META_F_IPV6        = 1u << 2,
+};
+struct xdpdns_meta {
+	__u32 magic;             /* XDPDNS_META_MAGIC                            */
+	__u16 flags;             /* enum xdpdns_meta_flags                       */
+	__u16 path_mtu;          /* learnt from ICMP, 0 = unknown (host order)   */
+	__u16 client_mss;        /* from the cookie, TCP only (host order)       */
+	__u16 l3_offset;         /* start of IP header in the frame              */
+	__u16 l4_offset;         /* start of TCP/UDP header in the frame         */
+	__u16 pad;
+};
+
+/* ---- size checks ------------------------------------------------------- */
+#ifdef __cplusplus
+#define XDPDNS_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define XDPDNS_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_config) == 128, "config layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_ports) == 8192, "ports layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_keys) == 56, "keys layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 SipHash words");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 16, "meta: <= 32, multiple of 4");
+
+#endif /* XDPDNS_ABI_H */

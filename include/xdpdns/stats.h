@@ -1,0 +1,85 @@
+/* Counters, defined once. Each X(ID, "name", "what it counts") line gives
+ * the enum index and the name `xdpdnsctl stats` prints.
+ *
+ * XDPDNS_XDP_STATS: the XDP programs' PERCPU_ARRAY `stats`; every return
+ * path of the program counts exactly one of the verdict reasons below
+ * (plus rx-frames for every frame seen).
+ * XDPDNS_DAEMON_STATS: the daemon's counters, kept per worker in the
+ * mmapable ARRAY `dstats` (XDPDNS_DSTATS_MAX_WORKERS rows). */
+#ifndef XDPDNS_STATS_H
+#define XDPDNS_STATS_H
+
+#define XDPDNS_XDP_STATS(X)                                                              \
+	X(RX_FRAMES,           "rx-frames",           "frames seen by the XDP program")        \
+	X(PASS_NOT_IP,         "pass-not-ip",         "passed: not IPv4/IPv6")                 \
+	X(PASS_OTHER,          "pass-other",          "passed: not for a service port")        \
+	X(PASS_UDP_NO_DAEMON,  "pass-udp-no-daemon",  "UDP query passed: no AF_XDP socket")    \
+	X(DROP_TRUNCATED,      "drop-truncated",      "dropped: header cut short")             \
+	X(DROP_MALFORMED,      "drop-malformed",      "dropped: bad header field")             \
+	X(DROP_FRAGMENT,       "drop-fragment",       "dropped: IP fragment to a service port")\
+	X(DROP_BAD_CSUM,       "drop-bad-checksum",   "dropped: bad IP or TCP checksum")       \
+	X(TCP_SYN,             "tcp-syn-answered",    "SYN answered with a SYN-ACK")           \
+	X(TCP_FIN,             "tcp-fin-answered",    "FIN answered with an ACK")              \
+	X(TCP_ACK,             "tcp-ack-consumed",    "pure ACK consumed")                     \
+	X(TCP_RST,             "tcp-rst-consumed",    "RST consumed")                          \
+	X(TCP_NO_ACK,          "tcp-no-ack-dropped",  "segment without ACK flag dropped")      \
+	X(TCP_BAD_COOKIE,      "tcp-bad-cookie",      "data segment with an invalid cookie")   \
+	X(TCP_NO_DAEMON,       "tcp-no-daemon",       "data segment dropped: no AF_XDP socket")\
+	X(TCP_TO_DAEMON,       "tcp-to-daemon",       "data segment redirected to the daemon") \
+	X(UDP_TO_DAEMON,       "udp-to-daemon",       "UDP query redirected to the daemon")    \
+	X(UDP_TRUNCATED,       "udp-truncated",       "UDP query answered TC=1 in XDP")        \
+	X(UDP_NOT_QUERY,       "udp-not-query",       "UDP to a service port, not a DNS query")\
+	X(ATR_SENT,            "atr-sent",            "ATR follow-up built and sent")          \
+	X(ATR_BAD_FRAME,       "atr-bad-frame",       "ATR replay frame rejected")             \
+	X(PMTU_ACCEPTED,       "pmtu-accepted",       "ICMP too-big stored in the PMTU map")   \
+	X(PMTU_NOT_OURS,       "pmtu-not-ours",       "ICMP too-big not about our answer")     \
+	X(PMTU_TOO_SMALL,      "pmtu-too-small",      "ICMP too-big with an MTU below floor")  \
+	X(PMTU_TRUNCATED,      "pmtu-truncated",      "ICMP too-big with a cut inner packet")
+
+#define XDPDNS_DAEMON_STATS(X)                                                           \
+	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \
+	X(D_TX,                "d-tx",                "frames sent on AF_XDP")                 \
+	X(D_TX_RING_FULL,      "d-tx-ring-full",      "answers dropped: TX ring or UMEM full") \
+	X(D_BAD_FRAME,         "d-bad-frame",         "frames the daemon could not parse")     \
+	X(D_BAD_CSUM,          "d-bad-checksum",      "segments with a bad TCP/UDP checksum")  \
+	X(D_UDP_ANSWERS,       "d-udp-answers",       "UDP answers sent")                      \
+	X(D_UDP_TRUNCATED,     "d-udp-truncated",     "UDP answers sent TC=1")                 \
+	X(D_UDP_FRAGMENTED,    "d-udp-fragmented",    "UDP answers sent as IP fragments")      \
+	X(D_TCP_ANSWERS,       "d-tcp-answers",       "TCP answers sent")                      \
+	X(D_TCP_SEGMENTS,      "d-tcp-segments",      "TCP segments sent")                     \
+	X(D_TCP_PARTIAL,       "d-tcp-partial",       "TCP segments holding part of a query")  \
+	X(D_TCP_RETRANSMIT,    "d-tcp-retransmit",    "retransmitted queries answered again")  \
+	X(D_TCP_AFTER_FIN,     "d-tcp-after-fin",     "queries dropped: after our FIN")        \
+	X(D_TCP_UNANSWERABLE,  "d-tcp-unanswerable",  "segments dropped: no safe answer")      \
+	X(D_TCP_WINDOW_TC,     "d-tcp-window-tc",     "TCP answers cut to TC=1: client window")\
+	X(D_DNS_FORMERR,       "d-dns-formerr",       "FORMERR answers")                       \
+	X(D_DNS_DROPPED,       "d-dns-dropped",       "DNS messages dropped unanswered")       \
+	X(D_ATR_SCHEDULED,     "d-atr-scheduled",     "ATR follow-ups scheduled")              \
+	X(D_ATR_SENT,          "d-atr-sent",          "ATR follow-ups sent")                   \
+	X(D_ATR_DROPPED,       "d-atr-dropped",       "ATR follow-ups dropped: queue full")    \
+	X(D_UPSTREAM_SENT,     "d-upstream-sent",     "queries forwarded upstream")            \
+	X(D_UPSTREAM_TIMEOUT,  "d-upstream-timeout",  "upstream tries timed out")              \
+	X(D_UPSTREAM_TCP,      "d-upstream-tcp",      "upstream retries over TCP")             \
+	X(D_UPSTREAM_SERVFAIL, "d-upstream-servfail", "SERVFAIL after all upstreams failed")   \
+	X(D_UPSTREAM_FULL,     "d-upstream-full",     "queries dropped: too many in flight")
+
+#define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
+enum xdpdns_stat {
+	XDPDNS_XDP_STATS(XDPDNS_STAT_ENUM)
+	XDPDNS_STAT_MAX
+};
+enum xdpdns_dstat {
+	XDPDNS_DAEMON_STATS(XDPDNS_STAT_ENUM)
+	XDPDNS_DSTAT_MAX
+};
+#undef XDPDNS_STAT_ENUM
+
+/* One row of daemon counters (one worker), padded to whole cache lines. */
+#define XDPDNS_DSTATS_ROW_U64 32u
+#ifdef __cplusplus
+static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_U64, "daemon stats row too small");
+#else
+_Static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_U64, "daemon stats row too small");
+#endif
+
+#endif /* XDPDNS_STATS_H */
