@@ -94,7 +94,7 @@ struct xdpdns_cookie_input {
 	__u32 epoch;             /* host order: seconds(CLOCK_TAI) / epoch length */
 	__u32 mss_index;         /* host order, < XDPDNS_MSS_TABLE_LEN            */
 	__u32 pad;               /* zero                                          */
-};
+} __attribute__((aligned(8))); /* hashed as 64-bit words; BPF stack loads must be aligned */
 
 /* Client address key (IPv4 as ::ffff:a.b.c.d) for the path-MTU map. */
 struct xdpdns_addr {

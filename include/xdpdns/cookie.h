@@ -15,6 +15,10 @@
 #define XDPDNS_INLINE static inline
 #endif
 
+/* Word view of the hash input; may_alias because the input is a struct of
+ * narrower fields (strict aliasing would otherwise allow g++ to misorder). */
+typedef __u64 __attribute__((may_alias)) xdpdns_word_t;
+
 #define XDPDNS_ROTL64(x, b) (__u64)(((x) << (b)) | ((x) >> (64 - (b))))
 
 #define XDPDNS_SIPROUND(v0, v1, v2, v3)                                  \
@@ -30,7 +34,7 @@
 /* SipHash-2-4 of `nwords` whole 64-bit words (message length 8*nwords). */
 #define XDPDNS_SIPHASH_MAX_WORDS 8
 XDPDNS_INLINE __u64 xdpdns_siphash_words(const struct xdpdns_siphash_key *key,
-					 const __u64 *words, __u32 nwords)
+					 const xdpdns_word_t *words, __u32 nwords)
 {
 	__u64 v0 = 0x736f6d6570736575ULL ^ key->k0;
 	__u64 v1 = 0x646f72616e646f6dULL ^ key->k1;
@@ -82,7 +86,7 @@ XDPDNS_INLINE __u32 xdpdns_mss_from_index(__u32 index)
 XDPDNS_INLINE __u32 xdpdns_cookie_make(const struct xdpdns_siphash_key *key,
 				       const struct xdpdns_cookie_input *in)
 {
-	__u64 h = xdpdns_siphash_words(key, (const __u64 *)in,
+	__u64 h = xdpdns_siphash_words(key, (const xdpdns_word_t *)in,
 				       sizeof(*in) / sizeof(__u64));
 
 	return ((__u32)h & XDPDNS_COOKIE_HASH_MASK) |
