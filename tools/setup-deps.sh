@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building and testing xdpdns needs.
+#
+# Idempotent: when everything is installed already it prints one line and
+# touches nothing (no apt-get update, so a machine without network still
+# passes). Run as root. Quiet unless something fails: apt's output goes to a
+# log that is printed only on error.
+set -euo pipefail
+
+# One package per line, grouped by why we need it (README.md lists the why
+# for each; keep both in step).
+PACKAGES=(
+	# build: toolchains and the build system
+	cmake g++ make pkg-config
+	clang llvm libclang-rt-14-dev   # BPF objects; fuzzer/sanitizer runtime
+	# BPF and AF_XDP
+	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
+	# C++ libraries
+	libldns-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+	libyaml-cpp-dev googletest libgtest-dev libgmock-dev
+	# DNS clients and reference servers for the end-to-end tests
+	bind9-dnsutils knot-dnsutils ldnsutils knot nsd unbound dnsperf
+	python3 python3-scapy python3-dnspython
+	# network namespaces, captures, link settings
+	iproute2 ethtool nftables tcpdump tshark procps util-linux
+)
+
+log() { printf 'setup-deps: %s\n' "$*"; }
+
+if [[ $(id -u) -ne 0 ]]; then
+	log "must run as root (apt-get install)" >&2
+	exit 1
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[[ $status == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+	log "all ${#PACKAGES[@]} packages installed"
+	exit 0
+fi
+
+aptlog=$(mktemp /tmp/xdpdns-setup-deps.XXXXXX.log)
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+cleanup() {
+	# Remove the service-start blocker only if we created it.
+	if [[ $own_policy -eq 1 ]]; then rm -f "$policy"; fi
+}
+trap cleanup EXIT
+
+run() {
+	log "$*"
+	if ! "$@" >>"$aptlog" 2>&1; then
+		log "FAILED: $* (output follows)" >&2
+		cat "$aptlog" >&2
+		exit 1
+	fi
+}
+
+# nsd, unbound and knot would start at install and take port 53 in the root
+# namespace. The tests never need them there (they start their own servers
+# inside their namespaces), so keep the daemons from starting at all:
+# invoke-rc.d honours policy-rc.d exit code 101 = "action forbidden".
+if [[ ! -e $policy ]]; then
+	printf '#!/bin/sh\n# xdpdns setup-deps: no service starts during install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
+
+# tshark asks whether non-root users may capture; answer "no" up front so the
+# install never waits for a terminal.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	debconf-set-selections
+
+export DEBIAN_FRONTEND=noninteractive
+log "missing: ${missing[*]}"
+run apt-get update -q
+run apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Packages that were installed before this script may have started their
+# daemons; say so, since a root-namespace server on port 53 confuses people
+# (not the tests, which run in their own namespaces).
+for unit in nsd unbound knot; do
+	if pgrep -x "$unit" >/dev/null 2>&1 || pgrep -x "${unit}d" >/dev/null 2>&1; then
+		log "note: $unit is running in the root namespace (not used by the tests)"
+	fi
+done
+log "installed ${#missing[@]} packages (log: $aptlog)"

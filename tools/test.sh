@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command: installs the dependencies, builds in build/ and runs every
+# CTest test (unit, bpf, cli, netns, fuzz). Exits with ctest's status.
+# Run as root from anywhere: sudo tools/test.sh
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$repo/build"
+
+log() { printf 'test.sh: %s\n' "$*"; }
+
+if [[ $(id -u) -ne 0 ]]; then
+	log "must run as root (installs packages, loads XDP programs, makes namespaces)" >&2
+	exit 1
+fi
+
+"$repo/tools/setup-deps.sh"
+
+# BPF programs and maps are pinned under /sys/fs/bpf; CI machines may not
+# have bpffs mounted.
+if ! mountpoint -q /sys/fs/bpf; then
+	log "mounting bpffs on /sys/fs/bpf"
+	mount -t bpf bpf /sys/fs/bpf
+fi
+
+jobs=$(nproc)
+log "configure $build"
+cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+log "build (-j$jobs)"
+cmake --build "$build" -- -j"$jobs"
+
+log "ctest"
+cd "$build"
+status=0
+ctest --output-on-failure || status=$?
+exit "$status"
