@@ -3,7 +3,9 @@
 # Compiles SOURCE with clang -target bpf into NAME.bpf.o (with a depfile, so
 # header edits rebuild it), generates NAME.skel.h with `bpftool gen skeleton`
 # and exposes it as the INTERFACE target NAME_skel. The object is embedded in
-# the skeleton header: nothing reads a .o path at run time.
+# the skeleton header: nothing reads a .o path at run time. The skeleton is
+# named NAME_bpf (struct NAME_bpf, NAME_bpf__open...): a plain `struct xdpdns`
+# would clash with the C++ namespace xdpdns.
 
 find_program(BPF_CLANG NAMES clang-14 clang REQUIRED)
 find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
@@ -40,7 +42,7 @@ function(bpf_object NAME SOURCE)
 
   add_custom_command(
     OUTPUT "${skel}"
-    COMMAND ${BPFTOOL} gen skeleton "${obj}" name ${NAME} > "${skel}"
+    COMMAND ${BPFTOOL} gen skeleton "${obj}" name ${NAME}_bpf > "${skel}"
     DEPENDS "${obj}"
     COMMENT "BPF skeleton ${NAME}.skel.h"
     VERBATIM)
