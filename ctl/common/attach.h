@@ -1,0 +1,71 @@
+// Attaching the XDP program to an interface and detaching it; shared by
+// `xdpdnsctl attach/detach` and the daemon.
+//
+// The program is attached with libbpf's bpf_xdp_attach() and
+// XDP_FLAGS_UPDATE_IF_NOEXIST, not libxdp: libxdp always tries its
+// multi-program dispatcher first, and only falls back to a plain attach when
+// the kernel reports EOPNOTSUPP; where loading the dispatcher's freplace
+// program fails with EPERM (as on our test machines) the attach fails. A
+// plain single-program attach is all we need, and it is atomic.
+#pragma once
+
+#include "result.h"
+
+#include <xdpdns/abi.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xdpdns {
+
+enum class XdpMode { Native, Skb };
+
+// "native" | "skb"; else "mode 'x' is not valid; valid modes: native, skb".
+Result<XdpMode> parse_xdp_mode(std::string_view text);
+std::string_view xdp_mode_name(XdpMode mode);
+
+// Informational messages (stale pins removed, ...); may be empty.
+using NoteFn = std::function<void(std::string_view)>;
+
+struct AttachOptions {
+	std::string ifname;
+	XdpMode mode = XdpMode::Native;
+	std::vector<std::uint16_t> ports = {53};
+	std::uint32_t pmtu_entries = XDPDNS_PMTU_DEFAULT_ENTRIES;  // 1..kMaxPmtuEntries
+	std::optional<xdpdns_config> config;   // knobs to write; default: config_defaults()
+	std::optional<xdpdns_siphash_key> key;  // fleet key for the current slot; default: random
+	NoteFn note;
+};
+
+inline constexpr std::uint32_t kMaxPmtuEntries = 1u << 24;
+
+// Resolves the name in the caller's network namespace;
+// "interface 'x' not found in this network namespace".
+Result<int> resolve_ifindex(std::string_view ifname);
+
+// What is attached to an interface right now.
+struct XdpAttachment {
+	std::uint32_t prog_id = 0;  // 0: nothing attached
+	std::string mode;           // "native", "skb", "hw", "multi", "none"
+	std::uint32_t flags = 0;    // XDP_FLAGS_* mode flag to detach it with
+};
+Result<XdpAttachment> query_xdp(int ifindex);
+
+// Loads the object, writes knobs (+ abi_version), ports and keys, pins every
+// map and both programs under pin_dir(ifname), then attaches xdpdns_main.
+// Refuses when xdpdns is already attached there or another XDP program is.
+// Pins left by an attachment that no longer exists (interface recreated,
+// program detached by other means) are removed first, with a note.
+// Nothing is left behind on failure.
+Result<void> attach(const AttachOptions &opts);
+
+// Detaches xdpdns_main if the program on the interface is ours (same id as
+// the pinned one; a foreign program is left alone), then removes the pins.
+// Error when nothing is pinned for this interface.
+Result<void> detach(std::string_view ifname, const NoteFn &note = {});
+
+}  // namespace xdpdns

@@ -1,0 +1,373 @@
+#include "pinned.h"
+
+#include "bpffs.h"
+#include "cookie_key.h"
+#include "ports.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace xdpdns {
+namespace {
+
+constexpr __u32 kZero = 0;
+constexpr std::size_t kConfigWords = sizeof(xdpdns_config) / sizeof(__u32);
+
+Result<Fd> get_pin(const std::string &dir, const char *name)
+{
+	std::string path = pin_path(dir, name);
+	int fd = bpf_obj_get(path.c_str());
+	if (fd < 0)
+		return sys_error(errno, "open pin " + path);
+	return Fd(fd);
+}
+
+// Refuses maps whose value size is not what this build expects (a pin
+// left by an older layout would otherwise be misread or overrun).
+Result<void> check_value_size(int fd, std::size_t expected, const std::string &what)
+{
+	bpf_map_info info{};
+	__u32 len = sizeof(info);
+	if (int err = bpf_obj_get_info_by_fd(fd, &info, &len))
+		return sys_error(err, "inspect map " + what);
+	if (info.value_size != expected)
+		return Error{EPROTO, "map " + what + " has values of " + std::to_string(info.value_size) +
+					     " bytes, this build expects " + std::to_string(expected) +
+					     "; detach and attach again with this build"};
+	return {};
+}
+
+// Holds an exclusive flock on the pin directory for read-modify-write
+// sequences (key rotation, allow-list edits) shared by ctl and daemon.
+class DirLock {
+public:
+	static Result<DirLock> take(const std::string &dir)
+	{
+		DirLock l;
+		l.fd_ = Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (!l.fd_.valid())
+			return sys_error(errno, "open " + dir);
+		while (flock(l.fd_.get(), LOCK_EX) != 0)
+			if (errno != EINTR)
+				return sys_error(errno, "lock " + dir);
+		return l;
+	}
+
+private:
+	Fd fd_;  // closing it releases the lock
+};
+
+}  // namespace
+
+Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)
+{
+	if (auto r = ensure_bpffs(); !r)
+		return r.error();
+	auto dir = pin_dir(ifname);
+	if (!dir)
+		return dir.error();
+	struct stat st;
+	if (stat(dir->c_str(), &st) != 0)
+		return Error{ENOENT, "xdpdns is not attached to " + std::string(ifname) +
+					     " (no pins in " + *dir + ")"};
+
+	PinnedObjects p;
+	p.ifname_ = ifname;
+	p.dir_ = *dir;
+	struct Slot {
+		const char *name;
+		Fd *fd;
+	} slots[] = {
+		{"config", &p.config_fd_}, {"ports", &p.ports_fd_},   {"keys", &p.keys_fd_},
+		{"xsks", &p.xsks_fd_},     {"stats", &p.stats_fd_},   {"dstats", &p.dstats_fd_},
+		{"pmtu", &p.pmtu_fd_},     {"atr_allow", &p.atr_allow_fd_},
+		{kProgMainPin, &p.prog_main_fd_}, {kProgAtrPin, &p.prog_atr_fd_},
+	};
+	for (auto &s : slots) {
+		auto fd = get_pin(p.dir_, s.name);
+		if (!fd)
+			return fd.error();
+		*s.fd = std::move(*fd);
+	}
+	const std::string cfg_path = pin_path(p.dir_, "config");
+	if (auto r = check_value_size(p.config_fd_.get(), sizeof(xdpdns_config), cfg_path); !r)
+		return r.error();
+	if (auto r = check_value_size(p.keys_fd_.get(), sizeof(xdpdns_keys), pin_path(p.dir_, "keys")); !r)
+		return r.error();
+	auto cfg = MapMmap::map(p.config_fd_.get(), sizeof(xdpdns_config), true, cfg_path);
+	if (!cfg)
+		return cfg.error();
+	p.config_ = std::move(*cfg);
+	__u32 abi = __atomic_load_n(&p.config_.as<xdpdns_config>()->abi_version, __ATOMIC_RELAXED);
+	if (abi != XDPDNS_ABI_VERSION)
+		return Error{EPROTO, "pins in " + p.dir_ + " have ABI version " + std::to_string(abi) +
+					     ", this build speaks " + std::to_string(XDPDNS_ABI_VERSION) +
+					     "; detach and attach again with this build"};
+	auto keys = MapMmap::map(p.keys_fd_.get(), sizeof(xdpdns_keys), true, pin_path(p.dir_, "keys"));
+	if (!keys)
+		return keys.error();
+	p.keys_ = std::move(*keys);
+	return p;
+}
+
+xdpdns_config PinnedObjects::read_config() const
+{
+	xdpdns_config c;
+	auto *src = config_.as<const __u32>();
+	__u32 words[kConfigWords];
+	for (std::size_t i = 0; i < kConfigWords; i++)
+		words[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	std::memcpy(&c, words, sizeof(c));
+	return c;
+}
+
+void PinnedObjects::set_knob(const KnobDef &knob, std::uint32_t value)
+{
+	__atomic_store_n(&(config_.as<xdpdns_config>()->*(knob.field)), value, __ATOMIC_RELAXED);
+}
+
+void PinnedObjects::write_knobs(const xdpdns_config &config)
+{
+	for (const auto &k : knobs())
+		set_knob(k, config.*(k.field));
+}
+
+Result<std::vector<std::uint16_t>> PinnedObjects::read_ports() const
+{
+	xdpdns_ports b;
+	if (bpf_map_lookup_elem(ports_fd_.get(), &kZero, &b))
+		return sys_error(errno, "read " + pin_path(dir_, "ports"));
+	return ports_list(b);
+}
+
+Result<void> PinnedObjects::write_ports(std::span<const std::uint16_t> ports)
+{
+	if (ports.empty())
+		return Error{EINVAL, "ports: at least one service port is needed"};
+	xdpdns_ports b = ports_bitmap(ports);
+	if (bpf_map_update_elem(ports_fd_.get(), &kZero, &b, BPF_ANY))
+		return sys_error(errno, "write " + pin_path(dir_, "ports"));
+	return {};
+}
+
+xdpdns_keys PinnedObjects::read_keys() const
+{
+	const auto *k = keys_.as<const xdpdns_keys>();
+	xdpdns_keys out{};
+	out.current = __atomic_load_n(&k->current, __ATOMIC_ACQUIRE);
+	out.generation = __atomic_load_n(&k->generation, __ATOMIC_RELAXED);
+	for (std::uint32_t i = 0; i < XDPDNS_KEY_SLOTS; i++) {
+		out.slot[i].k0 = __atomic_load_n(&k->slot[i].k0, __ATOMIC_RELAXED);
+		out.slot[i].k1 = __atomic_load_n(&k->slot[i].k1, __ATOMIC_RELAXED);
+	}
+	return out;
+}
+
+Result<void> PinnedObjects::rotate_key()
+{
+	auto key = random_key();
+	if (!key)
+		return key.error();
+	return rotate_key(*key);
+}
+
+Result<void> PinnedObjects::rotate_key(const xdpdns_siphash_key &key)
+{
+	auto lock = DirLock::take(dir_);
+	if (!lock)
+		return lock.error();
+	auto *k = keys_.as<xdpdns_keys>();
+	__u32 cur = __atomic_load_n(&k->current, __ATOMIC_RELAXED);
+	if (cur >= XDPDNS_KEY_SLOTS)
+		cur = 0;
+	// Readers use `current` and the slot before it: the slot after it is
+	// the oldest and unused, so writing it cannot tear a key in use.
+	__u32 next = (cur + 1) % XDPDNS_KEY_SLOTS;
+	__atomic_store_n(&k->slot[next].k0, key.k0, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->slot[next].k1, key.k1, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->current, next, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&k->generation, 1, __ATOMIC_RELAXED);
+	return {};
+}
+
+Result<XdpCounters> PinnedObjects::read_stats() const
+{
+	int ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		return sys_error(ncpus ? ncpus : EINVAL, "count possible CPUs");
+	std::vector<std::uint64_t> percpu(static_cast<std::size_t>(ncpus));
+	XdpCounters sum{};
+	for (__u32 i = 0; i < XDPDNS_STAT_MAX; i++) {
+		if (bpf_map_lookup_elem(stats_fd_.get(), &i, percpu.data()))
+			return sys_error(errno, "read " + pin_path(dir_, "stats") + "[" + std::to_string(i) + "]");
+		for (auto v : percpu)
+			sum[i] += v;
+	}
+	return sum;
+}
+
+Result<MapMmap> PinnedObjects::map_dstats(bool writable) const
+{
+	constexpr std::size_t bytes =
+		std::size_t{XDPDNS_DSTATS_MAX_WORKERS} * XDPDNS_DSTATS_ROW_U64 * sizeof(std::uint64_t);
+	return MapMmap::map(dstats_fd_.get(), bytes, writable, pin_path(dir_, "dstats"));
+}
+
+Result<std::vector<DaemonCounters>> PinnedObjects::read_dstats_rows() const
+{
+	auto m = map_dstats(false);
+	if (!m)
+		return m.error();
+	const auto *v = m->as<const std::uint64_t>();
+	std::vector<DaemonCounters> rows(XDPDNS_DSTATS_MAX_WORKERS);
+	for (std::size_t r = 0; r < rows.size(); r++)
+		for (std::size_t i = 0; i < XDPDNS_DSTAT_MAX; i++)
+			rows[r][i] = __atomic_load_n(&v[r * XDPDNS_DSTATS_ROW_U64 + i], __ATOMIC_RELAXED);
+	return rows;
+}
+
+Result<DaemonCounters> PinnedObjects::read_dstats_sum() const
+{
+	auto rows = read_dstats_rows();
+	if (!rows)
+		return rows.error();
+	DaemonCounters sum{};
+	for (const auto &row : *rows)
+		for (std::size_t i = 0; i < sum.size(); i++)
+			sum[i] += row[i];
+	return sum;
+}
+
+Result<std::vector<PmtuEntry>> PinnedObjects::pmtu_list() const
+{
+	std::vector<PmtuEntry> out;
+	xdpdns_addr key, next;
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(pmtu_fd_.get(), prev, &next) == 0) {
+		xdpdns_pmtu val;
+		if (bpf_map_lookup_elem(pmtu_fd_.get(), &next, &val) == 0) {
+			PmtuEntry e;
+			std::memcpy(e.addr.data(), next.a, 16);
+			e.mtu = val.mtu;
+			e.updated_ns = val.updated_ns;
+			out.push_back(e);
+		} else if (errno != ENOENT) {
+			return sys_error(errno, "read " + pin_path(dir_, "pmtu"));
+		}
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT)
+		return sys_error(errno, "walk " + pin_path(dir_, "pmtu"));
+	return out;
+}
+
+Result<std::size_t> PinnedObjects::pmtu_flush()
+{
+	// Collect first: deleting while walking with get_next_key restarts the
+	// walk from the beginning on hash maps.
+	std::vector<xdpdns_addr> keys;
+	xdpdns_addr key, next;
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(pmtu_fd_.get(), prev, &next) == 0) {
+		keys.push_back(next);
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT)
+		return sys_error(errno, "walk " + pin_path(dir_, "pmtu"));
+	std::size_t removed = 0;
+	for (const auto &k : keys) {
+		if (bpf_map_delete_elem(pmtu_fd_.get(), &k) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			return sys_error(errno, "delete from " + pin_path(dir_, "pmtu"));
+	}
+	return removed;
+}
+
+Result<std::vector<Prefix>> PinnedObjects::atr_allow_list() const
+{
+	std::vector<Prefix> out;
+	xdpdns_lpm_key key, next;
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(atr_allow_fd_.get(), prev, &next) == 0) {
+		out.push_back(from_lpm_key(next));
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT)
+		return sys_error(errno, "walk " + pin_path(dir_, "atr_allow"));
+	return out;
+}
+
+Result<void> PinnedObjects::set_atr_active()
+{
+	xdpdns_lpm_key first;
+	bool any = bpf_map_get_next_key(atr_allow_fd_.get(), nullptr, &first) == 0;
+	if (!any && errno != ENOENT)
+		return sys_error(errno, "walk " + pin_path(dir_, "atr_allow"));
+	__atomic_store_n(&config_.as<xdpdns_config>()->atr_allow_active, any ? 1u : 0u,
+			 __ATOMIC_RELEASE);
+	return {};
+}
+
+Result<void> PinnedObjects::atr_allow_add(const Prefix &p)
+{
+	auto lock = DirLock::take(dir_);
+	if (!lock)
+		return lock.error();
+	xdpdns_lpm_key k = to_lpm_key(p);
+	__u8 one = 1;
+	// Insert before raising the flag: a raised flag over an empty trie
+	// would deny every client for a moment.
+	if (bpf_map_update_elem(atr_allow_fd_.get(), &k, &one, BPF_NOEXIST)) {
+		if (errno == EEXIST)
+			return Error{EEXIST, "atr allow: " + format_prefix(p) + " is already in the allow-list"};
+		return sys_error(errno, "add " + format_prefix(p) + " to " + pin_path(dir_, "atr_allow"));
+	}
+	return set_atr_active();
+}
+
+Result<void> PinnedObjects::atr_allow_del(const Prefix &p)
+{
+	auto lock = DirLock::take(dir_);
+	if (!lock)
+		return lock.error();
+	xdpdns_lpm_key k = to_lpm_key(p);
+	auto list = atr_allow_list();
+	if (!list)
+		return list.error();
+	bool present = false;
+	for (const auto &e : *list)
+		present |= e == p;
+	if (!present)
+		return Error{ENOENT, "atr allow: " + format_prefix(p) + " is not in the allow-list"};
+	// Removing the last prefix: lower the flag first, so that clients are
+	// never denied by an empty list (empty means everyone).
+	if (list->size() == 1)
+		__atomic_store_n(&config_.as<xdpdns_config>()->atr_allow_active, 0u, __ATOMIC_RELEASE);
+	if (bpf_map_delete_elem(atr_allow_fd_.get(), &k)) {
+		int err = errno;
+		(void)set_atr_active();
+		return sys_error(err, "delete " + format_prefix(p) + " from " + pin_path(dir_, "atr_allow"));
+	}
+	return set_atr_active();
+}
+
+Result<std::uint32_t> PinnedObjects::prog_main_id() const
+{
+	bpf_prog_info info{};
+	__u32 len = sizeof(info);
+	if (int err = bpf_obj_get_info_by_fd(prog_main_fd_.get(), &info, &len))
+		return sys_error(err, "inspect " + pin_path(dir_, kProgMainPin));
+	return info.id;
+}
+
+}  // namespace xdpdns

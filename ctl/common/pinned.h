@@ -1,0 +1,98 @@
+// The pinned maps and programs of one interface, opened by path (bpf_obj_get)
+// with typed accessors: what `xdpdnsctl` changes live and what the daemon
+// adopts. Opening checks config.abi_version == XDPDNS_ABI_VERSION.
+#pragma once
+
+#include "address.h"
+#include "fd.h"
+#include "knobs.h"
+#include "result.h"
+
+#include <xdpdns/abi.h>
+#include <xdpdns/stats.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xdpdns {
+
+using XdpCounters = std::array<std::uint64_t, XDPDNS_STAT_MAX>;
+using DaemonCounters = std::array<std::uint64_t, XDPDNS_DSTAT_MAX>;
+
+struct PmtuEntry {
+	Addr16 addr{};
+	std::uint32_t mtu = 0;
+	std::uint64_t updated_ns = 0;  // CLOCK_MONOTONIC
+};
+
+class PinnedObjects {
+public:
+	// Opens every pin of `ifname` in the caller's network namespace.
+	// "xdpdns is not attached to X (no pins in DIR)" when there are none.
+	static Result<PinnedObjects> open(std::string_view ifname);
+
+	const std::string &ifname() const { return ifname_; }
+	const std::string &dir() const { return dir_; }
+
+	// ---- knobs (config map, through its mmap; single u32 stores) ----
+	xdpdns_config read_config() const;
+	void set_knob(const KnobDef &knob, std::uint32_t value);
+	// Every knob of `config` (abi_version and atr_allow_active are kept).
+	void write_knobs(const xdpdns_config &config);
+	// Live view for the daemon: read fields with relaxed atomic loads.
+	const xdpdns_config *config_view() const { return config_.as<const xdpdns_config>(); }
+
+	// ---- service ports ----
+	Result<std::vector<std::uint16_t>> read_ports() const;
+	Result<void> write_ports(std::span<const std::uint16_t> ports);
+
+	// ---- cookie keys (keys map, through its mmap) ----
+	xdpdns_keys read_keys() const;
+	// Writes a fresh getrandom() key (or `key`) into slot (current+1)%3,
+	// publishes it with a release store of `current`, bumps `generation`.
+	// Serialised with other rotations by a lock on the pin directory.
+	Result<void> rotate_key();
+	Result<void> rotate_key(const xdpdns_siphash_key &key);
+
+	// ---- counters ----
+	Result<XdpCounters> read_stats() const;  // summed over possible CPUs
+	Result<std::vector<DaemonCounters>> read_dstats_rows() const;  // all rows
+	Result<DaemonCounters> read_dstats_sum() const;
+
+	// ---- path MTU cache ----
+	Result<std::vector<PmtuEntry>> pmtu_list() const;
+	Result<std::size_t> pmtu_flush();  // entries removed
+
+	// ---- ATR allow-list (keeps config.atr_allow_active = trie non-empty) ----
+	Result<void> atr_allow_add(const Prefix &p);  // error if present
+	Result<void> atr_allow_del(const Prefix &p);  // error if absent
+	Result<std::vector<Prefix>> atr_allow_list() const;
+
+	// ---- for the daemon ----
+	int config_fd() const { return config_fd_.get(); }
+	int xsks_fd() const { return xsks_fd_.get(); }
+	int dstats_fd() const { return dstats_fd_.get(); }
+	int pmtu_fd() const { return pmtu_fd_.get(); }
+	int stats_fd() const { return stats_fd_.get(); }
+	int prog_main_fd() const { return prog_main_fd_.get(); }
+	int prog_atr_fd() const { return prog_atr_fd_.get(); }
+	Result<std::uint32_t> prog_main_id() const;
+	// Writable mapping of all XDPDNS_DSTATS_MAX_WORKERS rows of dstats
+	// (struct of XDPDNS_DSTATS_ROW_U64 u64 each; row i = worker i).
+	Result<MapMmap> map_dstats(bool writable) const;
+
+private:
+	PinnedObjects() = default;
+	Result<void> set_atr_active();
+
+	std::string ifname_, dir_;
+	Fd config_fd_, ports_fd_, keys_fd_, xsks_fd_, stats_fd_, dstats_fd_, pmtu_fd_, atr_allow_fd_;
+	Fd prog_main_fd_, prog_atr_fd_;
+	MapMmap config_, keys_;
+};
+
+}  // namespace xdpdns
