@@ -1,0 +1,67 @@
+# shellcheck shell=bash
+# Assertions and skip/fail for the netns test scripts (sourced after
+# tools/netns/lib.sh). A failed check prints what was expected and what was
+# seen, dumps the captures registered with show_on_failure, and exits 1.
+
+_SHOW_ON_FAILURE=()
+
+step() { printf '== %s\n' "$*"; }
+
+# skip REASON: the runner prints "SKIP name (REASON)"; CTest reports skipped.
+skip() {
+	[[ -n ${XDPDNS_TEST_SKIP_FILE:-} ]] && printf '%s' "$*" >"$XDPDNS_TEST_SKIP_FILE"
+	printf 'SKIP: %s\n' "$*" >&2
+	exit 77
+}
+
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	local f
+	for f in "${_SHOW_ON_FAILURE[@]}"; do
+		[[ -s $f ]] || continue
+		printf -- '--- capture %s\n' "$(basename "$f")" >&2
+		capture_show "$f" >&2
+	done
+	exit 1
+}
+
+show_on_failure() { _SHOW_ON_FAILURE+=("$@"); }
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+	if [[ "$1" != "$2" ]]; then fail "$3: expected '$2', got '$1'"; fi
+	printf 'ok: %s = %s\n' "$3" "$1"
+}
+
+# expect_ge ACTUAL MINIMUM WHAT (integers)
+expect_ge() {
+	if ! [[ $1 =~ ^[0-9]+$ ]] || (($1 < $2)); then fail "$3: expected >= $2, got '$1'"; fi
+	printf 'ok: %s = %s (>= %s)\n' "$3" "$1" "$2"
+}
+
+# expect_lines OUTPUT COUNT WHAT: OUTPUT has exactly COUNT non-empty lines.
+expect_lines() {
+	local n
+	n=$(printf '%s' "$1" | grep -c . || true)
+	if [[ $n -ne $2 ]]; then fail "$3: expected $2 packet(s), got $n: '$1'"; fi
+	printf 'ok: %s: %s packet(s)\n' "$3" "$n"
+}
+
+# Missing system tools are the environment's fault: skip visibly.
+require_cmds() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "missing tool $c (run tools/setup-deps.sh)"
+	done
+}
+
+# Missing build outputs are ours: fail.
+require_built() {
+	local f
+	for f in "$@"; do
+		[[ -e $f ]] || fail "missing $f: build the project first (XDPDNS_BUILD_DIR=$XDPDNS_BUILD_DIR)"
+	done
+}
+
+# field LINE INDEX: the INDEX-th (1-based) '|'-separated field of LINE.
+field() { printf '%s' "$1" | cut -d'|' -f"$2"; }

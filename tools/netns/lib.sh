@@ -1,0 +1,369 @@
+# shellcheck shell=bash
+# Network-namespace rig for xdpdns: end-to-end tests and the quick-start
+# source this file (bash only; it sets no shell options of its own).
+#
+#   netns_init                 root check, bpffs, temp dir, teardown trap
+#   netns_pair_create          server and client namespaces over one veth
+#   netns_router_create        client -- router -- server (IP forwarding)
+#   nsrun NS CMD...            run CMD in namespace NS (keeps bpffs visible)
+#   nsbg NS CMD...             same in the background; pid in NSBG_PID
+#   capture_start NS IF FILE [FILTER...] / capture_stop FILE
+#   capture_fields FILE DISPLAY-FILTER FIELD...   tshark, checksums verified
+#   xdpdnsctl_run NS ARGS...   the built xdpdnsctl, inside NS
+#   xdpdns_attach NS IFACE [ARGS...]   xdpdnsctl attach, detached at teardown
+#   xdpdns_stat NS IFACE NAME  one counter from `xdpdnsctl stats IFACE --json`
+#   xdp_prog_id NS IFACE       id of the XDP program on IFACE
+#
+# Names are unique per process (tag + pid in hex), so parallel runs never
+# clash: namespaces "<tag>-<pid>-<n>s", interfaces "<tag><pidhex><n>s" (at
+# most 12 characters). Everything created is removed by netns_cleanup, which
+# netns_init registers for EXIT (and INT/TERM turn into an exit), also when
+# a command fails under `set -e`.
+#
+# Environment:
+#   XDPDNS_BUILD_DIR   build tree (default: <repo>/build)
+#   XDPDNS_NETNS_TAG   short prefix for names (default: xdt; at most 4 chars)
+#   XDPDNS_TEST_DEBUG  1: on failure open a shell inside the server namespace
+#                      before tearing down (needs a terminal)
+
+NETNS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+XDPDNS_REPO=$(cd "$NETNS_LIB_DIR/../.." && pwd)
+XDPDNS_BUILD_DIR=${XDPDNS_BUILD_DIR:-$XDPDNS_REPO/build}
+XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-xdt}
+XDPDNSCTL=${XDPDNSCTL:-$XDPDNS_BUILD_DIR/ctl/cli/xdpdnsctl}
+XDPDNSD=${XDPDNSD:-$XDPDNS_BUILD_DIR/ctl/daemon/xdpdnsd}
+XDP_PASS_OBJ=${XDP_PASS_OBJ:-$XDPDNS_BUILD_DIR/bpf/xdp_pass.bpf.o}
+XDPDNS_PIN_ROOT=/sys/fs/bpf/xdpdns
+# Debian's python3 (scapy, dnspython); a python3 earlier on PATH may lack them.
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+_NETNS_NAMESPACES=()   # created namespaces (deleting one deletes its veths)
+_NETNS_PIDS=()         # background processes to kill
+_NETNS_XDPDNS=()       # "NS IFACE" pairs where xdpdnsctl attach was run
+_NETNS_LINKS=0         # counter giving each veth pair its own subnet/name
+declare -A _CAPTURE_PID=()
+NETNS_TMP=""
+
+netns_log() { printf '%s\n' "$*" >&2; }
+netns_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ---- set-up -------------------------------------------------------------
+
+netns_init() {
+	[[ $(id -u) -eq 0 ]] || netns_die "must run as root (namespaces, XDP)"
+	netns_mount_bpffs
+	NETNS_TMP=$(mktemp -d "/tmp/xdpdns-${XDPDNS_NETNS_TAG}-$BASHPID.XXXXXX")
+	_NETNS_OWNER=$BASHPID
+	trap 'netns_cleanup' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+netns_mount_bpffs() {
+	if ! mountpoint -q /sys/fs/bpf; then
+		mount -t bpf bpf /sys/fs/bpf || netns_die "cannot mount bpffs on /sys/fs/bpf"
+	fi
+}
+
+# _netns_pid_hex: this process's pid in hex, the unique part of every name.
+_netns_pid_hex() { printf '%x' "${_NETNS_OWNER:-$BASHPID}"; }
+
+netns_add() {
+	local ns=$1
+	[[ -e /var/run/netns/$ns ]] && netns_die "namespace $ns exists already"
+	ip netns add "$ns" || netns_die "ip netns add $ns failed"
+	_NETNS_NAMESPACES+=("$ns")
+	nsrun "$ns" ip link set lo up
+	# Addresses must be usable at once and nothing may wander off by itself.
+	nsrun "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	nsrun "$ns" sysctl -qw net.ipv6.conf.all.forwarding=0
+}
+
+nsrun() {
+	local ns=$1
+	shift
+	# `ip netns exec` remounts /sys, which hides bpffs pins: enter only the
+	# network namespace.
+	nsenter --net="/var/run/netns/$ns" -- "$@"
+}
+
+# Runs in the background; NSBG_PID is the command's own pid (nsenter execs it).
+nsbg() {
+	local ns=$1
+	shift
+	nsenter --net="/var/run/netns/$ns" -- "$@" &
+	NSBG_PID=$!
+	_NETNS_PIDS+=("$NSBG_PID")
+}
+
+# netns_veth NS_A IF_A NS_B IF_B SUBNET_INDEX: one veth pair, addresses
+# 10.<tag byte>.<index>.1 (A) / .2 (B) and fd00:<tag>:<index>::1 / ::2.
+netns_veth() {
+	local nsa=$1 ifa=$2 nsb=$3 ifb=$4 idx=$5
+	ip link add "$ifa" netns "$nsa" type veth peer name "$ifb" netns "$nsb" ||
+		netns_die "cannot create veth $ifa/$ifb"
+	local net4="10.$((200 + idx % 50)).$(( ${_NETNS_OWNER:-$BASHPID} % 250 ))"
+	local net6
+	net6=$(printf 'fd00:%d:%x' $((200 + idx % 50)) $(( ${_NETNS_OWNER:-$BASHPID} & 0xffff )))
+	nsrun "$nsa" ip addr add "$net4.1/24" dev "$ifa"
+	nsrun "$nsb" ip addr add "$net4.2/24" dev "$ifb"
+	nsrun "$nsa" ip addr add "$net6::1/64" dev "$ifa" nodad
+	nsrun "$nsb" ip addr add "$net6::2/64" dev "$ifb" nodad
+	# Namespace-sent packets otherwise carry partial checksums, which the
+	# XDP program would see as bad (and tshark would flag).
+	nsrun "$nsa" ethtool -K "$ifa" tx off >/dev/null
+	nsrun "$nsb" ethtool -K "$ifb" tx off >/dev/null
+	nsrun "$nsa" ip link set "$ifa" up
+	nsrun "$nsb" ip link set "$ifb" up
+	VETH_NET4=$net4
+	VETH_NET6=$net6
+}
+
+# Frames sent by XDP_TX or AF_XDP on one end of a veth reach the other end
+# only if that end runs an XDP program itself.
+netns_attach_xdp_pass() {
+	local ns=$1 ifc=$2
+	[[ -r $XDP_PASS_OBJ ]] || netns_die "missing $XDP_PASS_OBJ (build the project first)"
+	nsrun "$ns" ip link set dev "$ifc" xdpdrv obj "$XDP_PASS_OBJ" sec xdp ||
+		netns_die "cannot attach $XDP_PASS_OBJ to $ifc in $ns"
+}
+
+# (/sys/class/net shows the root namespace's devices under nsenter --net.)
+_netns_mac() {
+	nsrun "$1" ip -o link show dev "$2" |
+		sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p'
+}
+
+# Two namespaces joined by a veth. Sets SERVER_NS CLIENT_NS SERVER_IF
+# CLIENT_IF SERVER_IP4 CLIENT_IP4 SERVER_IP6 CLIENT_IP6 SERVER_MAC CLIENT_MAC.
+netns_pair_create() {
+	local n=$_NETNS_LINKS
+	_NETNS_LINKS=$((n + 1))
+	local base="${XDPDNS_NETNS_TAG}-${_NETNS_OWNER:-$BASHPID}-$n"
+	local ifbase="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)$n"
+	SERVER_NS="${base}s"
+	CLIENT_NS="${base}c"
+	SERVER_IF="${ifbase}s"
+	CLIENT_IF="${ifbase}c"
+	netns_add "$SERVER_NS"
+	netns_add "$CLIENT_NS"
+	netns_veth "$SERVER_NS" "$SERVER_IF" "$CLIENT_NS" "$CLIENT_IF" "$n"
+	SERVER_IP4="$VETH_NET4.1"
+	CLIENT_IP4="$VETH_NET4.2"
+	SERVER_IP6="$VETH_NET6::1"
+	CLIENT_IP6="$VETH_NET6::2"
+	SERVER_MAC=$(_netns_mac "$SERVER_NS" "$SERVER_IF")
+	CLIENT_MAC=$(_netns_mac "$CLIENT_NS" "$CLIENT_IF")
+	netns_attach_xdp_pass "$CLIENT_NS" "$CLIENT_IF"
+	export SERVER_NS CLIENT_NS SERVER_IF CLIENT_IF SERVER_IP4 CLIENT_IP4 \
+		SERVER_IP6 CLIENT_IP6 SERVER_MAC CLIENT_MAC
+}
+
+# client -- router -- server. Sets the variables of netns_pair_create (the
+# CLIENT_*/SERVER_* addresses are on different subnets) plus ROUTER_NS,
+# ROUTER_CLIENT_IF, ROUTER_SERVER_IF. The router forwards IPv4 and IPv6;
+# its server-side veth runs xdp_pass so XDP_TX/AF_XDP frames of the server
+# arrive.
+netns_router_create() {
+	local n=$_NETNS_LINKS
+	_NETNS_LINKS=$((n + 2))
+	local base="${XDPDNS_NETNS_TAG}-${_NETNS_OWNER:-$BASHPID}-$n"
+	local ifbase="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)$n"
+	CLIENT_NS="${base}c"
+	ROUTER_NS="${base}r"
+	SERVER_NS="${base}s"
+	CLIENT_IF="${ifbase}c"
+	ROUTER_CLIENT_IF="${ifbase}rc"
+	ROUTER_SERVER_IF="${ifbase}rs"
+	SERVER_IF="${ifbase}s"
+	netns_add "$CLIENT_NS"
+	netns_add "$ROUTER_NS"
+	netns_add "$SERVER_NS"
+	nsrun "$ROUTER_NS" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+
+	# Router side is .1/::1 on both links.
+	netns_veth "$ROUTER_NS" "$ROUTER_CLIENT_IF" "$CLIENT_NS" "$CLIENT_IF" "$n"
+	local c4=$VETH_NET4 c6=$VETH_NET6
+	netns_veth "$ROUTER_NS" "$ROUTER_SERVER_IF" "$SERVER_NS" "$SERVER_IF" "$((n + 1))"
+	local s4=$VETH_NET4 s6=$VETH_NET6
+	CLIENT_IP4="$c4.2" CLIENT_IP6="$c6::2"
+	SERVER_IP4="$s4.2" SERVER_IP6="$s6::2"
+	nsrun "$CLIENT_NS" ip route add default via "$c4.1"
+	nsrun "$CLIENT_NS" ip -6 route add default via "$c6::1"
+	nsrun "$SERVER_NS" ip route add default via "$s4.1"
+	nsrun "$SERVER_NS" ip -6 route add default via "$s6::1"
+	SERVER_MAC=$(_netns_mac "$SERVER_NS" "$SERVER_IF")
+	CLIENT_MAC=$(_netns_mac "$CLIENT_NS" "$CLIENT_IF")
+	netns_attach_xdp_pass "$ROUTER_NS" "$ROUTER_SERVER_IF"
+	export SERVER_NS CLIENT_NS ROUTER_NS SERVER_IF CLIENT_IF ROUTER_CLIENT_IF \
+		ROUTER_SERVER_IF SERVER_IP4 CLIENT_IP4 SERVER_IP6 CLIENT_IP6 SERVER_MAC CLIENT_MAC
+}
+
+# ---- xdpdns ---------------------------------------------------------------
+
+xdpdnsctl_run() {
+	local ns=$1
+	shift
+	[[ -x $XDPDNSCTL ]] || netns_die "missing $XDPDNSCTL (build the project first)"
+	nsrun "$ns" "$XDPDNSCTL" "$@"
+}
+
+# xdpdns_attach NS IFACE [ARGS...]: attach and remember it for teardown.
+xdpdns_attach() {
+	local ns=$1 ifc=$2
+	shift 2
+	_NETNS_XDPDNS+=("$ns $ifc")
+	xdpdnsctl_run "$ns" attach "$ifc" "$@"
+}
+
+# xdpdns_set NS IFACE KNOB VALUE: live knob change. IFACE names the
+# attachment the knob is meant for; `xdpdnsctl set KNOB VALUE` itself takes
+# no interface today, so it is only used to check the attachment exists.
+xdpdns_set() {
+	local ns=$1 ifc=$2 knob=$3 value=$4
+	[[ -e $XDPDNS_PIN_ROOT/$ifc ]] || netns_die "xdpdns_set: nothing pinned for $ifc"
+	xdpdnsctl_run "$ns" set "$knob" "$value"
+}
+
+# Prints the id of the XDP program attached to IFACE in NS (empty if none).
+xdp_prog_id() {
+	nsrun "$1" ip -d -o link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
+}
+
+# Prints the integer value of counter NAME (e.g. tcp-syn-answered). The
+# JSON layout is the CLI's business: the first member called NAME whose
+# value is an integer, at any depth, is the answer.
+xdpdns_stat() {
+	local ns=$1 ifc=$2 name=$3 json
+	json=$(xdpdnsctl_run "$ns" stats "$ifc" --json) ||
+		netns_die "xdpdnsctl stats $ifc --json failed"
+	printf '%s' "$json" | "$PYTHON" -c '
+import json, sys
+name = sys.argv[1]
+def find(node):
+    if isinstance(node, dict):
+        v = node.get(name)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return v
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            r = find(child)
+            if r is not None:
+                return r
+    return None
+try:
+    doc = json.load(sys.stdin)
+except ValueError as e:
+    sys.exit("xdpdnsctl stats --json printed invalid JSON: %s" % e)
+v = find(doc)
+if v is None:
+    sys.exit("counter %s not in xdpdnsctl stats --json output" % name)
+print(v)' "$name"
+}
+
+# ---- captures -------------------------------------------------------------
+
+# capture_start NS IFACE FILE [FILTER...]: tcpdump -w FILE, returns once the
+# capture socket is live, so nothing sent afterwards is missed.
+capture_start() {
+	local ns=$1 ifc=$2 file=$3
+	shift 3
+	local err="$file.stderr"
+	nsbg "$ns" tcpdump -n -U --immediate-mode -Z root -s 0 -i "$ifc" -w "$file" "$@" 2>"$err"
+	_CAPTURE_PID[$file]=$NSBG_PID
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'listening on' "$err" 2>/dev/null && return 0
+		kill -0 "$NSBG_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$err" >&2
+	netns_die "tcpdump on $ifc in $ns did not start"
+}
+
+capture_stop() {
+	local file=$1 pid=${_CAPTURE_PID[$1]:-}
+	[[ -n $pid ]] || netns_die "no capture running into $file"
+	# Let packets in flight (XDP_TX through the peer) land first.
+	sleep 0.2
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "_CAPTURE_PID[$file]"
+}
+
+# capture_fields FILE DISPLAY-FILTER FIELD...: one line per matching packet,
+# fields separated by '|'. IP/TCP/UDP checksums are verified (fields
+# *.checksum.status: 1 = good, 0 = bad); sequence numbers are absolute.
+capture_fields() {
+	local file=$1 filter=$2
+	shift 2
+	local args=() f
+	for f in "$@"; do args+=(-e "$f"); done
+	local err="$NETNS_TMP/tshark.stderr"
+	if ! tshark -n -r "$file" \
+		-o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		-o udp.check_checksum:TRUE -o tcp.relative_sequence_numbers:FALSE \
+		-o tcp.analyze_sequence_numbers:FALSE \
+		-Y "$filter" -T fields -E separator='|' -E occurrence=a -E aggregator=, \
+		"${args[@]}" 2>"$err"; then
+		grep -v 'Running as user "root"' "$err" >&2
+		netns_die "tshark could not read $file with filter: $filter"
+	fi
+}
+
+# Prints the capture human-readably (for logs of failed tests).
+capture_show() {
+	tshark -n -r "$1" -o tcp.relative_sequence_numbers:FALSE \
+		-o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+		2>/dev/null || true
+}
+
+# ---- teardown -------------------------------------------------------------
+
+_netns_debug_shell() {
+	local ns=${SERVER_NS:-}
+	[[ -n $ns ]] || return 0
+	if ! { : </dev/tty; } 2>/dev/null; then
+		netns_log "XDPDNS_TEST_DEBUG: no terminal, tearing down at once"
+		return 0
+	fi
+	netns_log ""
+	netns_log "=== XDPDNS_TEST_DEBUG: test failed; shell in namespace $ns"
+	netns_log "    client: nsenter --net=/var/run/netns/${CLIENT_NS:-?}   temp files: $NETNS_TMP"
+	netns_log "    exit the shell to tear everything down"
+	export -f nsrun
+	export NETNS_TMP XDPDNSCTL XDPDNSD XDPDNS_BUILD_DIR
+	nsenter --net="/var/run/netns/$ns" -- bash -i </dev/tty >/dev/tty 2>&1 || true
+}
+
+netns_cleanup() {
+	local status=$?
+	# Only the process that set up tears down (not subshells).
+	[[ ${_NETNS_OWNER:-} == "$BASHPID" ]] || return "$status"
+	set +e
+	trap - INT TERM HUP
+	if [[ $status -ne 0 && $status -ne 77 && ${XDPDNS_TEST_DEBUG:-0} == 1 ]]; then
+		_netns_debug_shell
+	fi
+	local pid entry
+	for pid in "${_NETNS_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${_NETNS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	for entry in "${_NETNS_XDPDNS[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $entry
+		if [[ -e /var/run/netns/$1 && -x $XDPDNSCTL ]]; then
+			nsrun "$1" "$XDPDNSCTL" detach "$2" >/dev/null 2>&1
+		fi
+		# Pins outlive the interface: remove whatever detach left.
+		[[ -n $2 && -e $XDPDNS_PIN_ROOT/$2 ]] && rm -rf "${XDPDNS_PIN_ROOT:?}/$2"
+	done
+	local i
+	for ((i = ${#_NETNS_NAMESPACES[@]} - 1; i >= 0; i--)); do
+		ip netns del "${_NETNS_NAMESPACES[i]}" 2>/dev/null
+	done
+	[[ -n $NETNS_TMP && -d $NETNS_TMP ]] && rm -rf "$NETNS_TMP"
+	_NETNS_NAMESPACES=() _NETNS_PIDS=() _NETNS_XDPDNS=()
+	return "$status"
+}
