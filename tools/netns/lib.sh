@@ -39,7 +39,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 
 _NETNS_NAMESPACES=()   # created namespaces (deleting one deletes its veths)
 _NETNS_PIDS=()         # background processes to kill
-_NETNS_XDPDNS=()       # "NS IFACE" pairs where xdpdnsctl attach was run
+_NETNS_XDPDNS=()       # "NS IFACE PINDIR" where xdpdnsctl attach was run
 _NETNS_LINKS=0         # counter giving each veth pair its own subnet/name
 declare -A _CAPTURE_PID=()
 NETNS_TMP=""
@@ -213,16 +213,23 @@ xdpdnsctl_run() {
 xdpdns_attach() {
 	local ns=$1 ifc=$2
 	shift 2
-	_NETNS_XDPDNS+=("$ns $ifc")
+	_NETNS_XDPDNS+=("$ns $ifc $(xdpdns_pin_dir "$ns" "$ifc")")
 	xdpdnsctl_run "$ns" attach "$ifc" "$@"
 }
 
-# xdpdns_set NS IFACE KNOB VALUE: live knob change. IFACE names the
-# attachment the knob is meant for; `xdpdnsctl set KNOB VALUE` itself takes
-# no interface today, so it is only used to check the attachment exists.
+# Pins live in /sys/fs/bpf/xdpdns/<IFACE>@<inode of the network namespace>
+# (bpffs is shared by all network namespaces of a mount namespace).
+xdpdns_pin_dir() {
+	local ns=$1 ifc=$2 inode
+	inode=$(stat -L -c %i "/var/run/netns/$ns") || return 1
+	printf '%s/%s@%s\n' "$XDPDNS_PIN_ROOT" "$ifc" "$inode"
+}
+
+# xdpdns_set NS IFACE KNOB VALUE: live knob change. `xdpdnsctl set` acts on
+# the attachments of the namespace it runs in; IFACE is checked to be one.
 xdpdns_set() {
 	local ns=$1 ifc=$2 knob=$3 value=$4
-	[[ -e $XDPDNS_PIN_ROOT/$ifc ]] || netns_die "xdpdns_set: nothing pinned for $ifc"
+	[[ -e $(xdpdns_pin_dir "$ns" "$ifc") ]] || netns_die "xdpdns_set: nothing pinned for $ifc in $ns"
 	xdpdnsctl_run "$ns" set "$knob" "$value"
 }
 
@@ -357,7 +364,7 @@ netns_cleanup() {
 			nsrun "$1" "$XDPDNSCTL" detach "$2" >/dev/null 2>&1
 		fi
 		# Pins outlive the interface: remove whatever detach left.
-		[[ -n $2 && -e $XDPDNS_PIN_ROOT/$2 ]] && rm -rf "${XDPDNS_PIN_ROOT:?}/$2"
+		[[ $3 == "$XDPDNS_PIN_ROOT/$2@"* && -e $3 ]] && rm -rf "$3"
 	done
 	local i
 	for ((i = ${#_NETNS_NAMESPACES[@]} - 1; i >= 0; i--)); do
