@@ -1,0 +1,66 @@
+// Parsing a DNS query from a byte span into a self-contained stack struct.
+// No heap allocation and no pointer into the message: the Query stays valid
+// after the packet buffer is recycled.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dns/wire.h"
+
+namespace xdpdns::dns {
+
+struct Query {
+	uint16_t id = 0;
+	uint16_t flags = 0;   // host order, see wire.h flag:: masks
+	uint8_t opcode = 0;
+
+	// Question. Valid only when has_question is true.
+	bool has_question = false;
+	std::array<uint8_t, max_name_len> qname{};        // wire form as sent (case kept)
+	std::array<uint8_t, max_name_len> qname_lower{};  // same, ASCII lowercased
+	uint8_t qname_len = 0;                            // wire octets incl. root (1..255)
+	uint16_t qtype = 0;
+	uint16_t qclass = 0;
+	uint16_t question_end = header_size;  // offset just past QCLASS
+
+	// EDNS (RFC 6891). Valid only when has_opt is true, except udp_size.
+	bool has_opt = false;
+	uint16_t udp_size = min_udp_size;  // max(512, advertised) with OPT, else 512
+	uint8_t edns_version = 0;
+	bool do_bit = false;
+
+	std::span<const uint8_t> name() const { return {qname.data(), qname_len}; }
+	std::span<const uint8_t> name_lower() const { return {qname_lower.data(), qname_len}; }
+	bool rd() const { return flags & flag::rd; }
+	bool cd() const { return flags & flag::cd; }
+};
+
+enum class ParseResult {
+	ok,       // a well-formed QUERY: answer it
+	formerr,  // answer FORMERR (question echoed iff Query::has_question)
+	notimp,   // opcode other than QUERY: answer NOTIMP (question echoed if parsed)
+	badvers,  // EDNS version > 0: answer BADVERS with an OPT
+	drop,     // shorter than a header, or QR=1: never answer
+};
+
+// Parses msg into q. Checks, in order:
+//   * fewer than 12 octets or QR=1                                  -> drop
+//   * QDCOUNT == 1 and the question: an uncompressed name (labels <= 63,
+//     <= 255 octets, no pointer), QTYPE and QCLASS inside the message
+//   * the answer, authority and additional sections: every RR walked with
+//     bounds (compressed names allowed there, pointers strictly backwards);
+//     an OPT RR only in the additional section, at most one, with the root
+//     owner and well-formed option TLVs filling its RDATA exactly
+//   * opcode != QUERY                                               -> notimp
+//     (takes precedence over the errors above, which only decide whether
+//     the question and OPT can be echoed)
+//   * question or sections malformed                                -> formerr
+//   * OPT version > 0                                               -> badvers
+// Octets after the last counted RR are ignored. After formerr from the
+// sections, has_opt is false (a malformed OPT is never echoed).
+ParseResult parse_query(std::span<const uint8_t> msg, Query &q);
+
+}  // namespace xdpdns::dns
