@@ -1,0 +1,188 @@
+// Checksums against known vectors and against the reference 16-bit loop.
+#include "net/checksum.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "net_test_support.h"
+
+namespace xdpdns::net {
+namespace {
+
+using test::Bytes;
+using test::from_hex;
+
+// A SYN built with scapy (Ether/IP/TCP, options MSS 1460, SAckOK,
+// Timestamp 12345/0, NOP, WScale 7); scapy computed IP 0x3c1e, TCP 0x8ff0.
+const Bytes kScapySyn = from_hex(
+	"020000000002 020000000001 0800"
+	"4500003c 12344000 40063c1e c0000201 c6336435"
+	"9c400035 01020304 00000000 a002faf0 8ff00000"
+	"020405b4 0402080a 00003039 00000000 01030307");
+constexpr size_t kSynL3 = 14, kSynL4 = 34;
+
+Bytes random_bytes(std::mt19937 &rng, size_t n)
+{
+	Bytes b(n);
+	for (auto &x : b)
+		x = static_cast<uint8_t>(rng());
+	return b;
+}
+
+TEST(Checksum, Rfc1071Example)
+{
+	// RFC 1071 section 3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2.
+	const Bytes d = from_hex("0001 f203 f4f5 f6f7");
+	EXPECT_EQ(csum_fold(csum_add(0, d)), static_cast<uint16_t>(~0xddf2));
+	EXPECT_EQ(test::ref_ones_sum(d), 0xddf2);
+}
+
+TEST(Checksum, EmptyAndAllZero)
+{
+	EXPECT_EQ(csum_fold(csum_add(0, {})), 0xffff);
+	const Bytes z(7, 0);
+	EXPECT_EQ(csum_fold(csum_add(0, z)), 0xffff);
+}
+
+TEST(Checksum, MatchesReferenceForEveryLengthUpTo300)
+{
+	std::mt19937 rng(1071);
+	for (size_t n = 0; n <= 300; n++) {
+		const Bytes d = random_bytes(rng, n);
+		EXPECT_EQ(csum_fold(csum_add(0, d)), test::ref_checksum(d)) << "length " << n;
+	}
+}
+
+TEST(Checksum, AllOnesMaxLengthDoesNotOverflow)
+{
+	const Bytes d(65535, 0xff);
+	EXPECT_EQ(csum_fold(csum_add(0, d)), test::ref_checksum(d));
+	const Bytes e(65536, 0xfe);
+	EXPECT_EQ(csum_fold(csum_add(0, e)), test::ref_checksum(e));
+}
+
+TEST(Checksum, IncrementalOverEvenSplitsEqualsWhole)
+{
+	std::mt19937 rng(7);
+	for (int round = 0; round < 200; round++) {
+		const Bytes d = random_bytes(rng, 1 + rng() % 500);
+		size_t a = (rng() % (d.size() + 1)) & ~size_t{1};
+		size_t b = a + ((rng() % (d.size() - a + 1)) & ~size_t{1});
+		std::span<const uint8_t> s(d);
+		uint32_t sum = csum_add(0, s.subspan(0, a));
+		sum = csum_add(sum, s.subspan(a, b - a));
+		sum = csum_add(sum, s.subspan(b));
+		EXPECT_EQ(csum_fold(sum), test::ref_checksum(d)) << "split " << a << "/" << b;
+	}
+}
+
+TEST(Checksum, Ipv4HeaderOfScapySyn)
+{
+	std::span<const uint8_t> ip = std::span(kScapySyn).subspan(kSynL3, 20);
+	EXPECT_EQ(ipv4_header_checksum(ip), 0x3c1e);
+	EXPECT_TRUE(ipv4_header_checksum_ok(ip));
+
+	Bytes zeroed(ip.begin(), ip.end());
+	zeroed[10] = zeroed[11] = 0;
+	EXPECT_EQ(ipv4_header_checksum(zeroed), 0x3c1e) << "field must be ignored";
+	EXPECT_FALSE(ipv4_header_checksum_ok(zeroed));
+
+	Bytes flipped(ip.begin(), ip.end());
+	flipped[8] ^= 0x01;  // TTL
+	EXPECT_FALSE(ipv4_header_checksum_ok(flipped));
+}
+
+TEST(Checksum, Ipv4HeaderWithOptionsMatchesReference)
+{
+	const Bytes opts = from_hex("01010101 94040000");  // NOPs, Router Alert
+	Bytes h = test::ipv4_header(test::kClient4, test::kServer4, 17, 8, opts);
+	EXPECT_TRUE(ipv4_header_checksum_ok(h));
+	EXPECT_EQ(ipv4_header_checksum(h), test::rd16(h, 10));
+}
+
+TEST(Checksum, TcpOfScapySyn)
+{
+	std::span<const uint8_t> seg = std::span(kScapySyn).subspan(kSynL4);
+	const IpAddress src = IpAddress::from_v4(std::span<const uint8_t, 4>(kScapySyn.data() + 26, 4));
+	const IpAddress dst = IpAddress::from_v4(std::span<const uint8_t, 4>(kScapySyn.data() + 30, 4));
+	EXPECT_TRUE(transport_checksum_ok(src, dst, false, kProtoTcp, seg));
+
+	Bytes zeroed(seg.begin(), seg.end());
+	zeroed[16] = zeroed[17] = 0;
+	EXPECT_EQ(transport_checksum(src, dst, false, kProtoTcp, zeroed), 0x8ff0);
+
+	Bytes flipped(seg.begin(), seg.end());
+	flipped.back() ^= 0x80;  // WScale value
+	EXPECT_FALSE(transport_checksum_ok(src, dst, false, kProtoTcp, flipped));
+	// Same bytes, other pseudo-header: must fail too.
+	EXPECT_FALSE(transport_checksum_ok(dst, dst, false, kProtoTcp, seg));
+}
+
+TEST(Checksum, PseudoHeaderMatchesReference)
+{
+	std::mt19937 rng(8200);
+	for (int round = 0; round < 100; round++) {
+		const Bytes s16 = random_bytes(rng, 16), d16 = random_bytes(rng, 16);
+		const Bytes seg = random_bytes(rng, 8 + rng() % 200);
+		const uint8_t proto = round % 2 ? kProtoTcp : kProtoUdp;
+		const IpAddress s6 = IpAddress::from_v6(std::span<const uint8_t, 16>(s16.data(), 16));
+		const IpAddress d6 = IpAddress::from_v6(std::span<const uint8_t, 16>(d16.data(), 16));
+		const IpAddress s4 = IpAddress::from_v4(std::span<const uint8_t, 4>(s16.data(), 4));
+		const IpAddress d4 = IpAddress::from_v4(std::span<const uint8_t, 4>(d16.data(), 4));
+
+		Bytes all6 = test::cat({test::ref_pseudo_v6(s16, d16, proto, seg.size()), seg});
+		uint16_t want6 = test::ref_checksum(all6);
+		if (proto == kProtoUdp && want6 == 0)
+			want6 = 0xffff;
+		EXPECT_EQ(transport_checksum(s6, d6, true, proto, seg), want6);
+
+		Bytes all4 = test::cat({test::ref_pseudo_v4(std::span(s16).first(4), std::span(d16).first(4),
+							    proto, static_cast<uint16_t>(seg.size())),
+					seg});
+		uint16_t want4 = test::ref_checksum(all4);
+		if (proto == kProtoUdp && want4 == 0)
+			want4 = 0xffff;
+		EXPECT_EQ(transport_checksum(s4, d4, false, proto, seg), want4);
+	}
+}
+
+// A UDP segment whose computed checksum is 0 must be sent as 0xffff.
+TEST(Checksum, UdpZeroIsSentAsAllOnes)
+{
+	const IpAddress src = IpAddress::from_v4(std::span<const uint8_t, 4>(test::kServer4.data(), 4));
+	const IpAddress dst = IpAddress::from_v4(std::span<const uint8_t, 4>(test::kClient4.data(), 4));
+	Bytes seg = test::udp_datagram(53, 40000, from_hex("0000 0000"));
+	// Choose the last word so the one's-complement sum is 0xffff (checksum 0).
+	Bytes all = test::cat({test::ref_pseudo_v4(test::kServer4, test::kClient4, 17, seg.size()), seg});
+	const uint16_t s = test::ref_ones_sum(all);
+	test::wr16(seg, seg.size() - 2, static_cast<uint16_t>(0xffff - s));
+	all = test::cat({test::ref_pseudo_v4(test::kServer4, test::kClient4, 17, seg.size()), seg});
+	ASSERT_EQ(test::ref_checksum(all), 0);
+
+	EXPECT_EQ(transport_checksum(src, dst, false, kProtoUdp, seg), 0xffff);
+	test::wr16(seg, 6, 0xffff);
+	EXPECT_TRUE(transport_checksum_ok(src, dst, false, kProtoUdp, seg));
+}
+
+TEST(Checksum, UdpZeroFieldMeansNoneOnIpv4Only)
+{
+	const IpAddress a = IpAddress::from_v4(std::span<const uint8_t, 4>(test::kServer4.data(), 4));
+	const IpAddress b = IpAddress::from_v4(std::span<const uint8_t, 4>(test::kClient4.data(), 4));
+	const Bytes seg = test::udp_datagram(53, 40000, from_hex("01 02 03"));
+	EXPECT_TRUE(transport_checksum_ok(a, b, false, kProtoUdp, seg));
+	const IpAddress a6 = IpAddress::from_v6(std::span<const uint8_t, 16>(test::kServer6.data(), 16));
+	const IpAddress b6 = IpAddress::from_v6(std::span<const uint8_t, 16>(test::kClient6.data(), 16));
+	EXPECT_FALSE(transport_checksum_ok(a6, b6, true, kProtoUdp, seg));
+}
+
+TEST(Checksum, TooShortSegmentIsNotOk)
+{
+	const IpAddress a{}, b{};
+	const Bytes seg(10, 0);
+	EXPECT_FALSE(transport_checksum_ok(a, b, true, kProtoTcp, seg));
+	EXPECT_FALSE(transport_checksum_ok(a, b, true, kProtoUdp, std::span(seg).first(7)));
+}
+
+}  // namespace
+}  // namespace xdpdns::net
