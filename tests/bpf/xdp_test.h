@@ -1,0 +1,66 @@
+// Base of every BPF test: skips visibly without root, loads the production
+// object, writes the contract's knob defaults (with a one-hour cookie epoch,
+// so that a run rarely straddles an epoch), port 53 and fixed keys.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "fixture_table.h"
+#include "xdp_runner.h"
+
+namespace xdpdns::test {
+
+// Deterministic keys (a failing row can be replayed): slot 1 current, so
+// slot 0 is "previous" and slot 2 "next".
+inline xdpdns_keys test_keys()
+{
+	xdpdns_keys k{};
+	k.current = 1;
+	k.generation = 7;
+	k.slot[0] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+	k.slot[1] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull};
+	k.slot[2] = {0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
+	return k;
+}
+
+// A key in no slot.
+inline xdpdns_siphash_key stranger_key() { return {0x0123456789abcdefull, 0xfedcba9876543210ull}; }
+
+inline xdpdns_config test_config()
+{
+	xdpdns_config c = XdpRunner::default_config();
+	c.cookie_epoch_s = 3600;
+	return c;
+}
+
+class XdpTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		if (geteuid() != 0)
+			GTEST_SKIP() << "BPF tests load XDP programs and run BPF_PROG_TEST_RUN: run them as root";
+		runner_ = std::make_unique<XdpRunner>();
+		cfg_ = test_config();
+		keys_ = test_keys();
+		runner_->write_config(cfg_);
+		runner_->write_keys(keys_);
+		runner_->set_ports({53});
+	}
+
+	RunResult run_row(const Fixture &f, const RunContext &ctx = {})
+	{
+		return run_fixture(*runner_, cfg_, keys_, f, ctx);
+	}
+
+	std::unique_ptr<XdpRunner> runner_;
+	xdpdns_config cfg_{};
+	xdpdns_keys keys_{};
+};
+
+// A parameterised fixture-table test: one gtest (and one CTest test) per row.
+class XdpTableTest : public XdpTest, public ::testing::WithParamInterface<Fixture> {};
+
+} // namespace xdpdns::test

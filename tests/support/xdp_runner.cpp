@@ -1,0 +1,300 @@
+#include "xdp_runner.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+namespace xdpdns::test {
+
+namespace {
+
+std::runtime_error sys_failure(const std::string &what, int err)
+{
+	if (err < 0)
+		err = -err;
+	return std::runtime_error(what + ": " + std::strerror(err));
+}
+
+const char *const kStatNames[] = {
+#define XDPDNS_STAT_NAME(id, name, help) name,
+	XDPDNS_XDP_STATS(XDPDNS_STAT_NAME)
+#undef XDPDNS_STAT_NAME
+};
+
+// libbpf's messages (a failed load prints the whole verifier log) are kept
+// here and only the tail is shown, in the load error.
+std::string libbpf_log;
+
+int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char buf[4096];
+	int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
+	libbpf_log += buf;
+	if (libbpf_log.size() > (1u << 20))
+		libbpf_log.erase(0, libbpf_log.size() - (1u << 19));
+	return n;
+}
+
+std::string tail_lines(const std::string &s, int lines)
+{
+	std::size_t pos = s.size();
+	while (lines-- > 0 && pos > 0) {
+		std::size_t nl = s.rfind('\n', pos - 1);
+		if (nl == std::string::npos) {
+			pos = 0;
+			break;
+		}
+		pos = nl;
+	}
+	return s.substr(pos);
+}
+
+} // namespace
+
+XdpRunner::XdpRunner()
+{
+	libbpf_set_print(capture_libbpf);
+	libbpf_log.clear();
+	h_ = xdpdns_test_skel::open_and_load();
+	if (!h_.skel) {
+		int err = errno;
+		throw std::runtime_error("open and load the xdpdns BPF object (skeleton): " +
+					 std::string(std::strerror(err)) + "\nlast libbpf messages:" +
+					 tail_lines(libbpf_log, 12));
+	}
+	ncpus_ = libbpf_num_possible_cpus();
+	if (ncpus_ <= 0) {
+		xdpdns_test_skel::destroy(h_.skel);
+		throw sys_failure("libbpf_num_possible_cpus", ncpus_);
+	}
+}
+
+XdpRunner::~XdpRunner() { xdpdns_test_skel::destroy(h_.skel); }
+
+xdpdns_config XdpRunner::default_config()
+{
+	xdpdns_config c;
+	std::memset(&c, 0, sizeof(c));
+	c.abi_version = XDPDNS_ABI_VERSION;
+	c.tcp_mss_v4 = 1220;
+	c.tcp_mss_v6 = 1220;
+	c.tcp_window = 65535;
+	c.tcp_segment_size = 512;
+	c.cookie_epoch_s = 64;
+	c.cookie_rotate_s = 3600;
+	c.udp_truncate_all = 0;
+	c.edns_buffer_size = 1232;
+	c.atr_enabled = 1;
+	c.atr_size_v4 = 1472;
+	c.atr_size_v6 = 1232;
+	c.atr_delay_us = 10000;
+	c.atr_probability = 100;
+	c.atr_allow_active = 0;
+	c.pmtu_lifetime_s = 600;
+	c.pmtu_min_v4 = 552;
+	return c;
+}
+
+void XdpRunner::write_config(const xdpdns_config &cfg)
+{
+	__u32 key = 0;
+	if (bpf_map_update_elem(h_.config, &key, &cfg, BPF_ANY))
+		throw sys_failure("write map config", errno);
+}
+
+xdpdns_config XdpRunner::read_config() const
+{
+	__u32 key = 0;
+	xdpdns_config cfg;
+	if (bpf_map_lookup_elem(h_.config, &key, &cfg))
+		throw sys_failure("read map config", errno);
+	return cfg;
+}
+
+void XdpRunner::set_ports(const std::vector<std::uint16_t> &list)
+{
+	std::vector<xdpdns_ports> one(1);
+	std::memset(one.data(), 0, sizeof(xdpdns_ports));
+	for (std::uint16_t p : list)
+		one[0].bits[p >> 6] |= 1ull << (p & 63);
+	__u32 key = 0;
+	if (bpf_map_update_elem(h_.ports, &key, one.data(), BPF_ANY))
+		throw sys_failure("write map ports", errno);
+}
+
+void XdpRunner::write_keys(const xdpdns_keys &keys)
+{
+	__u32 key = 0;
+	if (bpf_map_update_elem(h_.keys, &key, &keys, BPF_ANY))
+		throw sys_failure("write map keys", errno);
+}
+
+xdpdns_keys XdpRunner::read_keys() const
+{
+	__u32 key = 0;
+	xdpdns_keys keys;
+	if (bpf_map_lookup_elem(h_.keys, &key, &keys))
+		throw sys_failure("read map keys", errno);
+	return keys;
+}
+
+Counters XdpRunner::read_counters() const
+{
+	Counters sum{};
+	std::vector<__u64> percpu(static_cast<std::size_t>(ncpus_));
+	int fd = h_.stats;
+	for (__u32 i = 0; i < XDPDNS_STAT_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, percpu.data()))
+			throw sys_failure("read map stats[" + std::to_string(i) + "]", errno);
+		for (__u64 v : percpu)
+			sum[i] += v;
+	}
+	return sum;
+}
+
+RunResult XdpRunner::run(Prog prog, const Bytes &frame, const RunContext &rc)
+{
+	const int prog_fd = prog == Prog::Main ? h_.prog_main : h_.prog_atr;
+	const char *prog_name = prog == Prog::Main ? "xdpdns_main" : "xdpdns_atr";
+	// Room for metadata in front and for a program that grows the frame.
+	std::vector<std::uint8_t> out(frame.size() + 4096);
+	xdp_md ctx_in, ctx_out;
+	std::memset(&ctx_in, 0, sizeof(ctx_in));
+	std::memset(&ctx_out, 0, sizeof(ctx_out));
+	ctx_in.data = 0; // no metadata supplied: the kernel rejects data before it
+	ctx_in.data_end = static_cast<__u32>(frame.size());
+	ctx_in.ingress_ifindex = rc.ingress_ifindex;
+	ctx_in.rx_queue_index = rc.rx_queue_index;
+
+	bpf_test_run_opts opts;
+	std::memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
+	opts.data_in = frame.data();
+	opts.data_size_in = static_cast<__u32>(frame.size());
+	opts.data_out = out.data();
+	opts.data_size_out = static_cast<__u32>(out.size());
+	opts.ctx_in = &ctx_in;
+	opts.ctx_size_in = sizeof(ctx_in);
+	opts.ctx_out = &ctx_out;
+	opts.ctx_size_out = sizeof(ctx_out);
+	opts.repeat = 1;
+
+	Counters before = read_counters();
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (err)
+		throw sys_failure(std::string("BPF_PROG_TEST_RUN of ") + prog_name + " (" +
+					  std::to_string(frame.size()) + "-octet frame)",
+				  errno);
+	Counters after = read_counters();
+
+	RunResult r;
+	r.verdict = opts.retval;
+	// data_out starts at data_meta; ctx_out.data is the metadata length and
+	// ctx_out.data_end the end of the packet, both relative to data_meta.
+	std::size_t total = opts.data_size_out;
+	std::size_t meta = ctx_out.data;
+	if (meta > total || ctx_out.data_end != total)
+		throw std::runtime_error("BPF_PROG_TEST_RUN output inconsistent: data_size_out " +
+					 std::to_string(total) + ", ctx_out.data " + std::to_string(meta) +
+					 ", ctx_out.data_end " + std::to_string(ctx_out.data_end));
+	r.meta.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(meta));
+	r.frame.assign(out.begin() + static_cast<std::ptrdiff_t>(meta),
+		       out.begin() + static_cast<std::ptrdiff_t>(total));
+	for (std::size_t i = 0; i < r.delta.size(); i++)
+		r.delta[i] = after[i] - before[i];
+	return r;
+}
+
+std::optional<xdpdns_pmtu> XdpRunner::pmtu_lookup(const Ip6 &client) const
+{
+	xdpdns_addr key;
+	std::memcpy(key.a, client.data(), 16);
+	xdpdns_pmtu v;
+	if (bpf_map_lookup_elem(h_.pmtu, &key, &v)) {
+		if (errno == ENOENT)
+			return std::nullopt;
+		throw sys_failure("read map pmtu", errno);
+	}
+	return v;
+}
+
+void XdpRunner::pmtu_write(const Ip6 &client, const xdpdns_pmtu &value)
+{
+	xdpdns_addr key;
+	std::memcpy(key.a, client.data(), 16);
+	if (bpf_map_update_elem(h_.pmtu, &key, &value, BPF_ANY))
+		throw sys_failure("write map pmtu", errno);
+}
+
+std::size_t XdpRunner::pmtu_count() const
+{
+	int fd = h_.pmtu;
+	xdpdns_addr key, next;
+	std::size_t n = 0;
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+void XdpRunner::atr_allow_add(const Ip6 &prefix, std::uint32_t prefixlen)
+{
+	xdpdns_lpm_key key;
+	key.prefixlen = prefixlen;
+	std::memcpy(key.addr, prefix.data(), 16);
+	__u8 one = 1;
+	if (bpf_map_update_elem(h_.atr_allow, &key, &one, BPF_ANY))
+		throw sys_failure("write map atr_allow", errno);
+}
+
+std::string verdict_name(std::uint32_t v)
+{
+	switch (v) {
+	case XDP_ABORTED: return "XDP_ABORTED";
+	case XDP_DROP: return "XDP_DROP";
+	case XDP_PASS: return "XDP_PASS";
+	case XDP_TX: return "XDP_TX";
+	case XDP_REDIRECT: return "XDP_REDIRECT";
+	}
+	return "verdict " + std::to_string(v);
+}
+
+const char *stat_name(std::size_t index)
+{
+	return index < XDPDNS_STAT_MAX ? kStatNames[index] : "?";
+}
+
+std::string counters_to_string(const Counters &c)
+{
+	std::string s;
+	for (std::size_t i = 0; i < c.size(); i++) {
+		if (!c[i])
+			continue;
+		if (!s.empty())
+			s += ' ';
+		s += std::string(stat_name(i)) + "=" + std::to_string(c[i]);
+	}
+	return s.empty() ? "(none)" : s;
+}
+
+Counters one_frame(std::initializer_list<xdpdns_stat> reasons)
+{
+	Counters c{};
+	c[XDPDNS_STAT_RX_FRAMES] = 1;
+	for (xdpdns_stat r : reasons)
+		c[r] += 1;
+	return c;
+}
+
+} // namespace xdpdns::test
