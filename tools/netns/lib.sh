@@ -54,7 +54,9 @@ netns_init() {
 	netns_mount_bpffs
 	NETNS_TMP=$(mktemp -d "/tmp/xdpdns-${XDPDNS_NETNS_TAG}-$BASHPID.XXXXXX")
 	_NETNS_OWNER=$BASHPID
-	trap 'netns_cleanup' EXIT
+	exec {_NETNS_STDERR}>&2
+	# stderr dropped: see _netns_exit_trap.
+	trap '_netns_exit_trap 2>/dev/null' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
@@ -92,7 +94,12 @@ nsrun() {
 nsbg() {
 	local ns=$1
 	shift
-	nsenter --net="/var/run/netns/$ns" -- "$@" &
+	# The subshell drops our traps and execs: a plain `cmd &` leaves a bash
+	# child with the EXIT trap that runs it again when killed.
+	(
+		trap - EXIT INT TERM HUP
+		exec nsenter --net="/var/run/netns/$ns" -- "$@"
+	) &
 	NSBG_PID=$!
 	_NETNS_PIDS+=("$NSBG_PID")
 }
@@ -296,7 +303,7 @@ capture_stop() {
 	# Let packets in flight (XDP_TX through the peer) land first.
 	sleep 0.2
 	kill -INT "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	{ wait "$pid"; } 2>/dev/null || true
 	unset "_CAPTURE_PID[$file]"
 }
 
@@ -333,30 +340,59 @@ _netns_debug_shell() {
 	local ns=${SERVER_NS:-}
 	[[ -n $ns ]] || return 0
 	if ! { : </dev/tty; } 2>/dev/null; then
-		netns_log "XDPDNS_TEST_DEBUG: no terminal, tearing down at once"
+		netns_log "XDPDNS_TEST_DEBUG: no terminal, tearing down at once" 2>&"$_NETNS_STDERR"
 		return 0
 	fi
-	netns_log ""
-	netns_log "=== XDPDNS_TEST_DEBUG: test failed; shell in namespace $ns"
-	netns_log "    client: nsenter --net=/var/run/netns/${CLIENT_NS:-?}   temp files: $NETNS_TMP"
-	netns_log "    exit the shell to tear everything down"
+	{
+		echo ""
+		echo "=== XDPDNS_TEST_DEBUG: test failed; shell in namespace $ns"
+		echo "    client: nsenter --net=/var/run/netns/${CLIENT_NS:-?}   temp files: $NETNS_TMP"
+		echo "    exit the shell to tear everything down"
+	} >/dev/tty
 	export -f nsrun
 	export NETNS_TMP XDPDNSCTL XDPDNSD XDPDNS_BUILD_DIR
 	nsenter --net="/var/run/netns/$ns" -- bash -i </dev/tty >/dev/tty 2>&1 || true
 }
 
-netns_cleanup() {
+# The EXIT trap set by netns_init: debug shell on failure if asked, then
+# teardown, keeping the script's exit status. It runs with stderr dropped:
+# bash 5.2, reaping children during an EXIT trap (after `exit` cleared its
+# job table), prints "wait_for: No record of process N", and the teardown has
+# nothing else to say.
+_netns_exit_trap() {
 	local status=$?
-	# Only the process that set up tears down (not subshells).
+	# Subshells inherit nothing to tear down.
 	[[ ${_NETNS_OWNER:-} == "$BASHPID" ]] || return "$status"
-	set +e
-	trap - INT TERM HUP
 	if [[ $status -ne 0 && $status -ne 77 && ${XDPDNS_TEST_DEBUG:-0} == 1 ]]; then
 		_netns_debug_shell
 	fi
-	local pid entry
-	for pid in "${_NETNS_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${_NETNS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	netns_cleanup
+	return "$status"
+}
+
+# Kills the background processes. Polls rather than `wait`s (capture_stop
+# may have reaped some).
+_netns_stop_pids() {
+	local pid i alive
+	for pid in "${_NETNS_PIDS[@]}"; do kill "$pid"; done
+	for ((i = 0; i < 40; i++)); do
+		alive=0
+		for pid in "${_NETNS_PIDS[@]}"; do kill -0 "$pid" && alive=1; done
+		((alive)) || break
+		sleep 0.05
+	done
+	for pid in "${_NETNS_PIDS[@]}"; do kill -KILL "$pid"; done
+}
+
+# Removes everything this process created: background processes, xdpdns
+# attachments and their pins, namespaces (with their veths), temp files.
+# Safe to call more than once.
+netns_cleanup() {
+	local -
+	set +e
+	trap - INT TERM HUP
+	local entry i
+	_netns_stop_pids 2>/dev/null
 	for entry in "${_NETNS_XDPDNS[@]}"; do
 		# shellcheck disable=SC2086
 		set -- $entry
@@ -366,11 +402,10 @@ netns_cleanup() {
 		# Pins outlive the interface: remove whatever detach left.
 		[[ $3 == "$XDPDNS_PIN_ROOT/$2@"* && -e $3 ]] && rm -rf "$3"
 	done
-	local i
 	for ((i = ${#_NETNS_NAMESPACES[@]} - 1; i >= 0; i--)); do
 		ip netns del "${_NETNS_NAMESPACES[i]}" 2>/dev/null
 	done
 	[[ -n $NETNS_TMP && -d $NETNS_TMP ]] && rm -rf "$NETNS_TMP"
 	_NETNS_NAMESPACES=() _NETNS_PIDS=() _NETNS_XDPDNS=()
-	return "$status"
+	return 0
 }
