@@ -48,14 +48,11 @@ ParseError parse_ipv4(std::span<const uint8_t> f, FrameView &v, size_t &off)
 		return ParseError::truncated;
 	const uint8_t *h = f.data() + off;
 	const size_t ihl = (h[0] & 0x0f) * 4u;
-	if ((h[0] >> 4) != 4 || ihl < kIpv4HeaderLen)
-		return ParseError::malformed;
-	if (f.size() < off + ihl)
-		return ParseError::truncated;
 	const size_t total = load_be16(h + 2);
-	if (total < ihl)
+	// Same order as bpf/lib/parse.h: nonsense first, then truncation.
+	if ((h[0] >> 4) != 4 || ihl < kIpv4HeaderLen || total < ihl)
 		return ParseError::malformed;
-	if (f.size() < off + total)
+	if (f.size() < off + ihl || f.size() < off + total)
 		return ParseError::truncated;
 	v.l3_end = static_cast<uint32_t>(off + total);
 	v.ip_id = load_be16(h + 4);

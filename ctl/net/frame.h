@@ -1,7 +1,7 @@
 // Parsing of the frames the daemon receives from AF_XDP: Ethernet, up to two
 // VLAN tags, IPv4 (options skipped) or IPv6 (bounded extension-header walk),
-// then TCP or UDP. The same acceptance rules as the XDP program
-// (notes: bpf-contract "Parsing"), so a frame the program redirected parses.
+// then TCP or UDP. The same acceptance rules, in the same order, as the XDP
+// program (bpf/lib/parse.h), so a frame the program redirected parses.
 //
 // No allocation, no copies of the payload: FrameView points into the frame,
 // which must outlive it.

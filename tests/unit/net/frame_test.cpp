@@ -348,6 +348,14 @@ TEST(ParseFrame, MalformedHeaders)
 		cases.push_back({"ipv4 total < ihl", f});
 	}
 	{
+		// IHL 6 but the frame ends after 20 octets: the nonsense total
+		// length wins over the truncation, as in the XDP program.
+		Bytes f = udp4_query({}, from_hex("01010101"));
+		test::wr16(f, 16, 20);
+		f.resize(14 + 20);
+		cases.push_back({"ipv4 total < ihl, header cut", f});
+	}
+	{
 		Bytes f = udp6_query();
 		f[14] = 0x40;  // version 4 inside an IPv6 ethertype
 		cases.push_back({"ipv6 version", f});
