@@ -5,7 +5,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="$repo/build"
+build=${XDPDNS_BUILD_DIR:-$repo/build}  # override only for development
 
 log() { printf 'test.sh: %s\n' "$*"; }
 
