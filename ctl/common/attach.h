@@ -2,11 +2,14 @@
 // `xdpdnsctl attach/detach` and the daemon.
 //
 // The program is attached with libbpf's bpf_xdp_attach() and
-// XDP_FLAGS_UPDATE_IF_NOEXIST, not libxdp: libxdp always tries its
-// multi-program dispatcher first, and only falls back to a plain attach when
-// the kernel reports EOPNOTSUPP; where loading the dispatcher's freplace
-// program fails with EPERM (as on our test machines) the attach fails. A
-// plain single-program attach is all we need, and it is atomic.
+// XDP_FLAGS_UPDATE_IF_NOEXIST, not libxdp. libxdp 1.3 always tries its
+// multi-program dispatcher first: where loading the dispatcher's freplace
+// program fails (EPERM on our test machines) it prints errors and falls back
+// to a single-program attach; where it succeeds, the interface carries the
+// dispatcher, not our program, and "is the attached program ours?" would need
+// libxdp's multiprog API. One plain attach behaves the same everywhere, is
+// atomic (UPDATE_IF_NOEXIST) and detaches with XDP_FLAGS_REPLACE, so only
+// our own program is ever removed.
 #pragma once
 
 #include "result.h"

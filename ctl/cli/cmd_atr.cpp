@@ -1,0 +1,68 @@
+// atr allow add|del PREFIX [--iface], atr allow list [--iface]
+#include "commands.h"
+
+#include "common/address.h"
+#include "common/pinned.h"
+
+#include <cstdio>
+
+namespace xdpdns::cli {
+
+void add_atr_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds)
+{
+	auto *atr = app.add_subcommand("atr", "ATR settings beyond the atr.* knobs");
+	atr->require_subcommand(1);
+	auto *allow = atr->add_subcommand("allow",
+					  "Client prefixes that get ATR follow-ups (empty list: everyone)");
+	allow->require_subcommand(1);
+
+	struct Args {
+		std::string prefix;
+		std::optional<std::string> iface;
+	};
+	for (bool add : {true, false}) {
+		auto a = std::make_shared<Args>();
+		auto *c = allow->add_subcommand(add ? "add" : "del",
+						add ? "Add a prefix to the allow-list" : "Remove a prefix from the allow-list");
+		c->add_option("PREFIX", a->prefix, "e.g. 192.0.2.0/24, 2001:db8::/32, 198.51.100.7")->required();
+		c->add_option("-i,--iface", a->iface, "interface (default: the only attached one)");
+		cmds.emplace_back(c, [a, add]() -> Result<void> {
+			auto pfx = parse_prefix(a->prefix);
+			if (!pfx)
+				return pfx.error();
+			auto iface = one_interface(a->iface);
+			if (!iface)
+				return iface.error();
+			auto p = PinnedObjects::open(*iface);
+			if (!p)
+				return p.error();
+			if (auto r = add ? p->atr_allow_add(*pfx) : p->atr_allow_del(*pfx); !r)
+				return r;
+			std::printf("%s: %s %s %s the ATR allow-list\n", iface->c_str(),
+				    add ? "added" : "removed", format_prefix(*pfx).c_str(), add ? "to" : "from");
+			return {};
+		});
+	}
+
+	auto l = std::make_shared<std::optional<std::string>>();
+	auto *list = allow->add_subcommand("list", "Show the allow-list");
+	list->add_option("-i,--iface", *l, "interface (default: the only attached one)");
+	cmds.emplace_back(list, [l]() -> Result<void> {
+		auto iface = one_interface(*l);
+		if (!iface)
+			return iface.error();
+		auto p = PinnedObjects::open(*iface);
+		if (!p)
+			return p.error();
+		auto v = p->atr_allow_list();
+		if (!v)
+			return v.error();
+		if (v->empty())
+			std::printf("# %s: empty: every client gets ATR follow-ups\n", iface->c_str());
+		for (const auto &pfx : *v)
+			std::printf("%s\n", format_prefix(pfx).c_str());
+		return {};
+	});
+}
+
+}  // namespace xdpdns::cli

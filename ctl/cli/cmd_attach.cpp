@@ -1,0 +1,73 @@
+// attach IFACE [--mode native|skb] [--port N ...] [--pmtu-entries N]
+// detach IFACE
+#include "commands.h"
+
+#include "common/attach.h"
+#include "common/ports.h"
+
+#include <cstdio>
+
+namespace xdpdns::cli {
+namespace {
+
+void print_note(std::string_view msg)
+{
+	std::fprintf(stderr, "xdpdnsctl: note: %.*s\n", static_cast<int>(msg.size()), msg.data());
+}
+
+}  // namespace
+
+void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds)
+{
+	struct AttachArgs {
+		std::string iface, mode = "native", pmtu_entries = std::to_string(XDPDNS_PMTU_DEFAULT_ENTRIES);
+		std::vector<std::string> ports;
+	};
+	auto a = std::make_shared<AttachArgs>();
+	auto *at = app.add_subcommand("attach", "Load the XDP program, pin its maps and attach it to IFACE");
+	at->add_option("IFACE", a->iface, "interface to attach to")->required();
+	at->add_option("--mode", a->mode, "XDP mode: native (driver) or skb (generic)")
+		->capture_default_str();
+	at->add_option("--port", a->ports, "service port, repeatable or comma-separated (default 53)");
+	at->add_option("--pmtu-entries", a->pmtu_entries, "size of the path-MTU LRU map")
+		->capture_default_str();
+	cmds.emplace_back(at, [a]() -> Result<void> {
+		AttachOptions o;
+		o.ifname = a->iface;
+		auto mode = parse_xdp_mode(a->mode);
+		if (!mode)
+			return mode.error();
+		o.mode = *mode;
+		if (!a->ports.empty()) {
+			o.ports.clear();
+			for (const auto &p : a->ports) {
+				auto list = parse_port_list(p);
+				if (!list)
+					return list.error();
+				o.ports.insert(o.ports.end(), list->begin(), list->end());
+			}
+		}
+		auto n = parse_uint_arg("pmtu entries", a->pmtu_entries, 1, kMaxPmtuEntries);
+		if (!n)
+			return n.error();
+		o.pmtu_entries = static_cast<std::uint32_t>(*n);
+		o.note = print_note;
+		if (auto r = attach(o); !r)
+			return r;
+		std::printf("attached xdpdns to %s (%s mode, ports %s)\n", o.ifname.c_str(),
+			    std::string(xdp_mode_name(o.mode)).c_str(), format_port_list(o.ports).c_str());
+		return {};
+	});
+
+	auto d = std::make_shared<std::string>();
+	auto *de = app.add_subcommand("detach", "Detach the XDP program from IFACE and remove its pins");
+	de->add_option("IFACE", *d, "interface to detach from")->required();
+	cmds.emplace_back(de, [d]() -> Result<void> {
+		if (auto r = detach(*d, print_note); !r)
+			return r;
+		std::printf("detached xdpdns from %s\n", d->c_str());
+		return {};
+	});
+}
+
+}  // namespace xdpdns::cli
