@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/bytes.h"
+#include "net/checksum.h"
 
 namespace xdpdns::net {
 
@@ -212,6 +213,20 @@ ParseError parse_frame(std::span<const uint8_t> frame, FrameView &out)
 	if (out.protocol == 17)
 		return parse_udp(frame, out, off);
 	return ParseError::not_tcp_udp;
+}
+
+bool frame_checksums_ok(std::span<const uint8_t> frame, const FrameView &v)
+{
+	if (v.l3_end > frame.size() || v.l4_offset > v.l3_end || v.l3_offset > v.l4_offset)
+		return false;
+	if (!v.is_ipv6 &&
+	    !ipv4_header_checksum_ok(frame.subspan(v.l3_offset, v.l4_offset - v.l3_offset)))
+		return false;
+	const size_t l4_length = v.is_udp() ? v.udp_length : v.l3_end - v.l4_offset;
+	if (v.l4_offset + l4_length > v.l3_end)
+		return false;
+	return transport_checksum_ok(v.src, v.dst, v.is_ipv6, v.protocol,
+				     frame.subspan(v.l4_offset, l4_length));
 }
 
 }  // namespace xdpdns::net

@@ -186,3 +186,62 @@ TEST(Checksum, TooShortSegmentIsNotOk)
 
 }  // namespace
 }  // namespace xdpdns::net
+
+namespace xdpdns::net {
+namespace {
+
+TEST(FrameChecksums, ScapySynAndCorruptions)
+{
+	FrameView v;
+	ASSERT_EQ(parse_frame(kScapySyn, v), ParseError::ok);
+	EXPECT_TRUE(frame_checksums_ok(kScapySyn, v));
+
+	Bytes bad_ip = kScapySyn;
+	bad_ip[kSynL3 + 8] ^= 1;  // TTL
+	ASSERT_EQ(parse_frame(bad_ip, v), ParseError::ok);
+	EXPECT_FALSE(frame_checksums_ok(bad_ip, v));
+
+	Bytes bad_tcp = kScapySyn;
+	bad_tcp[kSynL4 + 4] ^= 1;  // sequence number
+	ASSERT_EQ(parse_frame(bad_tcp, v), ParseError::ok);
+	EXPECT_FALSE(frame_checksums_ok(bad_tcp, v));
+}
+
+// Ethernet padding is not part of the segment; UDP length bounds the sum.
+TEST(FrameChecksums, PaddingAndUdpLength)
+{
+	Bytes udp = test::udp_datagram(40000, 53, from_hex("0102030405"));
+	Bytes all = test::cat({test::ref_pseudo_v4(test::kClient4, test::kServer4, 17, udp.size()), udp});
+	test::wr16(udp, 6, test::ref_checksum(all));
+	Bytes f = test::cat({test::eth_header(test::kServerMac, test::kClientMac, {}, 0x0800),
+			     test::ipv4_header(test::kClient4, test::kServer4, 17, udp.size()), udp});
+	f.resize(60, 0x77);
+	FrameView v;
+	ASSERT_EQ(parse_frame(f, v), ParseError::ok);
+	EXPECT_TRUE(frame_checksums_ok(f, v));
+
+	test::wr16(f, 34 + 6, 0);  // IPv4: no checksum
+	EXPECT_TRUE(frame_checksums_ok(f, v));
+	test::wr16(f, 34 + 6, 0x1234);
+	EXPECT_FALSE(frame_checksums_ok(f, v));
+}
+
+TEST(FrameChecksums, Ipv6WithExtensionHeader)
+{
+	const Bytes payload = from_hex("000c abcd 0100 0001 0000 0000 0000");
+	Bytes tcp = test::tcp_segment(40001, 53, 10, 20, kTcpAck | kTcpPsh, 900, {}, payload);
+	Bytes all = test::cat({test::ref_pseudo_v6(test::kClient6, test::kServer6, 6, tcp.size()), tcp});
+	test::wr16(tcp, 16, test::ref_checksum(all));
+	const Bytes dst = test::ipv6_ext(6, 0);
+	Bytes f = test::cat({test::eth_header(test::kServerMac, test::kClientMac, {{0x8100, 4}}, 0x86dd),
+			     test::ipv6_header(test::kClient6, test::kServer6, 60, dst.size() + tcp.size()),
+			     dst, tcp});
+	FrameView v;
+	ASSERT_EQ(parse_frame(f, v), ParseError::ok);
+	EXPECT_TRUE(frame_checksums_ok(f, v));
+	f.back() ^= 0x10;
+	EXPECT_FALSE(frame_checksums_ok(f, v));
+}
+
+}  // namespace
+}  // namespace xdpdns::net
