@@ -3,6 +3,7 @@
 // Ethernet padding, the service-port bitmap.
 #include <linux/bpf.h>
 
+#include "cookie_calc.h"
 #include "dns_message.h"
 #include "replies.h"
 #include "xdp_test.h"
