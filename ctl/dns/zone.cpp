@@ -199,6 +199,8 @@ Result<void> Zone::finish()
 	const Rdata &soa = soa_->rdata[0];
 	const uint32_t minimum = load_be32(soa.data() + soa.size() - 4);
 	negative_ttl_ = std::min(soa_->ttl, minimum);
+	const RRset *dnskey = apex_->find(rrtype::dnskey);
+	signed_ = dnskey && !dnskey->sigs.empty();
 	return {};
 }
 

@@ -57,6 +57,10 @@ public:
 	const Node &apex() const { return *apex_; }
 	const RRset &soa() const { return *soa_; }
 	uint32_t negative_ttl() const { return negative_ttl_; }  // min(SOA TTL, MINIMUM), RFC 2308
+	// A signed zone has a DNSKEY RRset at the apex with RRSIGs. Only then do
+	// DO=1 queries get RRSIGs (as NSD does): a few stray RRSIGs do not make
+	// a zone signed.
+	bool is_signed() const { return signed_; }
 	size_t node_count() const { return nodes_.size(); }
 
 	// --- building (zone loading only; not thread-safe) ---
@@ -92,6 +96,7 @@ private:
 	const Node *apex_ = nullptr;
 	const RRset *soa_ = nullptr;
 	uint32_t negative_ttl_ = 0;
+	bool signed_ = false;
 };
 
 // Reads a zone file with ldns, one record at a time (ldns_rr_new_frm_fp_l:

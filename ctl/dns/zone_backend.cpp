@@ -226,7 +226,8 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 	if (q.has_opt)
 		w.reserve_tail(opt_rr_size);
 
-	AnswerBuilder b(w, *zone, q.do_bit);
+	const bool dnssec = q.do_bit && zone->is_signed();
+	AnswerBuilder b(w, *zone, dnssec);
 	uint8_t rc = rcode::noerror;
 	bool aa = true;
 	bool tc = false;
@@ -250,7 +251,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 				tc = true;
 				break;
 			}
-			const RRset *ds = q.do_bit ? l.node->find(rrtype::ds) : nullptr;
+			const RRset *ds = dnssec ? l.node->find(rrtype::ds) : nullptr;
 			if (ds && !b.put_rrset(AnswerBuilder::authority_sec, cut, *ds)) {
 				tc = true;
 				break;
@@ -269,6 +270,8 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			const size_t n = t == Transport::tcp ? node.rrsets.size() : 1;
 			for (size_t i = 0; i < n && !tc; i++)
 				tc = !b.put_rrset(AnswerBuilder::answer_sec, name, node.rrsets[i]);
+			if (node.rrsets[0].type == rrtype::ns && !tc)
+				b.put_glue(node.rrsets[0]);
 			break;
 		}
 		if (q.qtype == rrtype::rrsig) {
@@ -282,6 +285,8 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		}
 		if (const RRset *rr = node.find(q.qtype)) {
 			tc = !b.put_rrset(AnswerBuilder::answer_sec, name, *rr);
+			if (rr->type == rrtype::ns && !tc)
+				b.put_glue(*rr);  // NSD adds these even with minimal responses
 			break;
 		}
 		const RRset *cname = node.find(rrtype::cname);

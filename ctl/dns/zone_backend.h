@@ -8,9 +8,10 @@
 //  * Exact match -> the RRset, AA=1. The longest matching zone answers
 //    (ZoneSet::find), so a child zone loaded next to its parent wins.
 //  * CNAME (query type not CNAME) -> the CNAME, then the lookup restarts at
-//    its target while the target is inside the same zone: at most 16 links;
-//    a node already visited ends the chain (loop). The RCODE and the
-//    authority section describe the last name of the chain (RFC 6604).
+//    its target while the target is inside the same zone: at most 16 links
+//    (NSD follows longer chains); a node already visited ends the chain
+//    (loop). The RCODE and the authority section describe the last name of
+//    the chain (RFC 6604).
 //  * Wildcards (RFC 4592): when the name does not exist, "*.<closest
 //    encloser>" answers, with the query name (or the chain's current name)
 //    as owner; wildcard CNAMEs are followed as above.
@@ -24,17 +25,25 @@
 //  * ANY (RFC 8482): over TCP every RRset of the node, ordered by type code;
 //    over UDP only the RRset with the lowest type code (a small answer that
 //    still proves the name exists, instead of an amplification vector).
+//    NSD 4.6 differs: one RRset over both transports, the SOA at the apex.
 //  * RRSIG queries: all RRSIGs of the node (every covered type).
-//  * DO=1: each RRset in the answer and authority sections is followed by
-//    its RRSIGs (also DS at a referral). No NSEC/NSEC3 denial-of-existence
-//    proofs are synthesized or looked up, and no DNAME substitution is
-//    done (a DNAME is ordinary data at its own name).
-//  * Minimal responses, as NSD's `minimal-responses: yes`: no NS in the
-//    authority section of positive answers and no additional-section
-//    processing except glue in referrals.
+//  * DO=1 in a signed zone (Zone::is_signed: the apex DNSKEY RRset has
+//    RRSIGs, NSD's rule): each RRset in the answer and authority sections
+//    is followed by its RRSIGs, and a referral carries the DS RRset and its
+//    RRSIGs after the NS RRset. No NSEC/NSEC3 denial-of-existence proofs
+//    are synthesized or looked up, and no DNAME substitution is done (a
+//    DNAME is ordinary data at its own name).
+//  * Minimal responses, as NSD 4.6 with `minimal-responses: yes` (checked
+//    against it, tests/unit/dns/compare_with_nsd.py): no NS in the
+//    authority section of positive answers; the additional section carries
+//    only the addresses of NS targets: glue in referrals, and the same A/AAAA
+//    records when an NS RRset is the answer (NSD does this too). No
+//    additional processing for MX, SRV and others.
 //  * EDNS (RFC 6891): an OPT in the answer exactly when the query had one
 //    (see response.h for its fields).
-//  * Header: ID copied, QR=1, opcode 0, RD and CD copied, RA=AD=0.
+//  * Header: ID copied, QR=1, opcode 0, RD and CD copied, RA=AD=0 (CD is
+//    copied as RFC 4035 3.1.6 says and as the XDP TC=1 answer does; NSD
+//    clears it).
 //  * The question is copied byte for byte (the client's case). Owner names
 //    are compressed against the question and earlier names; names inside
 //    NS, CNAME, PTR, MX and SOA RDATA are compressed too; DNAME, SRV and
