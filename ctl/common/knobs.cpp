@@ -69,13 +69,16 @@ std::string_view trim(std::string_view s)
 	return s;
 }
 
-// Whole-string decimal parse, digits only (no sign, no hex).
+// Whole-string decimal parse, digits only (no sign, no hex). Numbers too
+// big for 64 bits saturate, so that they are reported as out of range.
 bool parse_decimal(std::string_view s, std::uint64_t &out)
 {
 	if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
 		return false;
 	auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-	return ec == std::errc() && p == s.data() + s.size();
+	if (ec == std::errc::result_out_of_range)
+		out = std::numeric_limits<std::uint64_t>::max();
+	return p == s.data() + s.size();
 }
 
 std::string lower(std::string_view s)
@@ -220,6 +223,8 @@ Result<std::uint32_t> parse_knob_value(const KnobDef &k, std::string_view text)
 	}
 	case T::Duration: {
 		auto us = parse_duration_us(s, k.bare);
+		if (!us && us.error().err == ERANGE)
+			return out_of_range(k, s);
 		if (!us)
 			return Error{us.error().err, std::string(k.name) + ": " + us.error().message};
 		auto storage = static_cast<std::uint64_t>(k.storage);

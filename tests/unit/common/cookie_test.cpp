@@ -1,0 +1,214 @@
+#include "common/cookie_key.h"
+
+#include <xdpdns/cookie.h>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <time.h>
+
+#include <cstring>
+#include <random>
+
+namespace xdpdns {
+namespace {
+
+// Key 00 01 .. 0f of the SipHash paper: k0, k1 are its little-endian halves.
+constexpr xdpdns_siphash_key kPaperKey = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+
+// Message of n octets 00 01 .. (n-1), as little-endian 64-bit words.
+std::vector<std::uint64_t> paper_message(unsigned n)
+{
+	std::vector<std::uint64_t> w(n / 8);
+	for (unsigned i = 0; i < n; i++)
+		w[i / 8] |= std::uint64_t{i} << (8 * (i % 8));
+	return w;
+}
+
+// The published SipHash-2-4 vectors (reference implementation, vectors.h,
+// as 64-bit little-endian values) for the lengths our word interface takes.
+TEST(SipHash, PaperVectorsForWholeWordLengths)
+{
+	const struct {
+		unsigned len;
+		std::uint64_t hash;
+	} vectors[] = {
+		{0, 0x726fdb47dd0e0e31ull},  {8, 0x93f5f5799a932462ull},  {16, 0x3f2acc7f57c29bdbull},
+		{24, 0xb8ad50c6f649af94ull}, {32, 0x7127512f72f27cceull}, {40, 0x0e3ea96b5304a7d0ull},
+		{48, 0xe612a3cb9ecba951ull}, {56, 0xb78dbfaf3a8d83bdull},
+	};
+	for (const auto &v : vectors) {
+		auto msg = paper_message(v.len);
+		EXPECT_EQ(siphash24(kPaperKey, msg), v.hash) << "length " << v.len;
+	}
+}
+
+TEST(SipHash, KeyMatters)
+{
+	auto msg = paper_message(48);
+	xdpdns_siphash_key other = kPaperKey;
+	other.k1 ^= 1;
+	EXPECT_NE(siphash24(kPaperKey, msg), siphash24(other, msg));
+}
+
+CookieTuple tuple_v4()
+{
+	CookieTuple t;
+	in_addr a;
+	inet_pton(AF_INET, "192.0.2.1", &a);
+	t.client_addr[10] = t.client_addr[11] = 0xff;
+	std::memcpy(&t.client_addr[12], &a, 4);
+	inet_pton(AF_INET, "198.51.100.53", &a);
+	t.server_addr[10] = t.server_addr[11] = 0xff;
+	std::memcpy(&t.server_addr[12], &a, 4);
+	t.client_port = 40000;
+	t.server_port = 53;
+	return t;
+}
+
+xdpdns_keys three_keys()
+{
+	xdpdns_keys k{};
+	k.current = 1;
+	k.slot[0] = {0x1111111111111111ull, 0x2222222222222222ull};
+	k.slot[1] = {0x3333333333333333ull, 0x4444444444444444ull};
+	k.slot[2] = {0x5555555555555555ull, 0x6666666666666666ull};
+	return k;
+}
+
+TEST(Cookie, InputLayoutHasPortsInNetworkOrder)
+{
+	xdpdns_cookie_input in = cookie_input(tuple_v4(), 7, 3);
+	auto *bytes = reinterpret_cast<const std::uint8_t *>(&in);
+	EXPECT_EQ(bytes[32], 40000 >> 8);
+	EXPECT_EQ(bytes[33], 40000 & 0xff);
+	EXPECT_EQ(bytes[34], 0);
+	EXPECT_EQ(bytes[35], 53);
+	EXPECT_EQ(in.epoch, 7u);
+	EXPECT_EQ(in.mss_index, 3u);
+	EXPECT_EQ(in.pad, 0u);
+	EXPECT_EQ(std::memcmp(in.client_addr, tuple_v4().client_addr.data(), 16), 0);
+}
+
+// The cookie is the documented function of the hash: top 28 bits of
+// SipHash over the 6 input words, MSS index, epoch bit.
+TEST(Cookie, LayoutIsHashMssIndexEpochBit)
+{
+	xdpdns_keys keys = three_keys();
+	const auto &key = keys.slot[keys.current];
+	CookieTuple t = tuple_v4();
+	for (std::uint32_t epoch : {1000u, 1001u}) {
+		std::uint32_t c = make_cookie(key, t, epoch, 1460);
+		xdpdns_cookie_input in = cookie_input(t, epoch, 5);  // 1460 is table entry 5
+		std::uint64_t words[6];
+		std::memcpy(words, &in, sizeof(words));
+		std::uint64_t h = siphash24(key, words);
+		EXPECT_EQ(c, (static_cast<std::uint32_t>(h) & 0xfffffff0u) | (5u << 1) | (epoch & 1));
+	}
+}
+
+TEST(Cookie, CheckAcceptsCurrentAndPreviousEpochOnly)
+{
+	xdpdns_keys keys = three_keys();
+	CookieTuple t = tuple_v4();
+	const std::uint32_t epoch = 123456;
+	std::uint32_t c = make_cookie(keys.slot[keys.current], t, epoch, 1460);
+	EXPECT_EQ(check_cookie(keys, t, c, epoch), 1460u);
+	EXPECT_EQ(check_cookie(keys, t, c, epoch + 1), 1460u);
+	EXPECT_EQ(check_cookie(keys, t, c, epoch + 2), 0u);
+	EXPECT_EQ(check_cookie(keys, t, c, epoch - 1), 0u);
+}
+
+TEST(Cookie, CheckAcceptsCurrentAndPreviousKeyOnly)
+{
+	xdpdns_keys keys = three_keys();  // current 1: previous 0, oldest 2
+	CookieTuple t = tuple_v4();
+	const std::uint32_t epoch = 77;
+	EXPECT_EQ(check_cookie(keys, t, make_cookie(keys.slot[1], t, epoch, 1220), epoch), 1220u);
+	EXPECT_EQ(check_cookie(keys, t, make_cookie(keys.slot[0], t, epoch, 1220), epoch), 1220u);
+	EXPECT_EQ(check_cookie(keys, t, make_cookie(keys.slot[2], t, epoch, 1220), epoch), 0u);
+	keys.current = 0;  // previous wraps to slot 2
+	EXPECT_EQ(check_cookie(keys, t, make_cookie(keys.slot[2], t, epoch, 1220), epoch), 1220u);
+	keys.current = 3;  // corrupt index: nothing validates
+	EXPECT_EQ(check_cookie(keys, t, make_cookie(keys.slot[0], t, epoch, 1220), epoch), 0u);
+}
+
+TEST(Cookie, AnyTupleChangeInvalidates)
+{
+	xdpdns_keys keys = three_keys();
+	const CookieTuple t = tuple_v4();
+	std::uint32_t c = make_cookie(keys.slot[keys.current], t, 5, 1460);
+	CookieTuple u = t;
+	u.client_port++;
+	EXPECT_EQ(check_cookie(keys, u, c, 5), 0u);
+	u = t;
+	u.server_port = 5353;
+	EXPECT_EQ(check_cookie(keys, u, c, 5), 0u);
+	u = t;
+	u.client_addr[15] ^= 1;
+	EXPECT_EQ(check_cookie(keys, u, c, 5), 0u);
+	u = t;
+	u.server_addr[12] ^= 0x80;
+	EXPECT_EQ(check_cookie(keys, u, c, 5), 0u);
+	EXPECT_EQ(check_cookie(keys, t, c ^ 0x100, 5), 0u);
+}
+
+TEST(Cookie, MssRoundsDownToTheTable)
+{
+	xdpdns_keys keys = three_keys();
+	CookieTuple t = tuple_v4();
+	const struct {
+		std::uint32_t announced, carried;
+	} cases[] = {{100, 536}, {536, 536}, {1219, 536}, {1220, 1220}, {1500, 1460},
+		     {1460, 1460}, {9000, 8960}, {65535, 8960}, {4312, 4312}};
+	for (const auto &c : cases) {
+		std::uint32_t cookie = make_cookie(keys.slot[keys.current], t, 9, c.announced);
+		EXPECT_EQ(check_cookie(keys, t, cookie, 9), c.carried) << c.announced;
+	}
+}
+
+TEST(Cookie, RandomTuplesRoundTrip)
+{
+	std::mt19937_64 rng(42);
+	xdpdns_keys keys = three_keys();
+	for (int i = 0; i < 1000; i++) {
+		CookieTuple t;
+		for (auto &b : t.client_addr)
+			b = static_cast<std::uint8_t>(rng());
+		for (auto &b : t.server_addr)
+			b = static_cast<std::uint8_t>(rng());
+		t.client_port = static_cast<std::uint16_t>(rng());
+		t.server_port = static_cast<std::uint16_t>(rng());
+		auto epoch = static_cast<std::uint32_t>(rng() | 2);
+		std::uint32_t c = make_cookie(keys.slot[keys.current], t, epoch, 1400);
+		ASSERT_EQ(check_cookie(keys, t, c, epoch), 1400u);
+		ASSERT_EQ(check_cookie(keys, t, c, epoch + 2), 0u);
+	}
+}
+
+TEST(Epoch, DividesTaiSecondsByTheEpochLength)
+{
+	EXPECT_EQ(epoch_of(640ull * 1000000000ull, 64), 10u);
+	EXPECT_EQ(epoch_of(640ull * 1000000000ull - 1, 64), 9u);
+	EXPECT_EQ(epoch_of(5ull * 1000000000ull, 0), 5u);  // 0 treated as 1
+	struct timespec ts;
+	ASSERT_EQ(clock_gettime(CLOCK_TAI, &ts), 0);
+	std::uint32_t expect = static_cast<std::uint32_t>(ts.tv_sec / 64);
+	std::uint32_t got = now_epoch(64);
+	EXPECT_TRUE(got == expect || got == expect + 1) << got << " vs " << expect;
+}
+
+TEST(RandomKeys, ThreeDistinctSlotsCurrentZero)
+{
+	auto k = random_keys();
+	ASSERT_TRUE(k.ok()) << k.error().message;
+	EXPECT_EQ(k->current, 0u);
+	EXPECT_EQ(k->generation, 0u);
+	EXPECT_NE(std::memcmp(&k->slot[0], &k->slot[1], sizeof(k->slot[0])), 0);
+	EXPECT_NE(std::memcmp(&k->slot[1], &k->slot[2], sizeof(k->slot[0])), 0);
+	auto a = random_key(), b = random_key();
+	ASSERT_TRUE(a.ok() && b.ok());
+	EXPECT_FALSE(a->k0 == b->k0 && a->k1 == b->k1);
+}
+
+}  // namespace
+}  // namespace xdpdns
