@@ -1,0 +1,258 @@
+/* Stateless TCP control segments: SYN -> SYN-ACK with a cookie, FIN -> ACK,
+ * data with a valid cookie -> daemon, everything else consumed. */
+#ifndef XDPDNS_BPF_TCP_H
+#define XDPDNS_BPF_TCP_H
+
+#include <xdpdns/cookie.h>
+#include "reply.h"
+#include "redirect.h"
+#include "stats.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_MAX_OPTION_BYTES 40
+
+struct tcp_reply_hdr {
+	__be16 sport;
+	__be16 dport;
+	__be32 seq;
+	__be32 ack;
+	__u8 doff;     /* data offset << 4 */
+	__u8 flags;
+	__be16 window;
+	__u16 check;
+	__be16 urg;
+	__u8 mss_opt[4]; /* kind 2, length 4, value; only sent on SYN-ACK */
+};
+
+static __always_inline __u32 cookie_epoch_now(const struct xdpdns_config *cfg)
+{
+	__u64 secs = bpf_ktime_get_tai_ns() / 1000000000ULL;
+	__u32 len = cfg->cookie_epoch_s ? cfg->cookie_epoch_s : 64;
+
+	return (__u32)(secs / len);
+}
+
+static __always_inline void cookie_input(struct xdpdns_cookie_input *in, const struct pkt *p,
+					 __be16 sport, __be16 dport)
+{
+	__builtin_memcpy(in->client_addr, p->saddr, 16);
+	__builtin_memcpy(in->server_addr, p->daddr, 16);
+	in->client_port = sport;
+	in->server_port = dport;
+	in->pad = 0;
+}
+
+/* IPv4 header checksum of the query (IPv6 has none). */
+static __always_inline int ipv4_csum_ok(struct xdp_md *ctx, const struct pkt *p)
+{
+	__u64 sum = 0;
+
+	if (p->ipv6)
+		return 1;
+	if (csum_packet(ctx, p->l3_off, p->l4_off - p->l3_off, &sum))
+		return 0;
+	return csum_fold(sum) == 0xffff;
+}
+
+/* Transport checksum of the query segment/datagram, payload included. */
+static __always_inline int l4_csum_ok(struct xdp_md *ctx, const struct pkt *p)
+{
+	__u32 len = p->ip_end - p->l4_off;
+	__u64 sum = csum_pseudo(p->saddr, p->daddr, p->ipv6, p->proto, len);
+
+	if (csum_packet(ctx, p->l4_off, len, &sum))
+		return 0;
+	return csum_fold(sum) == 0xffff;
+}
+
+/* Value of the client's MSS option, 0 when absent. */
+XDPDNS_GLOBAL __u32 tcp_mss_option(struct xdp_md *ctx, __u32 off, __u32 opt_end)
+{
+	__u32 i;
+
+	for (i = 0; i < TCP_MAX_OPTION_BYTES; i++) {
+		void *data = (void *)(long)ctx->data;
+		void *end = (void *)(long)ctx->data_end;
+		__u8 *o;
+		__u8 len;
+
+		if (off >= opt_end || off > 0xffff)
+			break;
+		o = pkt_at(data, off);
+		if ((void *)(o + 1) > end)
+			break;
+		if (o[0] == 0)          /* end of options */
+			break;
+		if (o[0] == 1) {        /* NOP */
+			off++;
+			continue;
+		}
+		if ((void *)(o + 2) > end)
+			break;
+		len = o[1];
+		if (len < 2 || off + len > opt_end)
+			break;
+		if (o[0] == 2 && len == 4) {
+			if ((void *)(o + 4) > end)
+				break;
+			return ((__u32)o[2] << 8) | o[3];
+		}
+		off += len;
+	}
+	return 0;
+}
+
+/* Rewrites the frame into a bare TCP segment to the client: SYN-ACK with an
+ * MSS option when `mss` is non-zero, else a 20-octet header. */
+static __always_inline int tcp_reply(struct xdp_md *ctx, const struct pkt *p,
+				     struct tcp_reply_hdr *h, __u16 mss)
+{
+	__u32 hdr_len = mss ? sizeof(*h) : sizeof(*h) - 4;
+	__u32 l3l2 = reply_hdr_len(p);
+	void *data, *end;
+	__u64 sum;
+
+	if (mss) {
+		h->doff = 6 << 4;
+		h->mss_opt[0] = 2;
+		h->mss_opt[1] = 4;
+		h->mss_opt[2] = mss >> 8;
+		h->mss_opt[3] = mss & 0xff;
+	} else {
+		h->doff = 5 << 4;
+		*(__u32 *)h->mss_opt = 0;
+	}
+	h->check = 0;
+	h->urg = 0;
+	/* Reply direction: from the query's destination to its source. */
+	sum = csum_pseudo(p->daddr, p->saddr, p->ipv6, IPPROTO_TCP, hdr_len);
+	sum += (__u32)bpf_csum_diff(NULL, 0, (__be32 *)h, sizeof(*h), 0);
+	h->check = ~csum_fold(sum); /* the zero option bytes of a bare ACK add nothing */
+
+	if (reply_resize(ctx, l3l2 + hdr_len))
+		return -1;
+	if (reply_write_l2l3(ctx, p, IPPROTO_TCP, hdr_len))
+		return -1;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (l3l2 > 0xffff)
+		return -1;
+	if (mss) {
+		struct tcp_reply_hdr *out = pkt_at(data, l3l2);
+
+		if ((void *)(out + 1) > end)
+			return -1;
+		__builtin_memcpy(out, h, sizeof(*h));
+	} else {
+		__u8 *out = pkt_at(data, l3l2);
+
+		if ((void *)(out + sizeof(*h) - 4) > end)
+			return -1;
+		__builtin_memcpy(out, h, sizeof(*h) - 4);
+	}
+	return 0;
+}
+
+static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
+				      const struct xdpdns_config *cfg)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct xdpdns_cookie_input in;
+	struct tcp_reply_hdr h = {};
+	const struct xdpdns_keys *key_set;
+	__u32 doff, payload, seq, ack, zero = 0;
+	__u8 *th = pkt_at(data, p->l4_off);
+	__u8 flags;
+
+	if ((void *)(th + 20) > end || p->l4_off + 20 > p->ip_end)
+		return verdict(XDPDNS_STAT_DROP_TRUNCATED, XDP_DROP);
+	doff = (th[12] >> 4) * 4;
+	if (doff < 20 || p->l4_off + doff > p->ip_end)
+		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+	if (!ipv4_csum_ok(ctx, p))
+		return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
+
+	/* Re-derive after the checksum helper (it re-reads ctx). */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	th = pkt_at(data, p->l4_off);
+	if ((void *)(th + 20) > end)
+		return verdict(XDPDNS_STAT_DROP_TRUNCATED, XDP_DROP);
+	flags = th[13];
+	payload = p->ip_end - p->l4_off - doff;
+	seq = bpf_ntohl(*(__be32 *)(th + 4));
+	ack = bpf_ntohl(*(__be32 *)(th + 8));
+	h.sport = *(__be16 *)(th + 2);
+	h.dport = *(__be16 *)th;
+	h.window = bpf_htons((__u16)cfg->tcp_window);
+
+	if (flags & TCP_RST)
+		return verdict(XDPDNS_STAT_TCP_RST, XDP_DROP);
+
+	if (flags & TCP_SYN) {
+		__u32 mss, client_mss, cur;
+
+		if (flags & TCP_ACK)
+			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+		key_set = bpf_map_lookup_elem(&keys, &zero);
+		if (!key_set)
+			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+		cur = *(volatile const __u32 *)&key_set->current; /* read once: rotations race */
+		if (cur >= XDPDNS_KEY_SLOTS)
+			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+		if (!l4_csum_ok(ctx, p))
+			return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
+		client_mss = tcp_mss_option(ctx, p->l4_off + 20, p->l4_off + doff);
+		if (!client_mss)
+			client_mss = p->ipv6 ? 1220 : 536;
+		cookie_input(&in, p, h.dport, h.sport);
+		in.epoch = cookie_epoch_now(cfg);
+		in.mss_index = xdpdns_mss_index(client_mss);
+		h.seq = bpf_htonl(xdpdns_cookie_make(&key_set->slot[cur], &in));
+		h.ack = bpf_htonl(seq + 1);
+		h.flags = TCP_SYN | TCP_ACK;
+		mss = p->ipv6 ? cfg->tcp_mss_v6 : cfg->tcp_mss_v4;
+		if (tcp_reply(ctx, p, &h, (__u16)mss))
+			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+		return verdict(XDPDNS_STAT_TCP_SYN, XDP_TX);
+	}
+
+	if (!(flags & TCP_ACK))
+		return verdict(XDPDNS_STAT_TCP_NO_ACK, XDP_DROP);
+
+	if ((flags & TCP_FIN) && payload == 0) {
+		if (!l4_csum_ok(ctx, p))
+			return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
+		h.seq = bpf_htonl(ack);
+		h.ack = bpf_htonl(seq + 1);
+		h.flags = TCP_ACK;
+		if (tcp_reply(ctx, p, &h, 0))
+			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+		return verdict(XDPDNS_STAT_TCP_FIN, XDP_TX);
+	}
+
+	if (payload > 0) {
+		__u32 mss;
+
+		key_set = bpf_map_lookup_elem(&keys, &zero);
+		if (!key_set)
+			return verdict(XDPDNS_STAT_TCP_BAD_COOKIE, XDP_DROP);
+		cookie_input(&in, p, h.dport, h.sport);
+		mss = xdpdns_cookie_check(key_set, &in, ack - 1, cookie_epoch_now(cfg));
+		if (!mss)
+			return verdict(XDPDNS_STAT_TCP_BAD_COOKIE, XDP_DROP);
+		push_meta(ctx, p, XDPDNS_META_F_TCP, (__u16)mss, 0);
+		if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
+			return verdict(XDPDNS_STAT_TCP_TO_DAEMON, XDP_REDIRECT);
+		return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);
+	}
+
+	return verdict(XDPDNS_STAT_TCP_ACK, XDP_DROP);
+}
+
+#endif /* XDPDNS_BPF_TCP_H */
