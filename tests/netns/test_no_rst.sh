@@ -38,7 +38,9 @@ client() {
 
 for addr in "$SERVER_IP4" "$SERVER_IP6"; do
 	step "kernel client to $addr: handshake, query (no daemon), close"
-	client "$addr" 53 --query example.com. --pause 0.5
+	# Close 50 ms after the query: before the first retransmission timeout,
+	# which would shrink the window to the unanswered query and hold the FIN.
+	client "$addr" 53 --query example.com. --pause 0.05
 	step "kernel client to $addr: handshake, abort with RST"
 	client "$addr" 53 --abort
 done

@@ -232,12 +232,11 @@ xdpdns_pin_dir() {
 	printf '%s/%s@%s\n' "$XDPDNS_PIN_ROOT" "$ifc" "$inode"
 }
 
-# xdpdns_set NS IFACE KNOB VALUE: live knob change. `xdpdnsctl set` acts on
-# the attachments of the namespace it runs in; IFACE is checked to be one.
+# xdpdns_set NS IFACE KNOB VALUE: live knob change (xdpdnsctl set --iface).
 xdpdns_set() {
 	local ns=$1 ifc=$2 knob=$3 value=$4
 	[[ -e $(xdpdns_pin_dir "$ns" "$ifc") ]] || netns_die "xdpdns_set: nothing pinned for $ifc in $ns"
-	xdpdnsctl_run "$ns" set "$knob" "$value"
+	xdpdnsctl_run "$ns" set --iface "$ifc" "$knob" "$value"
 }
 
 # Prints the id of the XDP program attached to IFACE in NS (empty if none).
@@ -245,36 +244,26 @@ xdp_prog_id() {
 	nsrun "$1" ip -d -o link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
 }
 
-# Prints the integer value of counter NAME (e.g. tcp-syn-answered). The
-# JSON layout is the CLI's business: the first member called NAME whose
-# value is an integer, at any depth, is the answer.
+# Prints the integer value of counter NAME (e.g. tcp-syn-answered, or a
+# daemon counter such as d-rx) from `xdpdnsctl stats IFACE --json`, whose
+# layout is {"interfaces": {IFACE: {"xdp": {...}, "daemon": {...}}}}.
 xdpdns_stat() {
 	local ns=$1 ifc=$2 name=$3 json
 	json=$(xdpdnsctl_run "$ns" stats "$ifc" --json) ||
 		netns_die "xdpdnsctl stats $ifc --json failed"
 	printf '%s' "$json" | "$PYTHON" -c '
 import json, sys
-name = sys.argv[1]
-def find(node):
-    if isinstance(node, dict):
-        v = node.get(name)
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-        node = list(node.values())
-    if isinstance(node, list):
-        for child in node:
-            r = find(child)
-            if r is not None:
-                return r
-    return None
+ifc, name = sys.argv[1], sys.argv[2]
 try:
     doc = json.load(sys.stdin)
-except ValueError as e:
-    sys.exit("xdpdnsctl stats --json printed invalid JSON: %s" % e)
-v = find(doc)
-if v is None:
-    sys.exit("counter %s not in xdpdnsctl stats --json output" % name)
-print(v)' "$name"
+    counters = doc["interfaces"][ifc]
+except (ValueError, KeyError, TypeError) as e:
+    sys.exit("xdpdnsctl stats %s --json: no interfaces.%s object (%r)" % (ifc, ifc, e))
+group = "daemon" if name.startswith("d-") else "xdp"
+value = counters.get(group, {}).get(name)
+if not isinstance(value, int) or isinstance(value, bool):
+    sys.exit("xdpdnsctl stats %s --json: no counter %s.%s" % (ifc, group, name))
+print(value)' "$ifc" "$name"
 }
 
 # ---- captures -------------------------------------------------------------
