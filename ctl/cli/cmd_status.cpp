@@ -22,8 +22,13 @@ void add_status_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>
 		Table t({"INTERFACE", "IFINDEX", "MODE", "PROG", "PORTS", "XSK-QUEUES", "ABI", "PINS"});
 		for (const auto &name : *names) {
 			auto p = PinnedObjects::open(name);
-			if (!p)
-				return p.error();
+			if (!p) {
+				// Keep listing the others; say what is wrong with this one.
+				if (iface->has_value())
+					return p.error();
+				t.add({name, "-", "error: " + p.error().message, "-", "-", "-", "-", "-"});
+				continue;
+			}
 			std::string ifindex = "gone", mode = "-", queues = "-";
 			auto id = p->prog_main_id();
 			if (!id)

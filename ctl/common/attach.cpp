@@ -200,6 +200,11 @@ Result<void> attach(const AttachOptions &opts)
 		return r;
 	if (auto r = make_pin_root(); !r)
 		return r;
+	// One attach/detach at a time: a concurrent attach must not mistake a
+	// half-pinned directory for stale pins and remove it.
+	auto lock = DirLock::take(kPinRoot);
+	if (!lock)
+		return lock.error();
 	auto dir = pin_dir(opts.ifname);
 	if (!dir)
 		return dir.error();
@@ -254,6 +259,13 @@ Result<void> detach(std::string_view ifname, const NoteFn &note)
 	auto dir = pin_dir(ifname);
 	if (!dir)
 		return dir.error();
+	std::optional<DirLock> lock;
+	if (exists(kPinRoot)) {
+		auto l = DirLock::take(kPinRoot);
+		if (!l)
+			return l.error();
+		lock = std::move(*l);
+	}
 	if (!exists(*dir)) {
 		if (!ifindex)
 			return ifindex.error();

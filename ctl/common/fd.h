@@ -3,6 +3,8 @@
 
 #include "result.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -93,6 +95,28 @@ public:
 private:
 	void *addr_ = nullptr;
 	std::size_t len_ = 0;
+};
+
+// An exclusive flock() on a directory, held until destruction. Serialises
+// read-modify-write sequences between xdpdnsctl runs and the daemon: key
+// rotation and allow-list edits lock the pin directory, attach and detach
+// lock the pin root.
+class DirLock {
+public:
+	static Result<DirLock> take(const std::string &dir)
+	{
+		DirLock l;
+		l.fd_ = Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (!l.fd_.valid())
+			return sys_error(errno, "open " + dir);
+		while (flock(l.fd_.get(), LOCK_EX) != 0)
+			if (errno != EINTR)
+				return sys_error(errno, "lock " + dir);
+		return l;
+	}
+
+private:
+	Fd fd_;  // closing it releases the lock
 };
 
 }  // namespace xdpdns

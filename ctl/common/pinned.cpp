@@ -43,26 +43,6 @@ Result<void> check_value_size(int fd, std::size_t expected, const std::string &w
 	return {};
 }
 
-// Holds an exclusive flock on the pin directory for read-modify-write
-// sequences (key rotation, allow-list edits) shared by ctl and daemon.
-class DirLock {
-public:
-	static Result<DirLock> take(const std::string &dir)
-	{
-		DirLock l;
-		l.fd_ = Fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-		if (!l.fd_.valid())
-			return sys_error(errno, "open " + dir);
-		while (flock(l.fd_.get(), LOCK_EX) != 0)
-			if (errno != EINTR)
-				return sys_error(errno, "lock " + dir);
-		return l;
-	}
-
-private:
-	Fd fd_;  // closing it releases the lock
-};
-
 }  // namespace
 
 Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)

@@ -474,6 +474,48 @@ case_select_iface() {
 	ok detach "${IF}b"
 }
 
+# Parallel attaches of one interface: exactly one wins, the pins are whole.
+case_concurrent_attach() {
+	make_ns "$NS" "$IF" "$PEER"
+	local i pids=() wins=0
+	for i in 1 2 3 4 5 6; do
+		nsenter --net=/var/run/netns/"$NS" "$CTL" attach "$IF" >"$LOG.$i.out" 2>"$LOG.$i.err" &
+		pids+=($!)
+	done
+	for i in 1 2 3 4 5 6; do
+		if wait "${pids[$((i - 1))]}"; then
+			wins=$((wins + 1))
+		else
+			grep -qF "already attached" "$LOG.$i.err" || fail "loser $i: $(cat "$LOG.$i.err")"
+		fi
+		cat "$LOG.$i.out" "$LOG.$i.err" >>"$LOG"
+		rm -f "$LOG.$i.out" "$LOG.$i.err"
+	done
+	expect_eq "$wins" 1 "successful attaches"
+	for p in config ports keys xsks stats dstats pmtu atr_allow prog_main prog_atr; do
+		[ -e "$(pins)/$p" ] || fail "pin $p missing after the race"
+	done
+	expect_eq "$(xdp_prog_id)" "$(pinned_prog_id)" "attached program is the pinned one"
+	ok get tcp.mss-v4 --value
+	expect_eq "$(cat "$OUT")" 1220 "config of the winner"
+}
+
+# Pins of another layout are refused by name; detach still cleans them up.
+case_abi_mismatch() {
+	make_ns "$NS" "$IF" "$PEER"
+	ok attach "$IF"
+	local value
+	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
+	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
+	bad "pins in $(pins) have ABI version 99, this build speaks 1; detach and attach again with this build" get
+	bad "have ABI version 99" set tcp.mss-v4 1000
+	ok status
+	out_has "error: pins in $(pins) have ABI version 99"
+	ok detach "$IF"
+	[ ! -e "$(pins)" ] || fail "pins left"
+	expect_eq "$(xdp_prog_id)" 0 "XDP program after detach"
+}
+
 case_help() {
 	for cmd in attach detach status stats get set rotate-key knobs "atr allow add" "atr allow del" \
 		   "atr allow list" "pmtu list" "pmtu flush"; do
