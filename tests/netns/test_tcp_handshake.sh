@@ -49,88 +49,98 @@ capture_stop "$cap"
 expect_eq "$(xdp_prog_id "$SERVER_NS" "$SERVER_IF")" "$prog_id" \
 	"XDP program id after the knob changes (no re-attach)"
 
+# Every TCP segment of the capture, one tshark run (each costs a second):
+#  1 sport  2 dport  3 flags  4 seq  5 ack  6 len  7 window  8 header len
+#  9 options  10 MSS  11 TCP csum  12 eth src  13 eth dst  14 src  15 dst
+# 16 DF  17 IP csum  18 TTL  19 IP id  20 IP len  21 IHL  22 IPv6 plen
+# 23 next header  24 hop limit  25 flow  26 tclass  27 FIN  28 RST
+# 29 IPv6 src  30 IPv6 dst
+tcp_rows() {
+	capture_fields "$cap" tcp tcp.srcport tcp.dstport tcp.flags tcp.seq tcp.ack \
+		tcp.len tcp.window_size_value tcp.hdr_len tcp.options tcp.options.mss_val \
+		tcp.checksum.status eth.src eth.dst ip.src ip.dst ip.flags.df \
+		ip.checksum.status ip.ttl ip.id ip.len ip.hdr_len ipv6.plen ipv6.nxt \
+		ipv6.hlim ipv6.flow ipv6.tclass tcp.flags.fin tcp.flags.reset ipv6.src ipv6.dst
+}
+# rows AWK-CONDITION: the rows of the table matching the condition.
+rows() { awk -F'|' "$1" <<<"$table"; }
+
 # check_connection FAMILY PORT MSS
 check_connection() {
 	local fam=$1 port=$2 mss=$3 what="$1 port $2"
-	local cli="tcp.srcport == $port" srv="tcp.dstport == $port"
-	local ipf saddr caddr
+	local cli="\$1 == $port" srv="\$2 == $port"
+	local saddr caddr src=14 dst=15
 	if [[ $fam == v4 ]]; then
-		ipf=ip saddr=$SERVER_IP4 caddr=$CLIENT_IP4
+		saddr=$SERVER_IP4 caddr=$CLIENT_IP4
 	else
-		ipf=ipv6 saddr=$SERVER_IP6 caddr=$CLIENT_IP6
+		saddr=$SERVER_IP6 caddr=$CLIENT_IP6 src=29 dst=30
 	fi
 
 	local syn synack ack fin finack
-	syn=$(capture_fields "$cap" "$cli && tcp.flags == 0x002" tcp.seq)
+	syn=$(rows "$cli && \$3 == \"0x0002\"")
 	expect_lines "$syn" 1 "$what: client SYN"
 
-	synack=$(capture_fields "$cap" "$srv && tcp.flags == 0x012" \
-		tcp.seq tcp.ack tcp.window_size_value tcp.hdr_len tcp.options \
-		tcp.options.mss_val tcp.checksum.status tcp.len \
-		eth.src eth.dst $ipf.src $ipf.dst tcp.srcport)
+	synack=$(rows "$srv && \$3 == \"0x0012\"")
 	expect_lines "$synack" 1 "$what: SYN-ACK"
 	local cookie
-	cookie=$(field "$synack" 1)
-	expect_eq "$(field "$synack" 2)" "$(((syn + 1) & 0xffffffff))" "$what: SYN-ACK ack = client ISN + 1"
-	expect_eq "$(field "$synack" 3)" 65535 "$what: SYN-ACK window"
-	expect_eq "$(field "$synack" 4)" 24 "$what: SYN-ACK TCP header length"
-	expect_eq "$(field "$synack" 5)" "$(printf '0204%04x' "$mss")" "$what: SYN-ACK options (MSS only)"
-	expect_eq "$(field "$synack" 6)" "$mss" "$what: SYN-ACK MSS"
-	expect_eq "$(field "$synack" 7)" 1 "$what: SYN-ACK TCP checksum good"
-	expect_eq "$(field "$synack" 8)" 0 "$what: SYN-ACK payload"
-	expect_eq "$(field "$synack" 9)|$(field "$synack" 10)" "$SERVER_MAC|$CLIENT_MAC" "$what: SYN-ACK MACs"
-	expect_eq "$(field "$synack" 11)|$(field "$synack" 12)" "$saddr|$caddr" "$what: SYN-ACK addresses"
-	expect_eq "$(field "$synack" 13)" 53 "$what: SYN-ACK source port"
+	cookie=$(field "$synack" 4)
+	expect_eq "$(field "$synack" 5)" "$((($(field "$syn" 4) + 1) & 0xffffffff))" "$what: SYN-ACK ack = client ISN + 1"
+	expect_eq "$(field "$synack" 7)" 65535 "$what: SYN-ACK window"
+	expect_eq "$(field "$synack" 8)" 24 "$what: SYN-ACK TCP header length"
+	expect_eq "$(field "$synack" 9)" "$(printf '0204%04x' "$mss")" "$what: SYN-ACK options (MSS only)"
+	expect_eq "$(field "$synack" 10)" "$mss" "$what: SYN-ACK MSS"
+	expect_eq "$(field "$synack" 11)" 1 "$what: SYN-ACK TCP checksum good"
+	expect_eq "$(field "$synack" 6)" 0 "$what: SYN-ACK payload"
+	expect_eq "$(field "$synack" 12)|$(field "$synack" 13)" "$SERVER_MAC|$CLIENT_MAC" "$what: SYN-ACK MACs"
+	expect_eq "$(field "$synack" $src)|$(field "$synack" $dst)" "$saddr|$caddr" "$what: SYN-ACK addresses"
+	expect_eq "$(field "$synack" 1)" 53 "$what: SYN-ACK source port"
 	if [[ $fam == v4 ]]; then
-		local ip
-		ip=$(capture_fields "$cap" "$srv && tcp.flags == 0x012" \
-			ip.flags.df ip.checksum.status ip.ttl ip.id ip.len ip.hdr_len)
-		expect_eq "$(field "$ip" 1)|$(field "$ip" 2)" "1|1" "$what: SYN-ACK IPv4 DF|checksum good"
-		expect_eq "$(field "$ip" 3)|$(($(field "$ip" 4)))" "64|0" "$what: SYN-ACK IPv4 TTL|ID"
-		expect_eq "$(field "$ip" 5)|$(field "$ip" 6)" "44|20" "$what: SYN-ACK IPv4 total|header length"
+		expect_eq "$(field "$synack" 16)|$(field "$synack" 17)" "1|1" "$what: SYN-ACK IPv4 DF|checksum good"
+		expect_eq "$(field "$synack" 18)|$(($(field "$synack" 19)))" "64|0" "$what: SYN-ACK IPv4 TTL|ID"
+		expect_eq "$(field "$synack" 20)|$(field "$synack" 21)" "44|20" "$what: SYN-ACK IPv4 total|header length"
 	else
-		local ip6
-		ip6=$(capture_fields "$cap" "$srv && tcp.flags == 0x012" \
-			ipv6.plen ipv6.nxt ipv6.hlim ipv6.flow ipv6.tclass)
-		expect_eq "$(field "$ip6" 1)|$(field "$ip6" 2)|$(field "$ip6" 3)" "24|6|64" \
+		expect_eq "$(field "$synack" 22)|$(field "$synack" 23)|$(field "$synack" 24)" "24|6|64" \
 			"$what: SYN-ACK IPv6 payload length|next header|hop limit"
-		expect_eq "$(($(field "$ip6" 4)))|$(($(field "$ip6" 5)))" "0|0" "$what: SYN-ACK IPv6 flow label|traffic class"
+		expect_eq "$(($(field "$synack" 25)))|$(($(field "$synack" 26)))" "0|0" \
+			"$what: SYN-ACK IPv6 flow label|traffic class"
 	fi
 
 	# The client's ACK of the SYN-ACK proves the handshake completed.
-	ack=$(capture_fields "$cap" "$cli && tcp.flags == 0x010 && tcp.len == 0 && tcp.ack == $(((cookie + 1) & 0xffffffff))" tcp.seq)
+	ack=$(rows "$cli && \$3 == \"0x0010\" && \$6 == 0 && \$5 == $(((cookie + 1) & 0xffffffff))")
 	expect_lines "$ack" 1 "$what: client ACK of the SYN-ACK (handshake complete)"
 
-	fin=$(capture_fields "$cap" "$cli && tcp.flags.fin == 1" tcp.seq tcp.ack tcp.len)
+	fin=$(rows "$cli && \$27 == 1")
 	expect_lines "$fin" 1 "$what: client FIN"
-	expect_eq "$(field "$fin" 3)" 0 "$what: client FIN payload"
-	finack=$(capture_fields "$cap" "$srv && tcp.flags == 0x010" \
-		tcp.seq tcp.ack tcp.window_size_value tcp.hdr_len tcp.checksum.status tcp.len)
+	expect_eq "$(field "$fin" 6)" 0 "$what: client FIN payload"
+	finack=$(rows "$srv && \$3 == \"0x0010\"")
 	expect_lines "$finack" 1 "$what: ACK of the FIN"
-	expect_eq "$(field "$finack" 1)" "$(field "$fin" 2)" "$what: FIN-ACK seq = FIN's ack"
-	expect_eq "$(field "$finack" 2)" "$((($(field "$fin" 1) + 1) & 0xffffffff))" "$what: FIN-ACK ack = FIN's seq + 1"
-	expect_eq "$(field "$finack" 3)|$(field "$finack" 4)|$(field "$finack" 5)|$(field "$finack" 6)" \
-		"65535|20|1|0" "$what: FIN-ACK window|header length|checksum|payload"
+	expect_eq "$(field "$finack" 4)" "$(field "$fin" 5)" "$what: FIN-ACK seq = FIN's ack"
+	expect_eq "$(field "$finack" 5)" "$((($(field "$fin" 4) + 1) & 0xffffffff))" "$what: FIN-ACK ack = FIN's seq + 1"
+	expect_eq "$(field "$finack" 7)|$(field "$finack" 8)|$(field "$finack" 11)|$(field "$finack" 6)|$(field "$finack" 9)" \
+		"65535|20|1|0|" "$what: FIN-ACK window|header length|checksum|payload|options"
+	expect_eq "$(field "$finack" 12)|$(field "$finack" 13)" "$SERVER_MAC|$CLIENT_MAC" "$what: FIN-ACK MACs"
+	expect_eq "$(field "$finack" $src)|$(field "$finack" $dst)" "$saddr|$caddr" "$what: FIN-ACK addresses"
 	if [[ $fam == v4 ]]; then
-		expect_eq "$(capture_fields "$cap" "$srv && tcp.flags == 0x010" ip.checksum.status ip.flags.df ip.len)" \
-			"1|1|40" "$what: FIN-ACK IPv4 checksum|DF|length"
+		expect_eq "$(field "$finack" 17)|$(field "$finack" 16)|$(field "$finack" 20)" "1|1|40" \
+			"$what: FIN-ACK IPv4 checksum|DF|length"
 	else
-		expect_eq "$(capture_fields "$cap" "$srv && tcp.flags == 0x010" ipv6.plen)" 20 "$what: FIN-ACK IPv6 payload length"
+		expect_eq "$(field "$finack" 22)" 20 "$what: FIN-ACK IPv6 payload length"
 	fi
 }
 
 step "check the capture"
+table=$(tcp_rows)
 check_connection v4 "$port_v4_default" 1220
 check_connection v4 "$port_v4_1000" 1000
 check_connection v6 "$port_v6_default" 1220
 check_connection v6 "$port_v6_1400" 1400
 
-expect_lines "$(capture_fields "$cap" "tcp.flags.reset == 1" frame.number)" 0 "RST segments"
+expect_lines "$(rows '$28 == 1')" 0 "RST segments"
 
 step "counters"
-syns=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.flags == 0x002" frame.number | grep -c . || true)
-fins=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.flags.fin == 1" frame.number | grep -c . || true)
-acks=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.flags == 0x010 && tcp.len == 0" frame.number | grep -c . || true)
+syns=$(rows '$2 == 53 && $3 == "0x0002"' | grep -c . || true)
+fins=$(rows '$2 == 53 && $27 == 1' | grep -c . || true)
+acks=$(rows '$2 == 53 && $3 == "0x0010" && $6 == 0' | grep -c . || true)
 expect_eq "$syns" 4 "SYNs sent"
 expect_eq "$fins" 4 "FINs sent"
 expect_ge "$acks" 4 "pure ACKs sent"
