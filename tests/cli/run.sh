@@ -516,6 +516,17 @@ case_abi_mismatch() {
 	expect_eq "$(xdp_prog_id)" 0 "XDP program after detach"
 }
 
+# A failure at the last step (native XDP on a device without it) leaves no
+# pins and nothing attached.
+case_rollback() {
+	make_ns "$NS" "$IF" "$PEER"
+	bad "attach XDP in native mode to lo (driver lacks native XDP? try --mode skb)" attach lo
+	[ ! -e "/sys/fs/bpf/xdpdns/lo@$(netns_inode "$NS")" ] || fail "pins left by a failed attach"
+	expect_eq "$(nsenter --net=/var/run/netns/"$NS" ip -j link show dev lo | python3 -c 'import json,sys; print(json.load(sys.stdin)[0].get("xdp",{}).get("prog",{}).get("id",0))')" 0 "XDP on lo"
+	ok attach lo --mode skb
+	ok detach lo
+}
+
 case_help() {
 	for cmd in attach detach status stats get set rotate-key knobs "atr allow add" "atr allow del" \
 		   "atr allow list" "pmtu list" "pmtu flush"; do
