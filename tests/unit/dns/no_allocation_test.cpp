@@ -1,0 +1,118 @@
+// The per-query path must not touch the heap: this binary replaces the
+// global operator new with a counting one (hence its own executable) and
+// runs parse_query(), answer(), the error/TC writers and the upstream codec
+// over queries that reach every branch.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "dns/query.h"
+#include "dns/response.h"
+#include "dns/upstream_codec.h"
+#include "dns/zone_backend.h"
+#include "test_support.h"
+
+// The replacements below pair malloc with free, which GCC cannot see
+// through operator new.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<size_t> allocations{0};
+}  // namespace
+
+void *operator new(size_t n)
+{
+	if (counting.load(std::memory_order_relaxed))
+		allocations.fetch_add(1, std::memory_order_relaxed);
+	if (void *p = std::malloc(n ? n : 1))
+		return p;
+	throw std::bad_alloc();
+}
+void *operator new[](size_t n)
+{
+	return operator new(n);
+}
+void operator delete(void *p) noexcept
+{
+	std::free(p);
+}
+void operator delete[](void *p) noexcept
+{
+	std::free(p);
+}
+void operator delete(void *p, size_t) noexcept
+{
+	std::free(p);
+}
+void operator delete[](void *p, size_t) noexcept
+{
+	std::free(p);
+}
+
+namespace xdpdns::dns {
+namespace {
+
+using test::Bytes;
+using test::make_query;
+using test::QuerySpec;
+
+TEST(NoAllocation, PerQueryPath)
+{
+	auto zones = test::load_set({std::string(XDPDNS_TEST_ZONES) + "/zone.test.zone",
+				     std::string(XDPDNS_TEST_ZONES) + "/inner.zone.test.zone", XDPDNS_EXAMPLE_ZONE});
+	ASSERT_TRUE(zones);
+	std::vector<Bytes> queries;
+	for (const char *name : {"www.zone.test", "WwW.ZoNe.TeSt", "nothere.zone.test", "c.zone.test",
+				 "alias2.zone.test", "loop1.zone.test", "c01.zone.test", "x.wild.zone.test",
+				 "q.wc.zone.test", "host.sub.zone.test", "to-sub.zone.test", "signed.zone.test",
+				 "zone.test", "host.inner.zone.test", "nowhere.invalid", "big4000.example.test",
+				 "x.y.wild.example.test"}) {
+		for (uint16_t type : {rrtype::a, rrtype::txt, rrtype::ns, rrtype::ds, rrtype::any, rrtype::rrsig,
+				      rrtype::axfr}) {
+			queries.push_back(make_query({.name = name, .type = type}));
+			queries.push_back(make_query({.name = name, .type = type, .edns = true, .do_bit = true}));
+		}
+	}
+	queries.push_back(make_query({.name = "www.zone.test", .edns = true, .version = 1}));
+	queries.push_back(Bytes(12, 0));
+	Bytes out(max_message), fwd(512), restored(max_message);
+
+	// The counter works: one vector, one allocation.
+	counting = true;
+	{
+		std::vector<int> probe(3);
+		EXPECT_EQ(allocations.load(), 1u);
+	}
+	allocations = 0;
+
+	size_t answered = 0;
+	for (const Bytes &m : queries) {
+		Query q;
+		switch (parse_query(m, q)) {
+		case ParseResult::ok:
+			for (Transport t : {Transport::udp, Transport::tcp}) {
+				const AnswerInfo a = answer(*zones, q, t, out);
+				answered += a.size != 0;
+				restore_reply({out.data(), a.size}, restored, q, q.has_opt);
+			}
+			write_truncated(q, out);
+			write_forward_query(q, 1, fwd);
+			match_reply(out, q.id, q);
+			break;
+		case ParseResult::badvers:
+			write_error(q, rcode::badvers, out);
+			break;
+		default:
+			write_error(q, rcode::formerr, out);
+		}
+	}
+	counting = false;
+	EXPECT_EQ(allocations.load(), 0u);
+	EXPECT_EQ(answered, 2 * (queries.size() - 2));
+}
+
+}  // namespace
+}  // namespace xdpdns::dns
