@@ -35,9 +35,16 @@ int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	char buf[4096];
-	int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
-	libbpf_log += buf;
+	va_list copy;
+	va_copy(copy, args);
+	int n = std::vsnprintf(nullptr, 0, fmt, copy);
+	va_end(copy);
+	if (n <= 0)
+		return n;
+	std::string msg(static_cast<std::size_t>(n) + 1, '\0');
+	std::vsnprintf(msg.data(), msg.size(), fmt, args);
+	msg.pop_back();
+	libbpf_log += msg;
 	if (libbpf_log.size() > (1u << 20))
 		libbpf_log.erase(0, libbpf_log.size() - (1u << 19));
 	return n;
@@ -68,7 +75,7 @@ XdpRunner::XdpRunner()
 		int err = errno;
 		throw std::runtime_error("open and load the xdpdns BPF object (skeleton): " +
 					 std::string(std::strerror(err)) + "\nlast libbpf messages:" +
-					 tail_lines(libbpf_log, 12));
+					 tail_lines(libbpf_log, 8));
 	}
 	ncpus_ = libbpf_num_possible_cpus();
 	if (ncpus_ <= 0) {
@@ -211,6 +218,34 @@ RunResult XdpRunner::run(Prog prog, const Bytes &frame, const RunContext &rc)
 	for (std::size_t i = 0; i < r.delta.size(); i++)
 		r.delta[i] = after[i] - before[i];
 	return r;
+}
+
+Counters XdpRunner::run_live(Prog prog, const Bytes &frame, const RunContext &rc)
+{
+	const int prog_fd = prog == Prog::Main ? h_.prog_main : h_.prog_atr;
+	xdp_md ctx_in;
+	std::memset(&ctx_in, 0, sizeof(ctx_in));
+	ctx_in.data_end = static_cast<__u32>(frame.size());
+	ctx_in.ingress_ifindex = rc.ingress_ifindex;
+	ctx_in.rx_queue_index = rc.rx_queue_index;
+	bpf_test_run_opts opts;
+	std::memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
+	opts.data_in = frame.data();
+	opts.data_size_in = static_cast<__u32>(frame.size());
+	opts.ctx_in = &ctx_in;
+	opts.ctx_size_in = sizeof(ctx_in);
+	opts.repeat = 1;
+	opts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+
+	Counters before = read_counters();
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		throw sys_failure("BPF_PROG_TEST_RUN (live frames)", errno);
+	Counters after = read_counters();
+	Counters delta{};
+	for (std::size_t i = 0; i < delta.size(); i++)
+		delta[i] = after[i] - before[i];
+	return delta;
 }
 
 std::optional<xdpdns_pmtu> XdpRunner::pmtu_lookup(const Ip6 &client) const

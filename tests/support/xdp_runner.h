@@ -60,6 +60,11 @@ public:
 	// One BPF_PROG_TEST_RUN; throws when the syscall itself fails.
 	RunResult run(Prog prog, const Bytes &frame, const RunContext &ctx = {});
 
+	// One run in live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES): XDP_TX and
+	// XDP_REDIRECT really happen (the kernel gives no verdict or output
+	// back; the program sees rx_queue_index 0). Returns the counter deltas.
+	Counters run_live(Prog prog, const Bytes &frame, const RunContext &ctx);
+
 	std::optional<xdpdns_pmtu> pmtu_lookup(const Ip6 &client) const;
 	void pmtu_write(const Ip6 &client, const xdpdns_pmtu &value);
 	std::size_t pmtu_count() const;

@@ -133,6 +133,34 @@ void XskRig::register_in(int xsks_map_fd)
 		throw failure("xsk_socket__update_xskmap", err);
 }
 
+void XskRig::fill_all()
+{
+	__u32 idx = 0;
+	if (xsk_ring_prod__reserve(&rings_->fill, kFrames, &idx) != kFrames)
+		throw std::runtime_error("XSK fill ring: cannot reserve " + std::to_string(kFrames) + " entries");
+	for (__u32 i = 0; i < kFrames; i++)
+		*xsk_ring_prod__fill_addr(&rings_->fill, idx + i) = static_cast<__u64>(i) * kFrameSize;
+	xsk_ring_prod__submit(&rings_->fill, kFrames);
+}
+
+std::optional<XskRig::Received> XskRig::receive()
+{
+	__u32 idx = 0;
+	if (xsk_ring_cons__peek(&rings_->rx, 1, &idx) != 1)
+		return std::nullopt;
+	const xdp_desc *d = xsk_ring_cons__rx_desc(&rings_->rx, idx);
+	const __u64 addr = xsk_umem__add_offset_to_addr(d->addr);
+	const auto *data = static_cast<const std::uint8_t *>(xsk_umem__get_data(area_, addr));
+	Received r;
+	r.frame.assign(data, data + d->len);
+	// Metadata sits right before the packet, inside the frame's headroom.
+	const std::size_t in_frame = addr % kFrameSize;
+	const std::size_t head = in_frame < 32 ? in_frame : 32;
+	r.headroom.assign(data - head, data);
+	xsk_ring_cons__release(&rings_->rx, 1);
+	return r;
+}
+
 void XskRig::teardown()
 {
 	if (xsk_)

@@ -10,8 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "net_types.h"
 
 struct xsk_socket;
 struct xsk_umem;
@@ -46,6 +49,17 @@ public:
 	std::uint32_t ifindex() const { return ifindex_; }
 	// xsks[queue_id] = this socket (xsk_socket__update_xskmap).
 	void register_in(int xsks_map_fd);
+
+	// Gives every UMEM frame to the kernel (fill ring), so that it can
+	// deliver frames to the RX ring.
+	void fill_all();
+
+	struct Received {
+		Bytes frame;    // the descriptor's octets
+		Bytes headroom; // the 32 octets in front of them in the UMEM frame (metadata)
+	};
+	// Takes one frame off the RX ring, if there is one.
+	std::optional<Received> receive();
 
 private:
 	void teardown();
