@@ -157,7 +157,7 @@ Result<xdpdns_siphash_key> load_fleet_key_file(const std::string &path)
 std::uint32_t epoch_of(std::uint64_t tai_ns, std::uint32_t epoch_s)
 {
 	if (epoch_s == 0)
-		epoch_s = 1;
+		epoch_s = 64;  // the default, as the XDP program falls back to
 	return static_cast<std::uint32_t>(tai_ns / 1000000000ull / epoch_s);
 }
 

@@ -35,7 +35,7 @@ Result<xdpdns_siphash_key> parse_fleet_key(std::string_view text, std::string_vi
 Result<xdpdns_siphash_key> load_fleet_key_file(const std::string &path);
 
 // Cookie epoch now: CLOCK_TAI seconds / epoch_s, exactly as the XDP program
-// computes it from bpf_ktime_get_tai_ns(). epoch_s 0 is treated as 1.
+// computes it from bpf_ktime_get_tai_ns(). epoch_s 0 means the default, 64.
 std::uint32_t now_epoch(std::uint32_t epoch_s);
 std::uint32_t epoch_of(std::uint64_t tai_ns, std::uint32_t epoch_s);
 
