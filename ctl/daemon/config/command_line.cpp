@@ -1,0 +1,250 @@
+#include "command_line.h"
+
+#include "values.h"
+#include "yaml_file.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+
+namespace xdpdns::daemon::config {
+namespace {
+
+// The flags as given, before validation: validating them here (not with
+// CLI11 validators) gives flags and file the same checks and messages.
+struct Flags {
+	std::string config, check_config;
+	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
+	std::string mode, upstream_timeout, fleet_key, pmtu_entries, tcp_flows, log_level;
+};
+
+struct Options {
+	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
+		*mode, *upstream_timeout, *fleet_key, *pmtu_entries, *tcp_flows, *log_level;
+};
+
+Options declare(CLI::App &app, Flags &f)
+{
+	// One value per occurrence; repeat the flag for more.
+	auto many = [&](const char *name, std::vector<std::string> &into, const char *type, const char *help) {
+		return app.add_option(name, into, help)->type_name(type)->expected(1)->allow_extra_args(false)
+			->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+	};
+	auto one = [&](const char *name, std::string &into, const char *type, const char *help) {
+		return app.add_option(name, into, help)->type_name(type);
+	};
+	Options o{};
+	o.config = one("--config", f.config, "FILE", "YAML configuration file; flags override its values");
+	o.check_config = one("--check-config", f.check_config, "FILE",
+			     "validate FILE (with any flags), print 'FILE: ok' or the error, and exit");
+	o.check_config->excludes(o.config);
+	o.interfaces = many("--interface", f.interfaces, "IFACE", "interface to serve on (repeatable)");
+	o.zones = many("--zone", f.zones, "FILE[@ORIGIN]",
+		       "zone file to answer from; origin default: the zone's SOA owner (repeatable)");
+	o.upstreams = many("--upstream", f.upstreams, "ADDR[:PORT]",
+			   "DNS server to forward to, IPv6 in brackets: [::1]:5353 (repeatable)");
+	o.zones->excludes(o.upstreams);
+	o.upstream_timeout = one("--upstream-timeout", f.upstream_timeout, "DURATION",
+				 "time to wait for an upstream before the next (default 800ms)");
+	o.ports = many("--port", f.ports, "N", "service port (repeatable; default 53)");
+	o.addresses = many("--address", f.addresses, "ADDR", "service address (repeatable)");
+	o.mode = one("--mode", f.mode, "native|skb", "XDP mode when xdpdnsd attaches itself (default native)");
+	o.knobs = many("--set", f.knobs, "KNOB=VALUE", "set a knob, as `xdpdnsctl set` (repeatable)");
+	o.fleet_key = one("--fleet-key", f.fleet_key, "FILE",
+			  "cookie key file shared by a fleet (default: random keys, rotated)");
+	o.pmtu_entries = one("--pmtu-entries", f.pmtu_entries, "N", "path MTU table size (default 65536)");
+	o.tcp_flows = one("--tcp-flows", f.tcp_flows, "N", "TCP soft-state entries per worker (default 65536)");
+	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
+	app.footer("Examples:\n"
+		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
+		   "  xdpdnsd --interface eth0 --upstream 192.0.2.1 --upstream '[2001:db8::1]:5353'\n"
+		   "  xdpdnsd --config /etc/xdpdns/xdpdnsd.yaml --log-level debug\n"
+		   "  xdpdnsd --check-config /etc/xdpdns/xdpdnsd.yaml");
+	return o;
+}
+
+Error flag_error(const char *flag, const Error &e)
+{
+	return Error{e.err, std::string(flag) + ": " + e.message};
+}
+
+template <class T, class Parse>
+Result<void> each(const char *flag, const std::vector<std::string> &texts, std::vector<T> &into,
+		  Parse parse)
+{
+	into.clear();
+	for (const auto &t : texts) {
+		auto v = parse(t);
+		if (!v)
+			return flag_error(flag, v.error());
+		if (std::find(into.begin(), into.end(), *v) != into.end())
+			return Error{EINVAL, std::string(flag) + ": '" + t + "' is given twice"};
+		into.push_back(*v);
+	}
+	return {};
+}
+
+// Applies the flags that were given over `c` (the file's values or the defaults).
+Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
+{
+	if (o.interfaces->count())
+		if (auto r = each("--interface", f.interfaces, c.interfaces, parse_interface_name); !r)
+			return r;
+	if (o.zones->count()) {
+		if (auto r = each("--zone", f.zones, c.zones, parse_zone_spec); !r)
+			return r;
+		c.upstreams.clear();
+	}
+	if (o.upstreams->count()) {
+		if (auto r = each("--upstream", f.upstreams, c.upstreams, parse_upstream); !r)
+			return r;
+		c.zones.clear();
+	}
+	if (o.upstream_timeout->count()) {
+		if (c.upstreams.empty())
+			return Error{EINVAL, "--upstream-timeout: only used with --upstream (or an upstream backend in --config)"};
+		auto ms = parse_upstream_timeout_ms(f.upstream_timeout);
+		if (!ms)
+			return flag_error("--upstream-timeout", ms.error());
+		c.upstream_timeout_ms = *ms;
+	}
+	if (o.ports->count())
+		if (auto r = each("--port", f.ports, c.ports, parse_service_port); !r)
+			return r;
+	if (o.addresses->count())
+		if (auto r = each("--address", f.addresses, c.addresses, parse_service_address); !r)
+			return r;
+	if (o.mode->count()) {
+		auto m = parse_mode(f.mode);
+		if (!m)
+			return flag_error("--mode", m.error());
+		c.mode = *m;
+	}
+	for (const auto &kv : f.knobs) {
+		auto eq = kv.find('=');
+		if (eq == std::string::npos || eq == 0)
+			return Error{EINVAL, "--set: '" + kv + "' is not KNOB=VALUE"};
+		std::string name = kv.substr(0, eq), text = kv.substr(eq + 1);
+		if (auto r = check_knob(name, text); !r)
+			return flag_error("--set", r.error());
+		set_knob(c, name, text);
+	}
+	if (o.fleet_key->count()) {
+		if (f.fleet_key.empty())
+			return Error{EINVAL, "--fleet-key: empty file name"};
+		if (auto r = check_key_file(f.fleet_key); !r)
+			return flag_error("--fleet-key", r.error());
+		c.key_source = DaemonConfig::KeySource::file;
+		c.key_file = f.fleet_key;
+	}
+	if (o.pmtu_entries->count()) {
+		auto n = parse_count(f.pmtu_entries, 1, kMaxPmtuEntries);
+		if (!n)
+			return flag_error("--pmtu-entries", n.error());
+		c.pmtu_entries = static_cast<std::uint32_t>(*n);
+	}
+	if (o.tcp_flows->count()) {
+		auto n = parse_count(f.tcp_flows, 1, kMaxTcpFlows);
+		if (!n)
+			return flag_error("--tcp-flows", n.error());
+		c.tcp_flows = static_cast<std::size_t>(*n);
+	}
+	if (o.log_level->count()) {
+		auto l = parse_log_level(f.log_level);
+		if (!l)
+			return flag_error("--log-level", l.error());
+		c.log_level = *l;
+	}
+	return {};
+}
+
+// Without a file the flags must name everything a file would require.
+Result<void> check_complete(const DaemonConfig &c)
+{
+	if (c.interfaces.empty())
+		return Error{EINVAL, "--interface is required (or --config FILE); see --help"};
+	if (c.zones.empty() && c.upstreams.empty())
+		return Error{EINVAL, "--zone or --upstream is required (or --config FILE); see --help"};
+	return {};
+}
+
+Command error(std::string message, int code)
+{
+	Command cmd;
+	cmd.action = Command::Action::error;
+	cmd.message = std::move(message);
+	cmd.exit_code = code;
+	return cmd;
+}
+
+template <class Parse>
+Command decide(Parse parse)
+{
+	CLI::App app{"xdpdnsd: DNS over UDP and stateless TCP with XDP and AF_XDP", "xdpdnsd"};
+	Flags f;
+	Options o = declare(app, f);
+	try {
+		parse(app);
+	} catch (const CLI::CallForHelp &) {
+		Command cmd;
+		cmd.action = Command::Action::help;
+		cmd.message = app.help();
+		return cmd;
+	} catch (const CLI::ParseError &e) {
+		return error(e.what(), kExitUsage);
+	}
+
+	const bool checking = o.check_config->count() > 0;
+	const std::string &file = checking ? f.check_config : f.config;
+	DaemonConfig c;
+	c.source = "command line";
+	if (!file.empty()) {
+		auto loaded = load_file(file);
+		if (!loaded) {
+			if (checking) {
+				Command cmd;
+				cmd.action = Command::Action::check;
+				cmd.message = loaded.error().message;
+				cmd.exit_code = kExitCheckFailed;
+				return cmd;
+			}
+			return error(loaded.error().message, kExitConfig);
+		}
+		c = std::move(*loaded);
+	} else if (o.config->count() || checking) {
+		return error(std::string(checking ? "--check-config" : "--config") + ": empty file name",
+			     kExitUsage);
+	}
+	if (auto r = apply(f, o, c); !r)
+		return error(r.error().message, kExitUsage);
+	if (auto r = check_complete(c); !r)
+		return error(r.error().message, kExitUsage);
+
+	Command cmd;
+	cmd.config = std::move(c);
+	if (checking) {
+		cmd.action = Command::Action::check;
+		cmd.message = file + ": ok";
+	} else {
+		cmd.action = Command::Action::run;
+	}
+	return cmd;
+}
+
+}  // namespace
+
+Command parse_command_line(int argc, const char *const argv[])
+{
+	return decide([&](CLI::App &app) { app.parse(argc, argv); });
+}
+
+Command parse_command_line(const std::vector<std::string> &args)
+{
+	// CLI11 takes a vector in reverse order (it pops from the back).
+	std::vector<std::string> reversed(args.rbegin(), args.rend());
+	return decide([&](CLI::App &app) { app.parse(reversed); });
+}
+
+}  // namespace xdpdns::daemon::config

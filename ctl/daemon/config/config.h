@@ -1,0 +1,63 @@
+// xdpdnsd's settings, as read from the YAML file (yaml_file.h) and/or the
+// command line (command_line.h). Every value in a DaemonConfig has been
+// validated; what needs the system (interfaces existing, zone files parsing)
+// is checked by the parts that use it.
+#pragma once
+
+#include "common/attach.h"
+#include "common/result.h"
+
+#include <xdpdns/abi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace xdpdns::daemon::config {
+
+struct Upstream {
+	std::string text;  // "ADDR[:PORT]" as written; see upstream_address.h
+	bool operator==(const Upstream &) const = default;
+};
+
+struct ZoneFile {
+	std::string path;                   // relative paths in a file: to the file's directory
+	std::optional<std::string> origin;  // absolute ("example.test."); default: the zone's SOA owner
+	bool operator==(const ZoneFile &) const = default;
+};
+
+inline constexpr std::uint32_t kDefaultUpstreamTimeoutMs = 800;
+inline constexpr std::uint32_t kMaxUpstreamTimeoutMs = 60 * 1000;
+inline constexpr std::size_t kMaxTcpFlows = std::size_t{1} << 24;
+
+struct DaemonConfig {
+	std::vector<std::string> interfaces;          // at least one
+	std::vector<std::uint16_t> ports = {53};      // service ports
+	XdpMode mode = XdpMode::Native;               // used when the daemon attaches itself
+	std::vector<std::string> addresses;           // service addresses as written (informational)
+	std::vector<ZoneFile> zones;                  // backend zone ...
+	std::vector<Upstream> upstreams;              // ... or backend upstream, never both
+	std::uint32_t upstream_timeout_ms = kDefaultUpstreamTimeoutMs;
+	std::vector<std::pair<std::string, std::string>> knobs;  // knob name -> value text, in order
+	enum class KeySource { random, file } key_source = KeySource::random;
+	std::string key_file;                         // KeySource::file: the fleet key file
+	std::uint32_t pmtu_entries = XDPDNS_PMTU_DEFAULT_ENTRIES;
+	std::size_t tcp_flows = 65536;                // soft-state table size per worker
+	std::string log_level = "info";               // trace|debug|info|warn|error
+	std::string source;                           // file name or "command line"
+
+	bool operator==(const DaemonConfig &) const = default;
+};
+
+// The knob values of `config` applied over config_defaults(), ready for the
+// config map. Cannot fail for a validated DaemonConfig; an Error names the knob.
+Result<xdpdns_config> knob_config(const DaemonConfig &config);
+
+// Sets knob `name` to `text`: replaces an earlier value of the same knob in
+// place (a flag overriding the file), else appends. Does not validate.
+void set_knob(DaemonConfig &config, const std::string &name, const std::string &text);
+
+}  // namespace xdpdns::daemon::config

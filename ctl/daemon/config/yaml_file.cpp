@@ -1,0 +1,428 @@
+#include "yaml_file.h"
+
+#include "values.h"
+
+#include "common/attach.h"
+#include "common/knobs.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace xdpdns::daemon::config {
+namespace {
+
+// A check failed; thrown inside this file only and turned into a Result by
+// load_text(), so that the walk below reads as a list of checks.
+struct Failure {
+	Error error;
+};
+
+// One `key: value` of a map, with the dotted path of the key.
+struct Entry {
+	std::string key;   // "backend.upstream-timeout", "knobs.atr.delay"
+	std::string name;  // "upstream-timeout", "atr.delay"
+	YAML::Node key_node;
+	YAML::Node value;
+};
+
+std::string kind(const YAML::Node &n)
+{
+	switch (n.Type()) {
+	case YAML::NodeType::Scalar: return "a value";
+	case YAML::NodeType::Sequence: return "a list";
+	case YAML::NodeType::Map: return "a map";
+	default: return "nothing";
+	}
+}
+
+std::string joined(const std::vector<std::string> &names)
+{
+	std::string s;
+	for (const auto &n : names)
+		s += (s.empty() ? "" : ", ") + n;
+	return s;
+}
+
+class Loader {
+public:
+	explicit Loader(const std::string &name) : file_(name)
+	{
+		dir_ = std::filesystem::path(name).parent_path();
+	}
+
+	DaemonConfig load(std::string_view text);
+
+private:
+	[[noreturn]] void fail(const YAML::Mark &at, const std::string &key, const std::string &msg,
+			       int err = EINVAL) const
+	{
+		// Marks are 0-based; a node without one (empty document) is 1:1.
+		int line = at.is_null() ? 1 : at.line + 1, col = at.is_null() ? 1 : at.column + 1;
+		std::string where = file_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+		throw Failure{Error{err, where + (key.empty() ? "" : key + ": ") + msg}};
+	}
+	[[noreturn]] void fail(const YAML::Mark &at, const std::string &key, const Error &e) const
+	{
+		fail(at, key, e.message, e.err);
+	}
+
+	// Where a value error points: the value, or its key when the value is
+	// empty (yaml-cpp marks an empty value at the next token).
+	static YAML::Mark value_mark(const Entry &e)
+	{
+		return e.value.IsNull() ? e.key_node.Mark() : e.value.Mark();
+	}
+
+	// The entries of a map in file order; keys must be unique plain values.
+	std::vector<Entry> entries(const YAML::Node &map, const std::string &path) const;
+
+	// `allowed` in order, for the "valid keys" list of an unknown key.
+	void dispatch(const YAML::Node &map, const std::string &path,
+		      const std::vector<std::pair<std::string, std::function<void(const Entry &)>>> &allowed) const;
+
+	std::string scalar(const Entry &e) const;
+	std::string scalar_item(const YAML::Node &item, const std::string &key) const;
+	const YAML::Node &list(const Entry &e, const std::string &example) const;
+	const YAML::Node &map(const Entry &e, const std::string &example) const;
+
+	std::string resolve(const std::string &path) const
+	{
+		if (path.empty() || path.front() == '/' || dir_.empty())
+			return path;
+		return (dir_ / path).string();
+	}
+
+	void interfaces(const Entry &e);
+	void ports(const Entry &e);
+	void addresses(const Entry &e);
+	void backend(const Entry &e);
+	void zones(const Entry &e);
+	void upstreams(const Entry &e);
+	void knobs(const Entry &e);
+	void cookie_key(const Entry &e);
+
+	std::string file_;
+	std::filesystem::path dir_;
+	DaemonConfig c_;
+};
+
+std::vector<Entry> Loader::entries(const YAML::Node &map, const std::string &path) const
+{
+	std::vector<Entry> out;
+	std::map<std::string, int> first_line;
+	for (const auto &kv : map) {
+		YAML::Node k = kv.first;
+		std::string shown = k.IsScalar() ? k.Scalar() : "?";
+		std::string key = path.empty() ? shown : path + "." + shown;
+		if (!k.IsScalar())
+			fail(k.Mark(), path.empty() ? "" : path, "keys must be plain names, got " + kind(k));
+		auto [seen, fresh] = first_line.emplace(k.Scalar(), k.Mark().line + 1);
+		if (!fresh)
+			fail(k.Mark(), key, "duplicate key (first on line " + std::to_string(seen->second) + ")");
+		out.push_back(Entry{key, k.Scalar(), k, kv.second});
+	}
+	return out;
+}
+
+void Loader::dispatch(const YAML::Node &map, const std::string &path,
+		      const std::vector<std::pair<std::string, std::function<void(const Entry &)>>> &allowed) const
+{
+	for (const Entry &e : entries(map, path)) {
+		bool known = false;
+		for (const auto &[name, handle] : allowed) {
+			if (name == e.name) {
+				handle(e);
+				known = true;
+				break;
+			}
+		}
+		if (!known) {
+			std::vector<std::string> names;
+			for (const auto &a : allowed)
+				names.push_back(a.first);
+			fail(e.key_node.Mark(), e.key, "unknown key; valid keys: " + joined(names));
+		}
+	}
+}
+
+std::string Loader::scalar(const Entry &e) const
+{
+	if (!e.value.IsScalar())
+		fail(value_mark(e), e.key, "expected a value, got " + kind(e.value));
+	return e.value.Scalar();
+}
+
+std::string Loader::scalar_item(const YAML::Node &item, const std::string &key) const
+{
+	if (!item.IsScalar())
+		fail(item.Mark(), key, "expected a value in the list, got " + kind(item));
+	return item.Scalar();
+}
+
+const YAML::Node &Loader::list(const Entry &e, const std::string &example) const
+{
+	if (!e.value.IsSequence())
+		fail(value_mark(e), e.key, "expected a list (e.g. " + example + "), got " + kind(e.value));
+	return e.value;
+}
+
+const YAML::Node &Loader::map(const Entry &e, const std::string &example) const
+{
+	if (!e.value.IsMap())
+		fail(value_mark(e), e.key, "expected a map (e.g. " + example + "), got " + kind(e.value));
+	return e.value;
+}
+
+void Loader::interfaces(const Entry &e)
+{
+	const YAML::Node &l = list(e, "[eth0]");
+	if (l.size() == 0)
+		fail(value_mark(e), e.key, "at least one interface is required");
+	c_.interfaces.clear();
+	for (const auto &item : l) {
+		auto name = parse_interface_name(scalar_item(item, e.key));
+		if (!name)
+			fail(item.Mark(), e.key, name.error());
+		if (std::find(c_.interfaces.begin(), c_.interfaces.end(), *name) != c_.interfaces.end())
+			fail(item.Mark(), e.key, "'" + *name + "' is listed twice");
+		c_.interfaces.push_back(*name);
+	}
+}
+
+void Loader::ports(const Entry &e)
+{
+	const YAML::Node &l = list(e, "[53]");
+	if (l.size() == 0)
+		fail(value_mark(e), e.key, "at least one port is required");
+	c_.ports.clear();
+	for (const auto &item : l) {
+		auto port = parse_service_port(scalar_item(item, e.key));
+		if (!port)
+			fail(item.Mark(), e.key, port.error());
+		if (std::find(c_.ports.begin(), c_.ports.end(), *port) != c_.ports.end())
+			fail(item.Mark(), e.key, std::to_string(*port) + " is listed twice");
+		c_.ports.push_back(*port);
+	}
+}
+
+void Loader::addresses(const Entry &e)
+{
+	for (const auto &item : list(e, "[192.0.2.53, 2001:db8::53]")) {
+		auto a = parse_service_address(scalar_item(item, e.key));
+		if (!a)
+			fail(item.Mark(), e.key, a.error());
+		if (std::find(c_.addresses.begin(), c_.addresses.end(), *a) != c_.addresses.end())
+			fail(item.Mark(), e.key, "'" + *a + "' is listed twice");
+		c_.addresses.push_back(*a);
+	}
+}
+
+void Loader::zones(const Entry &e)
+{
+	const YAML::Node &l = list(e, "[{file: example.test.zone}]");
+	if (l.size() == 0)
+		fail(value_mark(e), e.key, "at least one zone is required");
+	for (std::size_t i = 0; i < l.size(); i++) {
+		const YAML::Node &item = l[i];
+		std::string path = e.key + "[" + std::to_string(i) + "]";
+		if (!item.IsMap())
+			fail(item.Mark(), path, "expected a map (e.g. {file: example.test.zone, origin: example.test.}), got " + kind(item));
+		ZoneFile z;
+		bool has_file = false;
+		dispatch(item, path, {
+			{"file", [&](const Entry &f) {
+				 z.path = scalar(f);
+				 if (z.path.empty())
+					 fail(value_mark(f), f.key, "empty file name");
+				 z.path = resolve(z.path);
+				 has_file = true;
+			 }},
+			{"origin", [&](const Entry &o) {
+				 auto origin = parse_origin(scalar(o));
+				 if (!origin)
+					 fail(value_mark(o), o.key, origin.error());
+				 z.origin = *origin;
+			 }},
+		});
+		if (!has_file)
+			fail(item.Mark(), path + ".file", "required key missing (the zone file)");
+		for (const auto &other : c_.zones)
+			if (other.path == z.path)
+				fail(item.Mark(), path + ".file", "'" + z.path + "' is listed twice");
+		c_.zones.push_back(std::move(z));
+	}
+}
+
+void Loader::upstreams(const Entry &e)
+{
+	const YAML::Node &l = list(e, "[\"192.0.2.1\", \"[2001:db8::1]:5353\"]");
+	if (l.size() == 0)
+		fail(value_mark(e), e.key, "at least one upstream server is required");
+	for (const auto &item : l) {
+		auto u = parse_upstream(scalar_item(item, e.key));
+		if (!u)
+			fail(item.Mark(), e.key, u.error());
+		if (std::find(c_.upstreams.begin(), c_.upstreams.end(), *u) != c_.upstreams.end())
+			fail(item.Mark(), e.key, "'" + u->text + "' is listed twice");
+		c_.upstreams.push_back(*u);
+	}
+}
+
+void Loader::backend(const Entry &e)
+{
+	const YAML::Node &m = map(e, "{zones: [{file: example.test.zone}]}");
+	const Entry *zones_key = nullptr, *upstream_key = nullptr, *timeout_key = nullptr;
+	std::vector<Entry> all = entries(m, e.key);
+	dispatch(m, e.key, {
+		{"zones", [&](const Entry &z) { zones(z); }},
+		{"upstream", [&](const Entry &u) { upstreams(u); }},
+		{"upstream-timeout", [&](const Entry &t) {
+			 auto ms = parse_upstream_timeout_ms(scalar(t));
+			 if (!ms)
+				 fail(value_mark(t), t.key, ms.error());
+			 c_.upstream_timeout_ms = *ms;
+		 }},
+	});
+	for (const Entry &x : all) {
+		if (x.name == "zones")
+			zones_key = &x;
+		else if (x.name == "upstream")
+			upstream_key = &x;
+		else
+			timeout_key = &x;
+	}
+	if (zones_key && upstream_key) {
+		const Entry &second = zones_key->key_node.Mark().pos > upstream_key->key_node.Mark().pos
+					      ? *zones_key : *upstream_key;
+		fail(second.key_node.Mark(), e.key,
+		     "zones and upstream exclude each other; choose one backend");
+	}
+	if (!zones_key && !upstream_key)
+		fail(value_mark(e), e.key, "no backend; write zones: [...] or upstream: [...]");
+	if (timeout_key && !upstream_key)
+		fail(timeout_key->key_node.Mark(), timeout_key->key, "only used with upstream");
+}
+
+void Loader::knobs(const Entry &e)
+{
+	for (const Entry &k : entries(map(e, "{tcp.mss-v4: 1220}"), e.key)) {
+		if (!find_knob(k.name))
+			fail(k.key_node.Mark(), k.key, unknown_knob_error(k.name));
+		std::string text = scalar(k);
+		// The knob table's messages begin with the knob's name; prefixing
+		// "knobs." makes them name the full key.
+		if (auto r = check_knob(k.name, text); !r)
+			fail(value_mark(k), "", "knobs." + r.error().message, r.error().err);
+		c_.knobs.emplace_back(k.name, text);
+	}
+}
+
+void Loader::cookie_key(const Entry &e)
+{
+	std::string text = scalar(e);
+	if (text == "random") {
+		c_.key_source = DaemonConfig::KeySource::random;
+		c_.key_file.clear();
+		return;
+	}
+	if (text.rfind("file:", 0) != 0)
+		fail(value_mark(e), e.key, "'" + text + "' is not a key source; write random or file:PATH");
+	std::string path = text.substr(5);
+	if (path.empty())
+		fail(value_mark(e), e.key, "'" + text + "' names no file; write file:PATH");
+	path = resolve(path);
+	if (auto r = check_key_file(path); !r)
+		fail(value_mark(e), e.key, r.error());
+	c_.key_source = DaemonConfig::KeySource::file;
+	c_.key_file = path;
+}
+
+DaemonConfig Loader::load(std::string_view text)
+{
+	std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+	if (docs.size() > 1)
+		fail(docs[1].Mark(), "", "more than one YAML document ('---'); put all settings in one");
+	YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+	if (root.IsNull())
+		fail(root.Mark(), "", "no settings; interfaces and backend are required");
+	if (!root.IsMap())
+		fail(root.Mark(), "", "expected a map of settings (interfaces, backend, ...), got " + kind(root));
+
+	c_ = DaemonConfig{};
+	c_.source = file_;
+	bool has_interfaces = false, has_backend = false;
+	auto count = [](std::uint64_t min, std::uint64_t max, auto &field, Loader *self) {
+		return [=, &field](const Entry &e) {
+			auto v = parse_count(self->scalar(e), min, max);
+			if (!v)
+				self->fail(value_mark(e), e.key, v.error());
+			field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
+		};
+	};
+	dispatch(root, "", {
+		{"interfaces", [&](const Entry &e) { interfaces(e); has_interfaces = true; }},
+		{"ports", [&](const Entry &e) { ports(e); }},
+		{"mode", [&](const Entry &e) {
+			 auto m = parse_mode(scalar(e));
+			 if (!m)
+				 fail(value_mark(e), e.key, m.error());
+			 c_.mode = *m;
+		 }},
+		{"addresses", [&](const Entry &e) { addresses(e); }},
+		{"backend", [&](const Entry &e) { backend(e); has_backend = true; }},
+		{"knobs", [&](const Entry &e) { knobs(e); }},
+		{"cookie-key", [&](const Entry &e) { cookie_key(e); }},
+		{"pmtu-entries", count(1, kMaxPmtuEntries, c_.pmtu_entries, this)},
+		{"tcp-flows", count(1, kMaxTcpFlows, c_.tcp_flows, this)},
+		{"log-level", [&](const Entry &e) {
+			 auto l = parse_log_level(scalar(e));
+			 if (!l)
+				 fail(value_mark(e), e.key, l.error());
+			 c_.log_level = *l;
+		 }},
+	});
+	if (!has_interfaces)
+		fail(root.Mark(), "interfaces", "required key missing (e.g. interfaces: [eth0])");
+	if (!has_backend)
+		fail(root.Mark(), "backend", "required key missing (zones or upstream)");
+	return c_;
+}
+
+}  // namespace
+
+Result<DaemonConfig> load_text(std::string_view text, const std::string &name)
+{
+	try {
+		Loader loader(name);
+		return loader.load(text);
+	} catch (const Failure &f) {
+		return f.error;
+	} catch (const YAML::Exception &e) {
+		// Syntax errors: e.msg without yaml-cpp's own "error at line ..." prefix.
+		int line = e.mark.is_null() ? 1 : e.mark.line + 1, col = e.mark.is_null() ? 1 : e.mark.column + 1;
+		return Error{EINVAL, name + ":" + std::to_string(line) + ":" + std::to_string(col) +
+					     ": " + e.msg};
+	}
+}
+
+Result<DaemonConfig> load_file(const std::string &path)
+{
+	std::ifstream f(path);
+	if (!f)
+		return sys_error(errno ? errno : ENOENT, "open " + path);
+	std::ostringstream text;
+	text << f.rdbuf();
+	if (f.bad())
+		return sys_error(errno ? errno : EIO, "read " + path);
+	return load_text(text.str(), path);
+}
+
+}  // namespace xdpdns::daemon::config
