@@ -221,6 +221,7 @@ Plan FlowTable::plan_new(const Segment &seg)
 		f.ack_to = end + (seg.fin ? 1 : 0);
 		p.verdict = Verdict::answer;
 		p.ack_to = f.ack_to;
+		p.request_seq = f.request_seq;
 		p.query_count = split.count;
 		p.reason = "complete queries";
 		return p;
@@ -254,6 +255,7 @@ Plan FlowTable::plan_new(const Segment &seg)
 		f.ack_to = f.request_end;
 		p.verdict = Verdict::answer;
 		p.ack_to = f.ack_to;
+		p.request_seq = f.request_seq;
 		p.query_count = split.count;
 		p.reason = why;
 		return p;
@@ -347,6 +349,7 @@ Plan FlowTable::evaluate_held(uint32_t id, bool fin, uint64_t now_ns)
 	index_.touch(id, now_ns);
 	p.verdict = Verdict::answer;
 	p.ack_to = f.ack_to;
+	p.request_seq = f.request_seq;
 	p.query_count = split.count;
 	p.reason = "query completed";
 	return p;
@@ -370,6 +373,7 @@ Plan FlowTable::answer_held_prefix(uint32_t id, const char *reason, uint64_t now
 	index_.touch(id, now_ns);
 	p.verdict = Verdict::answer;
 	p.ack_to = f.ack_to;
+	p.request_seq = f.request_seq;
 	p.query_count = split.count;
 	p.reason = reason;
 	return p;
@@ -412,6 +416,7 @@ Plan FlowTable::plan_answered(uint32_t id, const Segment &seg)
 			index_.touch(id, seg.now_ns);
 			p.verdict = Verdict::reanswer;
 			p.ack_to = f.ack_to;
+			p.request_seq = f.request_seq;
 			p.query_count = split.count;
 			p.expected_hash = f.hash;
 			p.expected_len = f.length;

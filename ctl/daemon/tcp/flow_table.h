@@ -146,6 +146,9 @@ struct Plan {
 	Verdict verdict = Verdict::drop;
 	// Our ACK number: end of the consumed client octets (+1 if its FIN is).
 	uint32_t ack_to = 0;
+	// answer/reanswer: the request's first client octet (for a reassembled
+	// query, that of its first segment); pass it back to record_answer().
+	uint32_t request_seq = 0;
 	// answer/reanswer: complete DNS messages WITHOUT their length prefix,
 	// pointing into the payload or the flow's reassembly slot; valid until
 	// the next plan() call.
