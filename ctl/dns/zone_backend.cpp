@@ -60,9 +60,16 @@ class AnswerBuilder {
 public:
 	enum Section { answer_sec, authority_sec, additional_sec };
 
-	AnswerBuilder(MessageWriter &w, const Zone &zone, bool do_bit) : w_(w), zone_(zone), do_(do_bit) {}
+	AnswerBuilder(MessageWriter &w, const Zone &zone, bool do_bit) : w_(w), zone_(&zone), do_(do_bit) {}
 
 	uint16_t count(Section s) const { return counts_[s]; }
+
+	// A CNAME chain may continue in another of our zones; DO applies per zone.
+	void set_zone(const Zone &zone, bool do_bit)
+	{
+		zone_ = &zone;
+		do_ = do_bit;
+	}
 
 	// Writes every record of rrset (and its RRSIGs when with_sigs) or,
 	// when they do not all fit, nothing. ttl overrides the RRset's TTL.
@@ -108,8 +115,8 @@ public:
 	// NXDOMAIN / NODATA authority: the SOA with the negative TTL.
 	bool put_negative_soa()
 	{
-		const uint32_t ttl = zone_.negative_ttl();
-		return put_rrset(authority_sec, zone_.origin(), zone_.soa(), ttl, ttl, do_);
+		const uint32_t ttl = zone_->negative_ttl();
+		return put_rrset(authority_sec, zone_->origin(), zone_->soa(), ttl, ttl, do_);
 	}
 
 	// A records, then AAAA records, of the in-zone targets of an NS RRset.
@@ -123,9 +130,9 @@ public:
 				std::array<uint8_t, max_name_len> lower;
 				lower_name(target, lower.data());
 				const std::span<const uint8_t> key(lower.data(), target.size());
-				if (!name_is_subdomain(key, zone_.origin()))
+				if (!name_is_subdomain(key, zone_->origin()))
 					continue;
-				const Node *node = zone_.find(key);
+				const Node *node = zone_->find(key);
 				const RRset *rr = node ? node->find(type) : nullptr;
 				if (rr && !put_rrset(additional_sec, target, *rr, rr->ttl, 0, false))
 					return;  // additional data is optional: stop quietly
@@ -135,7 +142,7 @@ public:
 
 private:
 	MessageWriter &w_;
-	const Zone &zone_;
+	const Zone *zone_;
 	bool do_;
 	uint16_t counts_[3] = {0, 0, 0};
 
@@ -226,7 +233,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 	if (q.has_opt)
 		w.reserve_tail(opt_rr_size);
 
-	const bool dnssec = q.do_bit && zone->is_signed();
+	bool dnssec = q.do_bit && zone->is_signed();
 	AnswerBuilder b(w, *zone, dnssec);
 	uint8_t rc = rcode::noerror;
 	bool aa = true;
@@ -295,7 +302,8 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			break;
 		}
 
-		// CNAME: answer it, then continue at its target if that is ours.
+		// CNAME: answer it, then continue at its target if one of our
+		// zones holds it (the longest match, as for the query name).
 		bool loop = false;
 		for (size_t i = 0; i < links; i++)
 			loop = loop || visited[i] == &node;
@@ -309,8 +317,14 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		const Rdata &target = cname->rdata[0];
 		lower_name(target, lower_buf.data());
 		const std::span<const uint8_t> target_lower(lower_buf.data(), target.size());
-		if (links == max_cname_links || !name_is_subdomain(target_lower, zone->origin()))
+		const Zone *next = links < max_cname_links ? zones.find(target_lower) : nullptr;
+		if (!next)
 			break;
+		if (next != zone) {
+			zone = next;
+			dnssec = q.do_bit && zone->is_signed();
+			b.set_zone(*zone, dnssec);
+		}
 		name = target;
 		lower = target_lower;
 	}

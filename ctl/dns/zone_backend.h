@@ -8,10 +8,11 @@
 //  * Exact match -> the RRset, AA=1. The longest matching zone answers
 //    (ZoneSet::find), so a child zone loaded next to its parent wins.
 //  * CNAME (query type not CNAME) -> the CNAME, then the lookup restarts at
-//    its target while the target is inside the same zone: at most 16 links
-//    (NSD follows longer chains); a node already visited ends the chain
-//    (loop). The RCODE and the authority section describe the last name of
-//    the chain (RFC 6604).
+//    its target while one of our zones holds the target (the longest
+//    matching one, so a chain may cross into a sibling or child zone we
+//    serve, as with NSD): at most 16 links (NSD follows longer chains); a
+//    node already visited ends the chain (loop). The RCODE and the
+//    authority section describe the last name of the chain (RFC 6604).
 //  * Wildcards (RFC 4592): when the name does not exist, "*.<closest
 //    encloser>" answers, with the query name (or the chain's current name)
 //    as owner; wildcard CNAMEs are followed as above.

@@ -70,6 +70,8 @@ CASES = [
     ("c01.zone.test", "A", "udp", 1232, False),
     ("c05.zone.test", "A", "udp", 1232, False),
     ("loop1.zone.test", "A", "udp", 1232, False),
+    ("to-inner.zone.test", "A", "udp", 1232, False),
+    ("to-inner-nx.zone.test", "A", "udp", 1232, False),
     ("x.wild.zone.test", "AAAA", "udp", None, False),
     ("Q.WC.zone.test", "A", "udp", 1232, False),
     ("*.wc.zone.test", "TXT", "udp", 1232, False),

@@ -270,6 +270,19 @@ TEST_F(ZoneAnswer, CnameIntoADelegation)
 	EXPECT_EQ(Decoded(a.bytes).answer(), (Lines{"to-sub.zone.test. 3600 IN CNAME host.sub.zone.test."}));
 }
 
+TEST_F(ZoneAnswer, CnameIntoAnotherZoneWeServe)
+{
+	const Answered a = ask("to-inner.zone.test", rrtype::a);
+	expect_header(a, rcode::noerror, true, 2, 0, 1);
+	EXPECT_EQ(Decoded(a.bytes).answer(), (Lines{"to-inner.zone.test. 3600 IN CNAME host.inner.zone.test.",
+						    "host.inner.zone.test. 300 IN A 192.0.2.50"}));
+	// The negative answer is the child zone's.
+	const Answered nx = ask("to-inner-nx.zone.test", rrtype::a);
+	expect_header(nx, rcode::nxdomain, true, 1, 1, 1);
+	EXPECT_EQ(line(Decoded(nx.bytes).authority(), 0),
+		  "inner.zone.test. 300 IN SOA ns1.zone.test. hostmaster.zone.test. 1 7200 3600 1209600 900");
+}
+
 TEST_F(ZoneAnswer, NsAnswerCarriesTheTargetsAddresses)
 {
 	const Answered a = ask("zone.test", rrtype::ns);
