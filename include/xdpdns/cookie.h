@@ -102,7 +102,8 @@ XDPDNS_INLINE __u32 xdpdns_cookie_check(const struct xdpdns_keys *keys,
 					struct xdpdns_cookie_input *in,
 					__u32 cookie, __u32 now_epoch)
 {
-	__u32 cur = keys->current;
+	/* Read once (volatile): a rotation may store it concurrently. */
+	__u32 cur = *(volatile const __u32 *)&keys->current;
 	__u32 prev;
 
 	if (cur >= XDPDNS_KEY_SLOTS)
