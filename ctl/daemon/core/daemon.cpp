@@ -1,0 +1,406 @@
+#include "daemon.h"
+
+#include "common/attach.h"
+#include "common/cookie_key.h"
+#include "common/knobs.h"
+#include "common/pinned.h"
+#include "daemon/config/command_line.h"
+#include "daemon/upstream/endpoint.h"
+#include "daemon/upstream/upstream_backend.h"
+#include "dns/zone.h"
+#include "dns/zone_set.h"
+#include "interface_info.h"
+#include "worker.h"
+#include "zone_backend.h"
+
+#include <spdlog/spdlog.h>
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace xdpdns::daemon {
+
+namespace {
+
+std::uint64_t monotonic_s()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<std::uint64_t>(ts.tv_sec);
+}
+
+// What one interface holds while the daemon runs.
+struct Interface {
+	std::string name;
+	int ifindex = 0;
+	bool attached_by_us = false;
+	std::optional<PinnedObjects> pins;
+	MapMmap dstats;
+	std::vector<std::unique_ptr<Worker>> workers;
+	std::vector<std::thread> threads;
+};
+
+Result<std::shared_ptr<const dns::ZoneSet>> load_zones(const std::vector<config::ZoneFile> &files)
+{
+	std::vector<std::shared_ptr<const dns::Zone>> zones;
+	for (const auto &f : files) {
+		auto z = dns::load_zone(f.path, f.origin);
+		if (!z)
+			return z.error();
+		zones.push_back(std::move(*z));
+	}
+	return dns::ZoneSet::build(std::move(zones));
+}
+
+class Daemon {
+public:
+	Daemon(const config::DaemonConfig &cfg, std::vector<std::string> args)
+		: cfg_(cfg), args_(std::move(args)) {}
+
+	int run();
+
+private:
+	Result<void> prepare_backend();
+	Result<void> open_interface(Interface &itf);
+	Result<void> start_workers(Interface &itf);
+	void apply_knobs(Interface &itf, const config::DaemonConfig &cfg);
+	Result<void> apply_fleet_key(Interface &itf, const config::DaemonConfig &cfg);
+	void reload();
+	void rotate_keys_if_due();
+	void shutdown();
+
+	config::DaemonConfig cfg_;
+	std::vector<std::string> args_;
+	dns::ZoneSetHandle zones_;
+	UpstreamConfig upstream_;
+	std::vector<std::unique_ptr<Interface>> interfaces_;
+	std::atomic<bool> stop_{false};
+	std::uint64_t last_rotation_s_ = 0;
+};
+
+Result<void> Daemon::prepare_backend()
+{
+	if (!cfg_.zones.empty()) {
+		auto set = load_zones(cfg_.zones);
+		if (!set)
+			return set.error();
+		spdlog::info("zone backend: {} zone(s) loaded", (*set)->zones().size());
+		zones_.store(std::move(*set));
+		return {};
+	}
+	for (const auto &u : cfg_.upstreams) {
+		auto ep = parse_endpoint(u.text);
+		if (!ep)
+			return ep.error();
+		upstream_.servers.push_back(*ep);
+	}
+	upstream_.timeout_ms = cfg_.upstream_timeout_ms;
+	spdlog::info("upstream backend: {} server(s)", upstream_.servers.size());
+	return {};
+}
+
+void Daemon::apply_knobs(Interface &itf, const config::DaemonConfig &cfg)
+{
+	for (const auto &[name, text] : cfg.knobs) {
+		const KnobDef *k = find_knob(name);
+		auto v = k ? parse_knob_value(*k, text) : Result<std::uint32_t>(unknown_knob_error(name));
+		if (!v) {
+			spdlog::error("{}: {}", itf.name, v.error().message);
+			continue;
+		}
+		itf.pins->set_knob(*k, *v);
+	}
+}
+
+Result<void> Daemon::apply_fleet_key(Interface &itf, const config::DaemonConfig &cfg)
+{
+	if (cfg.key_source != config::DaemonConfig::KeySource::file)
+		return {};
+	auto key = load_fleet_key_file(cfg.key_file);
+	if (!key)
+		return key.error();
+	const xdpdns_keys keys = itf.pins->read_keys();
+	const auto &cur = keys.slot[keys.current % XDPDNS_KEY_SLOTS];
+	if (cur.k0 == key->k0 && cur.k1 == key->k1)
+		return {};
+	// The old key stays valid as the previous one: connections in progress
+	// across the change still validate.
+	return itf.pins->rotate_key(*key);
+}
+
+Result<void> Daemon::open_interface(Interface &itf)
+{
+	auto idx = resolve_ifindex(itf.name);
+	if (!idx)
+		return idx.error();
+	itf.ifindex = *idx;
+
+	auto pins = PinnedObjects::open(itf.name);
+	if (pins) {
+		spdlog::info("{}: adopting the XDP program attached by xdpdnsctl", itf.name);
+		itf.pins.emplace(std::move(*pins));
+		auto ports = itf.pins->read_ports();
+		if (ports && *ports != cfg_.ports)
+			spdlog::warn("{}: keeping the attached service ports; the configured ones differ",
+				     itf.name);
+		apply_knobs(itf, cfg_);
+		if (auto r = apply_fleet_key(itf, cfg_); !r)
+			return r.error();
+		return {};
+	}
+
+	AttachOptions opts;
+	opts.ifname = itf.name;
+	opts.mode = cfg_.mode;
+	opts.ports = cfg_.ports;
+	opts.pmtu_entries = cfg_.pmtu_entries;
+	auto knobs = config::knob_config(cfg_);
+	if (!knobs)
+		return knobs.error();
+	opts.config = *knobs;
+	if (cfg_.key_source == config::DaemonConfig::KeySource::file) {
+		auto key = load_fleet_key_file(cfg_.key_file);
+		if (!key)
+			return key.error();
+		opts.key = *key;
+	}
+	opts.note = [&](std::string_view m) { spdlog::info("{}: {}", itf.name, m); };
+	if (auto r = attach(opts); !r)
+		return r.error();
+	itf.attached_by_us = true;
+	spdlog::info("{}: XDP program attached ({} mode)", itf.name, xdp_mode_name(cfg_.mode));
+	auto opened = PinnedObjects::open(itf.name);
+	if (!opened)
+		return opened.error();
+	itf.pins.emplace(std::move(*opened));
+	return {};
+}
+
+Result<void> Daemon::start_workers(Interface &itf)
+{
+	auto queues = rx_queue_count(itf.name);
+	if (!queues)
+		return queues.error();
+	auto mtu = interface_mtu(itf.name);
+	if (!mtu)
+		return mtu.error();
+	auto dstats = itf.pins->map_dstats(true);
+	if (!dstats)
+		return dstats.error();
+	itf.dstats = std::move(*dstats);
+	auto *rows = itf.dstats.as<std::uint64_t>();
+
+	static std::atomic<std::uint32_t> next_row{0};
+	for (std::uint32_t q = 0; q < *queues; q++) {
+		auto port = XskPort::create(itf.name, q, itf.pins->xsks_fd(), XskOptions{});
+		if (!port)
+			return port.error();
+		spdlog::info("{}: queue {}: AF_XDP socket ({} mode)", itf.name, q,
+			     (*port)->zero_copy() ? "zero-copy" : "copy");
+
+		const std::uint32_t row = next_row++ % XDPDNS_DSTATS_MAX_WORKERS;
+		std::uint64_t *counters = rows + std::size_t(row) * XDPDNS_DSTATS_ROW_U64;
+		std::memset(counters, 0, XDPDNS_DSTATS_ROW_U64 * sizeof(std::uint64_t));
+
+		WorkerConfig wc;
+		wc.ifname = itf.name;
+		wc.ifindex = itf.ifindex;
+		wc.queue = q;
+		wc.mtu = *mtu;
+		wc.knobs = itf.pins->config_view();
+		wc.counters = counters;
+		wc.atr_prog_fd = itf.pins->prog_atr_fd();
+		wc.stats_fd = itf.pins->stats_fd();
+		wc.flows.flows = cfg_.tcp_flows;
+
+		std::unique_ptr<Backend> backend;
+		std::function<void()> before_batch;
+		if (!cfg_.zones.empty()) {
+			auto zb = std::make_unique<ZoneBackend>(zones_, &wc.knobs->edns_buffer_size);
+			ZoneBackend *raw = zb.get();
+			before_batch = [raw] { raw->refresh(); };
+			backend = std::move(zb);
+		} else {
+			UpstreamConfig uc = upstream_;
+			uc.live_edns_size = &wc.knobs->edns_buffer_size;
+			auto ub = UpstreamBackend::create(uc);
+			if (!ub)
+				return ub.error();
+			UpstreamBackend *raw = ub->get();
+			before_batch = [raw, counters] {
+				// Mirror the backend's own counters into this worker's row.
+				const auto &c = raw->counters();
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_SENT], c.sent, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_TIMEOUT], c.timeouts, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_TCP], c.tcp_retries, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_SERVFAIL], c.servfails, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_FULL], c.table_full, __ATOMIC_RELAXED);
+			};
+			wc.async_backend = true;
+			backend = std::move(*ub);
+		}
+		itf.workers.push_back(std::make_unique<Worker>(wc, std::move(*port), std::move(backend),
+								std::move(before_batch)));
+	}
+	for (auto &w : itf.workers)
+		itf.threads.emplace_back([this, worker = w.get()] { worker->run(stop_); });
+	return {};
+}
+
+void Daemon::reload()
+{
+	spdlog::info("SIGHUP: reloading");
+	if (!cfg_.zones.empty()) {
+		auto set = load_zones(cfg_.zones);
+		if (!set)
+			spdlog::error("reload failed, keeping the zones in service: {}", set.error().message);
+		else {
+			zones_.store(std::move(*set));
+			spdlog::info("zones reloaded");
+		}
+	}
+	// The same arguments again: a --config file may have changed. Knobs and
+	// the fleet key apply live; interfaces, ports and backends need a restart.
+	const auto cmd = config::parse_command_line(args_);
+	if (cmd.action != config::Command::Action::run) {
+		spdlog::error("reload failed, keeping the running settings: {}", cmd.message);
+		return;
+	}
+	const config::DaemonConfig &fresh = cmd.config;
+	for (auto &itf : interfaces_) {
+		apply_knobs(*itf, fresh);
+		if (auto r = apply_fleet_key(*itf, fresh); !r)
+			spdlog::error("{}: {}", itf->name, r.error().message);
+	}
+	cfg_.knobs = fresh.knobs;
+	cfg_.key_source = fresh.key_source;
+	cfg_.key_file = fresh.key_file;
+	if (!cfg_.zones.empty() && fresh.zones != cfg_.zones)
+		spdlog::warn("a changed list of zone files takes a restart; reloaded the running ones");
+	spdlog::info("settings reloaded ({})", fresh.source);
+}
+
+void Daemon::rotate_keys_if_due()
+{
+	if (cfg_.key_source == config::DaemonConfig::KeySource::file || interfaces_.empty())
+		return;
+	const std::uint32_t period = interfaces_.front()->pins->read_config().cookie_rotate_s;
+	const std::uint64_t now = monotonic_s();
+	if (period == 0 || now - last_rotation_s_ < period)
+		return;
+	last_rotation_s_ = now;
+	for (auto &itf : interfaces_) {
+		if (auto r = itf->pins->rotate_key(); !r)
+			spdlog::error("{}: cookie key rotation: {}", itf->name, r.error().message);
+		else
+			spdlog::debug("{}: cookie key rotated", itf->name);
+	}
+}
+
+void Daemon::shutdown()
+{
+	stop_ = true;
+	for (auto &itf : interfaces_) {
+		for (auto &t : itf->threads)
+			t.join();
+		itf->threads.clear();
+		for (auto &w : itf->workers)
+			w->port().unregister();
+		itf->workers.clear();  // sockets and UMEMs freed
+		itf->dstats = MapMmap();
+		itf->pins.reset();
+		if (itf->attached_by_us) {
+			if (auto r = detach(itf->name); !r)
+				spdlog::error("{}: detach: {}", itf->name, r.error().message);
+			else
+				spdlog::info("{}: XDP program detached", itf->name);
+		}
+	}
+	interfaces_.clear();
+}
+
+int Daemon::run()
+{
+	// Signals go to the main thread's signalfd only: block them before any
+	// worker thread exists, the workers inherit the mask.
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+		spdlog::error("blocking signals failed");
+		return 1;
+	}
+	const int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		spdlog::error("signalfd: {}", std::strerror(errno));
+		return 1;
+	}
+
+	if (auto r = prepare_backend(); !r) {
+		spdlog::error("{}", r.error().message);
+		close(sfd);
+		return 1;
+	}
+	for (const auto &name : cfg_.interfaces) {
+		auto itf = std::make_unique<Interface>();
+		itf->name = name;
+		interfaces_.push_back(std::move(itf));
+		Interface &i = *interfaces_.back();
+		auto r = open_interface(i);
+		if (r)
+			r = start_workers(i);
+		if (!r) {
+			spdlog::error("{}: {}", name, r.error().message);
+			shutdown();
+			close(sfd);
+			return 1;
+		}
+	}
+	last_rotation_s_ = monotonic_s();
+	spdlog::info("serving on {} interface(s)", interfaces_.size());
+
+	for (;;) {
+		pollfd p{sfd, POLLIN, 0};
+		const int n = poll(&p, 1, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0) {
+			signalfd_siginfo si{};
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				reload();
+				continue;
+			}
+			spdlog::info("signal {}: shutting down", si.ssi_signo);
+			break;
+		}
+		rotate_keys_if_due();
+	}
+	shutdown();
+	close(sfd);
+	return 0;
+}
+
+}  // namespace
+
+int run_daemon(const config::DaemonConfig &cfg, const std::vector<std::string> &args)
+{
+	Daemon d(cfg, args);
+	return d.run();
+}
+
+}  // namespace xdpdns::daemon

@@ -1,0 +1,39 @@
+// The knobs a worker uses, read once per batch from the pinned config map
+// (mmapped): `xdpdnsctl set` changes take effect at the next batch.
+#pragma once
+
+#include <xdpdns/abi.h>
+
+#include <cstdint>
+
+namespace xdpdns::daemon {
+
+struct KnobSnapshot {
+	std::uint32_t tcp_window = 65535;
+	std::uint32_t tcp_segment_size = 512;
+	std::uint32_t edns_buffer_size = 1232;
+	bool atr_enabled = true;
+	std::uint32_t atr_size_v4 = 1472;
+	std::uint32_t atr_size_v6 = 1232;
+	std::uint32_t atr_delay_us = 10000;
+	std::uint32_t atr_probability = 100;
+
+	static KnobSnapshot read(const xdpdns_config *cfg)
+	{
+		KnobSnapshot k;
+		if (!cfg)
+			return k;
+		auto load = [](const std::uint32_t &f) { return __atomic_load_n(&f, __ATOMIC_RELAXED); };
+		k.tcp_window = load(cfg->tcp_window);
+		k.tcp_segment_size = load(cfg->tcp_segment_size);
+		k.edns_buffer_size = load(cfg->edns_buffer_size);
+		k.atr_enabled = load(cfg->atr_enabled) != 0;
+		k.atr_size_v4 = load(cfg->atr_size_v4);
+		k.atr_size_v6 = load(cfg->atr_size_v6);
+		k.atr_delay_us = load(cfg->atr_delay_us);
+		k.atr_probability = load(cfg->atr_probability);
+		return k;
+	}
+};
+
+}  // namespace xdpdns::daemon

@@ -1,0 +1,83 @@
+// FrameSink over an XskPort: collects the frames of one answer (a TCP train,
+// a set of fragments or a single datagram) and queues them all or none.
+#pragma once
+
+#include "net/frame_sink.h"
+#include "xsk_port.h"
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+namespace xdpdns::daemon {
+
+class TxSink final : public net::FrameSink {
+public:
+	// Enough for a 64 KiB TCP answer in 512-octet segments (+ ACK, FIN) or
+	// a 64 KiB UDP datagram in 1280-octet fragments.
+	static constexpr std::size_t kMaxFrames = 136;
+
+	explicit TxSink(XskPort &port) : port_(port) {}
+	~TxSink() { abandon(); }
+
+	std::span<std::uint8_t> next_frame() override
+	{
+		if (count_ == kMaxFrames)
+			return {};
+		auto f = port_.tx_frame();
+		if (f.empty())
+			return {};
+		frames_[count_] = f;
+		lens_[count_] = 0;
+		open_ = true;
+		return f;
+	}
+
+	void commit(std::size_t len) override
+	{
+		if (!open_)
+			return;
+		lens_[count_++] = static_cast<std::uint32_t>(len);
+		open_ = false;
+	}
+
+	// Queues the committed frames on the TX ring; false (frames freed) when
+	// the ring has no room for all of them.
+	bool finish()
+	{
+		release_open();
+		if (count_ == 0)
+			return true;
+		const bool ok = port_.tx_queue({frames_.data(), count_}, {lens_.data(), count_});
+		count_ = 0;
+		return ok;
+	}
+
+	// Gives every frame back (an incomplete train is never sent).
+	void abandon()
+	{
+		release_open();
+		for (std::size_t i = 0; i < count_; i++)
+			port_.tx_abandon(frames_[i]);
+		count_ = 0;
+	}
+
+	std::size_t frames() const { return count_; }
+
+private:
+	void release_open()
+	{
+		if (open_) {
+			port_.tx_abandon(frames_[count_]);
+			open_ = false;
+		}
+	}
+
+	XskPort &port_;
+	std::array<std::span<std::uint8_t>, kMaxFrames> frames_{};
+	std::array<std::uint32_t, kMaxFrames> lens_{};
+	std::size_t count_ = 0;
+	bool open_ = false;
+};
+
+}  // namespace xdpdns::daemon

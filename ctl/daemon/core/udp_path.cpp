@@ -1,0 +1,139 @@
+// UDP queries: answer from the backend, then the full answer (IP-fragmented
+// by us when it exceeds the path MTU), a TC=1 answer when it exceeds the
+// client's buffer, and an ATR follow-up when the policy says so.
+#include "worker.h"
+
+#include "dns/response.h"
+#include "net/fragment.h"
+#include "tx_sink.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace xdpdns::daemon {
+
+namespace {
+
+// Largest UDP payload one IP datagram can carry.
+std::size_t max_udp_payload(bool ipv6)
+{
+	return ipv6 ? 65535 - 8 : 65535 - 20 - 8;
+}
+
+}  // namespace
+
+void Worker::send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload)
+{
+	TxSink sink(*port_);
+	auto frame = sink.next_frame();
+	const std::size_t len = frame.empty() ? 0 : net::write_udp(t, payload, frame);
+	if (len == 0) {
+		counters_.inc(XDPDNS_STAT_D_TX_RING_FULL);
+		return;
+	}
+	sink.commit(len);
+	if (!sink.finish()) {
+		counters_.inc(XDPDNS_STAT_D_TX_RING_FULL);
+		return;
+	}
+	counters_.inc(XDPDNS_STAT_D_TX);
+}
+
+void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns)
+{
+	UdpContext c;
+	c.t = net::make_reply_template(v);
+	const auto r = dns::parse_query(v.payload, c.q);
+	switch (r) {
+	case dns::ParseResult::drop:
+		counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
+		return;
+	case dns::ParseResult::formerr:
+	case dns::ParseResult::notimp:
+	case dns::ParseResult::badvers: {
+		const std::uint8_t rcode = r == dns::ParseResult::formerr  ? dns::rcode::formerr
+					   : r == dns::ParseResult::notimp ? dns::rcode::notimp
+									   : dns::rcode::badvers;
+		const std::size_t n = dns::write_error(c.q, rcode, small_buf_, knobs_.edns_buffer_size);
+		if (r == dns::ParseResult::formerr)
+			counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
+		if (n)
+			send_datagram(c.t, {small_buf_.data(), n});
+		return;
+	}
+	case dns::ParseResult::ok:
+		break;
+	}
+
+	if (meta) {
+		c.path_mtu = meta->path_mtu;
+		c.atr_allowed = meta->flags & XDPDNS_META_F_ATR_ALLOWED;
+	}
+
+	std::size_t size = 0;
+	auto tag = pending_.udp_alloc();
+	const auto status = backend_->resolve(c.q, v.payload, Transport::udp, tag.value_or(0), answer_buf_, size);
+	if (status == Backend::Status::answered) {
+		if (tag)
+			pending_.udp_free(*tag);
+		finish_udp(c, f.packet, {answer_buf_.data(), size}, now_ns);
+		return;
+	}
+	if (status == Backend::Status::dropped || !tag) {
+		if (tag)
+			pending_.udp_free(*tag);
+		counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
+		return;
+	}
+	// Pending: keep what the answer needs, including the query frame for a
+	// possible ATR follow-up.
+	UdpContext *slot = pending_.udp_get(*tag);
+	*slot = c;
+	if (f.packet.size() <= slot->frame.size()) {
+		std::memcpy(slot->frame.data(), f.packet.data(), f.packet.size());
+		slot->frame_len = static_cast<std::uint16_t>(f.packet.size());
+	}
+}
+
+void Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
+			std::span<const std::uint8_t> answer, std::uint64_t now_ns)
+{
+	const std::size_t limit = std::min<std::size_t>(c.q.udp_size, max_udp_payload(c.t.is_ipv6));
+	if (answer.size() > limit) {
+		const std::size_t n = dns::write_truncated(c.q, small_buf_, knobs_.edns_buffer_size);
+		if (n) {
+			send_datagram(c.t, {small_buf_.data(), n});
+			counters_.inc(XDPDNS_STAT_D_UDP_TRUNCATED);
+		}
+		return;
+	}
+
+	std::uint32_t mtu = cfg_.mtu;
+	if (c.path_mtu && c.path_mtu < mtu)
+		mtu = c.path_mtu;
+	const atr::AtrInput in{answer.size(), limit, c.t.is_ipv6, mtu, c.atr_allowed};
+	const atr::AtrKnobs k{knobs_.atr_enabled, knobs_.atr_size_v4, knobs_.atr_size_v6, knobs_.atr_probability};
+	const auto decision = atr::decide(in, k, random_percent());
+
+	TxSink sink(*port_);
+	const auto res = net::write_udp_fragments(c.t, answer, mtu, frag_ids_, sink);
+	if (!res.complete || !sink.finish()) {
+		sink.abandon();
+		counters_.inc(XDPDNS_STAT_D_TX_RING_FULL);
+		return;
+	}
+	counters_.inc(XDPDNS_STAT_D_TX, res.frames);
+	counters_.inc(XDPDNS_STAT_D_UDP_ANSWERS);
+	if (res.frames > 1)
+		counters_.inc(XDPDNS_STAT_D_UDP_FRAGMENTED);
+
+	if (decision == atr::AtrDecision::send_with_atr) {
+		if (!query_frame.empty() && atr_.schedule(query_frame, cfg_.queue,
+						 now_ns + std::uint64_t(knobs_.atr_delay_us) * 1000))
+			counters_.inc(XDPDNS_STAT_D_ATR_SCHEDULED);
+		else
+			counters_.inc(XDPDNS_STAT_D_ATR_DROPPED);
+	}
+}
+
+}  // namespace xdpdns::daemon

@@ -1,0 +1,155 @@
+#include "worker.h"
+
+#include "net/checksum.h"
+
+#include <poll.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace xdpdns::daemon {
+
+namespace {
+
+std::uint64_t monotonic_ns()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return std::uint64_t(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
+
+// The pending tables only matter for asynchronous backends.
+constexpr std::size_t kPendingUdp = 4096;
+constexpr std::size_t kPendingTcp = 128;
+
+}  // namespace
+
+Worker::Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::unique_ptr<Backend> backend,
+	       std::function<void()> before_batch)
+	: cfg_(cfg),
+	  port_(std::move(port)),
+	  backend_(std::move(backend)),
+	  before_batch_(std::move(before_batch)),
+	  counters_(cfg.counters),
+	  flows_(cfg.flows),
+	  atr_(cfg.atr_prog_fd, cfg.ifindex, cfg.atr_capacity, kMaxSavedFrame, cfg.stats_fd),
+	  pending_(cfg.async_backend ? kPendingUdp : 0, cfg.async_backend ? kPendingTcp : 0),
+	  rng_(std::random_device{}()),
+	  answer_buf_(65535),
+	  small_buf_(8192),
+	  stream_(kStreamBuffer),
+	  tcp_scratch_(std::make_unique<TcpContext>())
+{
+}
+
+Worker::~Worker() = default;
+
+std::uint32_t Worker::random_percent()
+{
+	return static_cast<std::uint32_t>(rng_() % 100);
+}
+
+const xdpdns_meta *Worker::meta_of(const RxFrame &f) const
+{
+	// The XDP program puts the metadata right before the packet; the UMEM
+	// frame's headroom (XDP_PACKET_HEADROOM) always leaves room to look.
+	auto *m = reinterpret_cast<const xdpdns_meta *>(f.meta_end - sizeof(xdpdns_meta));
+	xdpdns_meta copy;
+	std::memcpy(&copy, m, sizeof(copy));
+	return copy.magic == XDPDNS_META_MAGIC ? m : nullptr;
+}
+
+void Worker::run(const std::atomic<bool> &stop)
+{
+	std::array<RxFrame, kRxBatch> batch;
+	pollfd fds[2] = {{port_->fd(), POLLIN, 0}, {backend_->poll_fd(), POLLIN, 0}};
+	const nfds_t nfds = fds[1].fd >= 0 ? 2 : 1;
+
+	while (!stop.load(std::memory_order_relaxed)) {
+		now_ns_ = monotonic_ns();
+		std::uint64_t deadline = std::min(atr_.next_due_ns(), backend_->next_deadline_ns());
+		int timeout_ms = 100;
+		if (deadline != UINT64_MAX)
+			timeout_ms = deadline <= now_ns_ ? 0
+				     : static_cast<int>(std::min<std::uint64_t>(100, (deadline - now_ns_) / 1'000'000 + 1));
+
+		port_->reclaim();
+		std::size_t n = port_->rx_peek(batch);
+		if (n == 0) {
+			// Frames we queued but the kernel has not taken yet need a kick
+			// before sleeping (copy mode sends from sendto()).
+			port_->tx_kick();
+			if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR)
+				break;
+			now_ns_ = monotonic_ns();
+			port_->reclaim();
+			n = port_->rx_peek(batch);
+		}
+
+		knobs_ = KnobSnapshot::read(cfg_.knobs);
+		if (before_batch_)
+			before_batch_();
+		for (std::size_t i = 0; i < n; i++)
+			handle_frame(batch[i], now_ns_);
+		port_->rx_release({batch.data(), n});
+
+		if (nfds == 2)
+			backend_->poll(*this, now_ns_);
+		if (const std::size_t sent = atr_.fire_due(now_ns_))
+			counters_.inc(XDPDNS_STAT_D_ATR_SENT, sent);
+		port_->tx_kick();
+	}
+}
+
+void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
+{
+	counters_.inc(XDPDNS_STAT_D_RX);
+	net::FrameView v;
+	if (net::parse_frame(f.packet, v) != net::ParseError::ok) {
+		counters_.inc(XDPDNS_STAT_D_BAD_FRAME);
+		return;
+	}
+	// The XDP program leaves transport checksums to us.
+	if (!net::frame_checksums_ok(f.packet, v)) {
+		counters_.inc(XDPDNS_STAT_D_BAD_CSUM);
+		return;
+	}
+	const xdpdns_meta *meta = meta_of(f);
+	if (v.is_udp())
+		on_udp(v, f, meta, now_ns);
+	else if (v.is_tcp())
+		on_tcp(v, f, meta, now_ns);
+	else
+		counters_.inc(XDPDNS_STAT_D_BAD_FRAME);
+}
+
+void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)
+{
+	if (!PendingTable::is_tcp(tag)) {
+		UdpContext *c = pending_.udp_get(tag);
+		if (!c)
+			return;
+		finish_udp(*c, {c->frame.data(), c->frame_len}, answer, now_ns_);
+		pending_.udp_free(tag);
+		return;
+	}
+
+	TcpContext *c = pending_.tcp_get(tag);
+	const std::uint32_t i = PendingTable::index(tag);
+	if (!c || i >= c->queries || c->answer_len[i])
+		return;
+	const auto buf = pending_.tcp_buffer(tag);
+	if (!store_tcp_answer(*c, buf, i, answer)) {
+		counters_.inc(XDPDNS_STAT_D_TCP_UNANSWERABLE);
+		flows_.forget(c->key);
+		pending_.tcp_free(tag);
+		return;
+	}
+	if (++c->done == c->queries) {
+		finish_tcp(*c, buf, now_ns_);
+		pending_.tcp_free(tag);
+	}
+}
+
+}  // namespace xdpdns::daemon

@@ -1,0 +1,114 @@
+// One worker thread per RX queue: receives the frames the XDP program
+// redirected to its AF_XDP socket, answers them through a backend, and sends
+// the answers out of the same socket (UDP datagrams or fragments, stateless
+// TCP trains), plus ATR follow-ups. Everything it needs is allocated in the
+// constructor; the per-packet path does not touch the heap.
+#pragma once
+
+#include "counters.h"
+#include "daemon/atr/policy.h"
+#include "daemon/atr/scheduler.h"
+#include "daemon/backend.h"
+#include "daemon/tcp/flow_table.h"
+#include "knob_snapshot.h"
+#include "net/fragment_id.h"
+#include "net/frame.h"
+#include "net/reply.h"
+#include "pending.h"
+#include "xsk_port.h"
+
+#include <xdpdns/abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <span>
+#include <vector>
+
+namespace xdpdns::daemon {
+
+struct WorkerConfig {
+	std::string ifname;
+	int ifindex = 0;
+	std::uint32_t queue = 0;
+	std::uint32_t mtu = 1500;                  // interface MTU (IP packet)
+	const xdpdns_config *knobs = nullptr;      // live, mmapped config map
+	std::uint64_t *counters = nullptr;         // this worker's dstats row
+	int atr_prog_fd = -1;                      // xdpdns_atr, for follow-ups
+	int stats_fd = -1;                         // XDP counters: the ATR run's verdict
+	tcp::FlowTable::Limits flows;
+	std::size_t atr_capacity = 4096;
+	bool async_backend = false;                // send the request's ACK at once
+};
+
+class Worker final : private AnswerSink {
+public:
+	Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::unique_ptr<Backend> backend,
+	       std::function<void()> before_batch = {});
+	~Worker() override;
+
+	// Runs until `stop` is set (checked at least every 100 ms).
+	void run(const std::atomic<bool> &stop);
+
+	XskPort &port() { return *port_; }
+
+private:
+	static constexpr std::size_t kRxBatch = 64;
+	// A DNS message over TCP is at most 65535 octets plus its length; the
+	// client window (no window scaling is offered) bounds a train to 65535.
+	static constexpr std::size_t kStreamBuffer = 2 * 65538;
+
+	void handle_frame(const RxFrame &f, std::uint64_t now_ns);
+	const xdpdns_meta *meta_of(const RxFrame &f) const;
+
+	// UDP (udp_path.cpp)
+	void on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
+	// `query_frame`: the query as received, replayed for an ATR follow-up
+	// (empty: no follow-up possible).
+	void finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
+			std::span<const std::uint8_t> answer, std::uint64_t now_ns);
+	void send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload);
+
+	// TCP (tcp_path.cpp)
+	void on_tcp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
+	// Answers the plan's queries into `buf` (answers of the synchronous
+	// backend, and error answers, at once; others arrive via deliver()).
+	void answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<std::uint8_t> buf,
+				std::uint64_t tag);
+	// Stores answer `i` as "length + message" at the end of `buf`; a TC=1
+	// answer instead when it does not fit. False if even that does not.
+	bool store_tcp_answer(TcpContext &c, std::span<std::uint8_t> buf, std::uint32_t i,
+			      std::span<const std::uint8_t> answer);
+	// All answers are in: window check, train, FIN, soft state.
+	void finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::uint64_t now_ns);
+	bool emit_train(const TcpContext &c, std::span<const std::span<const std::uint8_t>> chunks,
+			bool leading_ack);
+	void send_bare_ack(const TcpContext &c);
+
+	// Asynchronous answers (AnswerSink)
+	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
+
+	std::uint32_t random_percent();
+
+	WorkerConfig cfg_;
+	std::unique_ptr<XskPort> port_;
+	std::unique_ptr<Backend> backend_;
+	std::function<void()> before_batch_;
+	Counters counters_;
+	KnobSnapshot knobs_;
+	tcp::FlowTable flows_;
+	atr::AtrScheduler atr_;
+	net::FragmentIdGenerator frag_ids_;
+	PendingTable pending_;
+	std::minstd_rand rng_;
+	std::uint64_t now_ns_ = 0;
+
+	std::vector<std::uint8_t> answer_buf_;   // one DNS answer (UDP)
+	std::vector<std::uint8_t> small_buf_;    // error and TC=1 answers
+	std::vector<std::uint8_t> stream_;       // TCP answer stream being built
+	std::unique_ptr<TcpContext> tcp_scratch_;  // a synchronous TCP request
+};
+
+}  // namespace xdpdns::daemon
