@@ -51,6 +51,9 @@ netns_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 netns_init() {
 	[[ $(id -u) -eq 0 ]] || netns_die "must run as root (namespaces, XDP)"
+	# Interface names: tag + pid in hex (<= 6) + link number + "rc" <= 15.
+	[[ $XDPDNS_NETNS_TAG =~ ^[a-z][a-z0-9]{0,3}$ ]] ||
+		netns_die "XDPDNS_NETNS_TAG '$XDPDNS_NETNS_TAG': 1-4 lower-case letters/digits, starting with a letter"
 	netns_mount_bpffs
 	NETNS_TMP=$(mktemp -d "/tmp/xdpdns-${XDPDNS_NETNS_TAG}-$BASHPID.XXXXXX")
 	_NETNS_OWNER=$BASHPID
