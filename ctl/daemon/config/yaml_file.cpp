@@ -13,7 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <set>
+#include <optional>
 #include <sstream>
 
 namespace xdpdns::daemon::config {
@@ -98,6 +98,15 @@ private:
 		if (path.empty() || path.front() == '/' || dir_.empty())
 			return path;
 		return (dir_ / path).string();
+	}
+
+	template <class T>
+	void count(const Entry &e, std::uint64_t min, std::uint64_t max, T &field) const
+	{
+		auto v = parse_count(scalar(e), min, max);
+		if (!v)
+			fail(value_mark(e), e.key, v.error());
+		field = static_cast<T>(*v);
 	}
 
 	void interfaces(const Entry &e);
@@ -279,36 +288,29 @@ void Loader::upstreams(const Entry &e)
 void Loader::backend(const Entry &e)
 {
 	const YAML::Node &m = map(e, "{zones: [{file: example.test.zone}]}");
-	const Entry *zones_key = nullptr, *upstream_key = nullptr, *timeout_key = nullptr;
-	std::vector<Entry> all = entries(m, e.key);
+	// The first kind seen decides; the second is reported at its key.
+	std::string kind_seen;
+	std::optional<Entry> timeout;
+	auto one_kind = [&](const Entry &k) {
+		if (!kind_seen.empty())
+			fail(k.key_node.Mark(), e.key, "zones and upstream exclude each other; choose one backend");
+		kind_seen = k.name;
+	};
 	dispatch(m, e.key, {
-		{"zones", [&](const Entry &z) { zones(z); }},
-		{"upstream", [&](const Entry &u) { upstreams(u); }},
+		{"zones", [&](const Entry &z) { one_kind(z); zones(z); }},
+		{"upstream", [&](const Entry &u) { one_kind(u); upstreams(u); }},
 		{"upstream-timeout", [&](const Entry &t) {
 			 auto ms = parse_upstream_timeout_ms(scalar(t));
 			 if (!ms)
 				 fail(value_mark(t), t.key, ms.error());
 			 c_.upstream_timeout_ms = *ms;
+			 timeout = t;
 		 }},
 	});
-	for (const Entry &x : all) {
-		if (x.name == "zones")
-			zones_key = &x;
-		else if (x.name == "upstream")
-			upstream_key = &x;
-		else
-			timeout_key = &x;
-	}
-	if (zones_key && upstream_key) {
-		const Entry &second = zones_key->key_node.Mark().pos > upstream_key->key_node.Mark().pos
-					      ? *zones_key : *upstream_key;
-		fail(second.key_node.Mark(), e.key,
-		     "zones and upstream exclude each other; choose one backend");
-	}
-	if (!zones_key && !upstream_key)
+	if (kind_seen.empty())
 		fail(value_mark(e), e.key, "no backend; write zones: [...] or upstream: [...]");
-	if (timeout_key && !upstream_key)
-		fail(timeout_key->key_node.Mark(), timeout_key->key, "only used with upstream");
+	if (timeout && kind_seen != "upstream")
+		fail(timeout->key_node.Mark(), timeout->key, "only used with upstream");
 }
 
 void Loader::knobs(const Entry &e)
@@ -359,14 +361,6 @@ DaemonConfig Loader::load(std::string_view text)
 	c_ = DaemonConfig{};
 	c_.source = file_;
 	bool has_interfaces = false, has_backend = false;
-	auto count = [](std::uint64_t min, std::uint64_t max, auto &field, Loader *self) {
-		return [=, &field](const Entry &e) {
-			auto v = parse_count(self->scalar(e), min, max);
-			if (!v)
-				self->fail(value_mark(e), e.key, v.error());
-			field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
-		};
-	};
 	dispatch(root, "", {
 		{"interfaces", [&](const Entry &e) { interfaces(e); has_interfaces = true; }},
 		{"ports", [&](const Entry &e) { ports(e); }},
@@ -380,8 +374,8 @@ DaemonConfig Loader::load(std::string_view text)
 		{"backend", [&](const Entry &e) { backend(e); has_backend = true; }},
 		{"knobs", [&](const Entry &e) { knobs(e); }},
 		{"cookie-key", [&](const Entry &e) { cookie_key(e); }},
-		{"pmtu-entries", count(1, kMaxPmtuEntries, c_.pmtu_entries, this)},
-		{"tcp-flows", count(1, kMaxTcpFlows, c_.tcp_flows, this)},
+		{"pmtu-entries", [&](const Entry &e) { count(e, 1, kMaxPmtuEntries, c_.pmtu_entries); }},
+		{"tcp-flows", [&](const Entry &e) { count(e, 1, kMaxTcpFlows, c_.tcp_flows); }},
 		{"log-level", [&](const Entry &e) {
 			 auto l = parse_log_level(scalar(e));
 			 if (!l)
