@@ -118,6 +118,17 @@ Result<Endpoint> parse_endpoint(std::string_view text)
 		return e;
 	}
 	if (inet_pton(AF_INET6, buf, &v6->sin6_addr) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+			// Sent from the IPv4 socket: the IPv6 one is IPV6_V6ONLY.
+			in_addr a;
+			std::memcpy(&a, &v6->sin6_addr.s6_addr[12], sizeof a);
+			e = Endpoint{};
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons(port_no);
+			v4->sin_addr = a;
+			e.len = sizeof(sockaddr_in);
+			return e;
+		}
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons(port_no);
 		e.len = sizeof(sockaddr_in6);

@@ -34,7 +34,8 @@ inline bool operator==(const Endpoint &a, const Endpoint &b)
 // Accepted forms, port 53 unless given:
 //   192.0.2.1   192.0.2.1:5353   2001:db8::1   [2001:db8::1]   [2001:db8::1]:5353
 // An IPv6 address with a port must be in brackets; without brackets a text
-// with two or more colons is an IPv6 address alone. Names are not resolved.
+// with two or more colons is an IPv6 address alone. An IPv4-mapped IPv6
+// address (::ffff:a.b.c.d) becomes the IPv4 address. Names are not resolved.
 // Errors read: upstream "TEXT": REASON.
 Result<Endpoint> parse_endpoint(std::string_view text);
 

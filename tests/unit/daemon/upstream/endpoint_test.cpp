@@ -46,7 +46,8 @@ INSTANTIATE_TEST_SUITE_P(
 			  Good{"[2001:db8::1]", AF_INET6, "[2001:db8::1]:53"},
 			  Good{"[2001:db8::1]:5353", AF_INET6, "[2001:db8::1]:5353"},
 			  Good{"::1", AF_INET6, "[::1]:53"},
-			  Good{"[::ffff:192.0.2.1]:53", AF_INET6, "[::ffff:192.0.2.1]:53"},
+			  Good{"[::ffff:192.0.2.1]:5353", AF_INET, "192.0.2.1:5353"},
+			  Good{"::ffff:192.0.2.1", AF_INET, "192.0.2.1:53"},
 			  // Without brackets every colon belongs to the address.
 			  Good{"2001:db8::1:5353", AF_INET6, "[2001:db8::1:5353]:53"}));
 
@@ -72,7 +73,8 @@ TEST(Endpoint, SameEndpointComparesAddressAndPort)
 	EXPECT_TRUE(*parse_endpoint("192.0.2.1") == *parse_endpoint("192.0.2.1:53"));
 	EXPECT_FALSE(*parse_endpoint("192.0.2.1") == *parse_endpoint("192.0.2.1:54"));
 	EXPECT_FALSE(*parse_endpoint("192.0.2.1") == *parse_endpoint("192.0.2.2"));
-	EXPECT_FALSE(*parse_endpoint("[::ffff:192.0.2.1]") == *parse_endpoint("192.0.2.1"));
+	EXPECT_TRUE(*parse_endpoint("[::ffff:192.0.2.1]") == *parse_endpoint("192.0.2.1"));
+	EXPECT_FALSE(*parse_endpoint("[::192.0.2.1]") == *parse_endpoint("192.0.2.1"));
 	EXPECT_TRUE(*parse_endpoint("[2001:db8::1]:53") == *parse_endpoint("2001:db8:0::1"));
 }
 
