@@ -64,7 +64,7 @@ XDPDNS_GLOBAL int dns_parse_query(struct xdp_md *ctx, __u32 dns_off, __u32 dns_e
 		if (name_len > XDPDNS_MAX_QNAME_LEN)
 			return -1;
 	}
-	if (i == DNS_MAX_LABELS)
+	if (i == DNS_MAX_LABELS || name_len > XDPDNS_MAX_QNAME_LEN) /* root octet counts too */
 		return -1;
 	off += 4;                            /* QTYPE, QCLASS */
 	if (off > dns_end)

@@ -165,10 +165,12 @@ TEST_F(Redirect, OtherQueueHasNoSocket)
 	run_row(pass_row("udp_queue1", frame(udp_query(f)), XDPDNS_STAT_PASS_UDP_NO_DAEMON), queue1_);
 }
 
-TEST_F(Redirect, TcpQueryCarriesFreshPathMtu)
+// Path MTU hints are for UDP answers (fragment sizes); TCP segments are
+// sized by the client MSS from the cookie, so TCP metadata never carries one.
+TEST_F(Redirect, TcpQueryIgnoresPathMtu)
 {
 	Flow f(encap("ipv4"));
-	Fixture row = redirected("tcp_pmtu", tcp_query(f), XDPDNS_STAT_TCP_TO_DAEMON, {XDPDNS_META_F_TCP, 1400, 1460, 14, 34});
+	Fixture row = redirected("tcp_pmtu", tcp_query(f), XDPDNS_STAT_TCP_TO_DAEMON, {XDPDNS_META_F_TCP, 0, 1460, 14, 34});
 	row.prepare = [f](XdpRunner &r) { r.pmtu_write(f.client_key(), {1400, 0, monotonic_ns() - 1'000'000'000ull}); };
 	run_row(row, queue0_);
 }
