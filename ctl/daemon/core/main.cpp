@@ -1,6 +1,7 @@
 // xdpdnsd: answers DNS through the xdpdns XDP program's AF_XDP sockets.
 #include "daemon.h"
 #include "daemon/config/command_line.h"
+#include "dns/zone.h"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +22,16 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "xdpdnsd: %s\n", cmd.message.c_str());
 		return cmd.exit_code;
 	case Command::Action::check:
+		if (cmd.exit_code == 0) {
+			// A config that names zone files is only good if they load.
+			for (const auto &z : cmd.config.zones) {
+				auto zone = xdpdns::dns::load_zone(z.path, z.origin);
+				if (!zone) {
+					std::fprintf(stderr, "%s\n", zone.error().message.c_str());
+					return xdpdns::daemon::config::kExitCheckFailed;
+				}
+			}
+		}
 		std::fprintf(cmd.exit_code ? stderr : stdout, "%s\n", cmd.message.c_str());
 		return cmd.exit_code;
 	case Command::Action::run:
