@@ -71,10 +71,12 @@
 //    starts after next (a hole): ack_partial with ack_to = next (a
 //        duplicate ACK, asking for the missing octets); nothing stored.
 //    other overlaps of the held start -> drop.
-//    Overflowing the slot, more than kMaxQueriesPerTrain messages, or a FIN
-//        with the query still incomplete: complete messages at the start of
-//        the held octets are answered (ack_to = next, FIN not consumed),
-//        else drop; the slot is freed either way.
+//    Appending past the slot, or a FIN with the query still incomplete:
+//        complete messages at the start of the held octets are answered
+//        (ack_to = next, all held octets were acknowledged already; the FIN
+//        and any octets that did not fit are not), else drop. More than
+//        kMaxQueriesPerTrain messages, or prepending past the slot: drop.
+//        The entry's slot is freed in every one of these cases.
 //  pending (answer planned, record_answer() not called yet: asynchronous
 //  backends):
 //    starts inside the request -> drop ("answer in progress");
@@ -99,8 +101,21 @@
 // least recently used entry is evicted if it has been idle at least
 // min_evict_age_ns; if even that one is younger, the new segment is dropped
 // ("flow table full"): under overload we lose queries rather than forget a
-// connection we may still have to protect. Drops never refresh an entry;
-// answers, resends, partial ACKs and record_answer() do.
+// connection we may still have to protect. Drops and duplicate ACKs never
+// refresh an entry (so a misjudged one expires); answers, resends, ACKs of
+// new or held octets and record_answer() do.
+//
+// Typical caller, per TCP data segment handed over by XDP:
+//   Plan p = table.plan(seg);
+//   answer:   answer p.queries[0..query_count) in order (the ACK is p.ack_to),
+//             send the train from SEG.ACK, then
+//             table.record_answer(key, p.request_seq, p.ack_to, stream, now);
+//             or table.forget(key) if nothing at all could be sent.
+//   reanswer: as answer, but send only if the stream has p.expected_len
+//             octets and stream_hash() == p.expected_hash.
+//   resend:   send p.cached as the train, with p.ack_to.
+//   ack_partial: a bare ACK, seq = SEG.ACK, ack = p.ack_to.
+//   drop, drop_after_fin: nothing; count p.reason.
 #pragma once
 
 #include "daemon/tcp/answer_cache.h"
