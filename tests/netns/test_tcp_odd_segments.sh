@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Stateless TCP edge cases against xdpdnsd (zone backend), over IPv4 and
+# IPv6, played segment by segment with scapy (py/et_tcp_segments.py, which
+# checks every segment: seq, ack, flags, payload octets, checksums):
+#  (a) length prefix and message in separate segments: a bare ACK of the two
+#      octets, then the answer train;
+#  (b) two queries in one segment: both answers, in order, one train, ack =
+#      end of the segment;
+#  (c) a retransmitted query: the same octets at the same sequence numbers;
+#  (d) a bad cookie (ack-1 != cookie): no reply at all;
+#  (e) RST in the middle of big4000's answer: nothing more in reply; a new
+#      connection on the same 4-tuple right after is answered;
+#  (f) a FIN carrying a query: answered, and our ACK covers the FIN;
+#  (g) a pipelined second query (own segment, same ack = cookie+1): never
+#      answered, no two answers overlap in sequence space; reuse after our
+#      FIN (acking it) gets nothing;
+#  (h) MSS 600 in the SYN: 512-octet segments; MSS 300: at most 300; window
+#      1000 in the query segment with big4000: a TC=1 answer within it.
+# Then the counters: d-tcp-partial, d-tcp-retransmit, d-tcp-after-fin,
+# d-tcp-window-tc, tcp-bad-cookie, tcp-rst-consumed, and no RST and no bad
+# checksum from the server anywhere in the client-side capture.
+#
+# The client namespace has no sockets on scapy's ports, so its kernel would
+# answer the server's SYN-ACKs and data with RSTs (which XDP would swallow,
+# but they would also muddle the capture): an nftables rule in the client
+# namespace drops locally generated RSTs. scapy's own frames leave through
+# an AF_PACKET socket, below that hook.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-et}
+source "$here/../../tools/netns/lib.sh"
+source "$here/assert.sh"
+
+require_cmds tcpdump tshark ethtool nsenter nft dig "$PYTHON"
+require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
+"$PYTHON" -c 'import scapy.all' 2>/dev/null || skip "scapy missing for $PYTHON"
+ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
+netns_init
+netns_pair_create
+
+# start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
+# answers a UDP query (or fails with its log).
+start_xdpdnsd() {
+	local log=$NETNS_TMP/xdpdnsd.log i
+	nsbg "$SERVER_NS" "$XDPDNSD" --interface "$SERVER_IF" "$@" 2>"$log"
+	XDPDNSD_PID=$NSBG_PID
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$XDPDNSD_PID" 2>/dev/null || { cat "$log" >&2; fail "xdpdnsd exited at start"; }
+		if nsrun "$CLIENT_NS" dig +time=1 +tries=1 +short @"$SERVER_IP4" small.example.test A 2>/dev/null |
+			grep -qx 192.0.2.1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	cat "$log" >&2
+	fail "xdpdnsd did not answer within 10 s"
+}
+
+step "client namespace: drop the kernel's RSTs (scapy owns these ports)"
+nsrun "$CLIENT_NS" nft -f - <<'EOF'
+table inet et_norst {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp flags & rst == rst drop
+	}
+}
+EOF
+
+step "start xdpdnsd on $SERVER_IF"
+start_xdpdnsd --zone "$ZONE"
+
+cap=$NETNS_TMP/client.pcap
+capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" tcp port 53
+show_on_failure "$cap"
+
+cases=(split two retransmit badcookie rst fin pipeline mss600 mss300 window)
+status=0
+step "IPv4: ${cases[*]}"
+nsrun "$CLIENT_NS" "$PYTHON" "$here/py/et_tcp_segments.py" "$CLIENT_IF" "$CLIENT_MAC" \
+	"$SERVER_MAC" "$CLIENT_IP4" "$SERVER_IP4" 30000 "${cases[@]}" || status=1
+step "IPv6: ${cases[*]}"
+nsrun "$CLIENT_NS" "$PYTHON" "$here/py/et_tcp_segments.py" "$CLIENT_IF" "$CLIENT_MAC" \
+	"$SERVER_MAC" "$CLIENT_IP6" "$SERVER_IP6" 31000 "${cases[@]}" || status=1
+capture_stop "$cap"
+
+step "capture: no RST and no bad checksum from the server"
+from_server="tcp.srcport == 53"
+rows=$(capture_fields "$cap" "$from_server" tcp.flags.reset tcp.checksum.status ip.checksum.status)
+expect_ge "$(grep -c . <<<"$rows" || true)" 40 "segments from the server in the capture"
+expect_eq "$(awk -F'|' '$1 == 1' <<<"$rows" | grep -c . || true)" 0 "RSTs from the server"
+expect_eq "$(awk -F'|' '$2 != 1 || ($3 != "" && $3 != 1)' <<<"$rows" | grep -c . || true)" 0 \
+	"server segments with a bad (or unverified) checksum"
+
+step "counters (both families)"
+stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+expect_eq "$(stat d-tcp-partial)" 2 "d-tcp-partial (case split)"
+expect_eq "$(stat d-tcp-retransmit)" 2 "d-tcp-retransmit (case retransmit)"
+expect_eq "$(stat d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"
+expect_eq "$(stat d-tcp-window-tc)" 2 "d-tcp-window-tc (case window)"
+# badcookie sends 4 such segments, pipeline's reuse after our FIN 1.
+expect_eq "$(stat tcp-bad-cookie)" 10 "tcp-bad-cookie"
+expect_eq "$(stat tcp-rst-consumed)" 2 "tcp-rst-consumed (case rst)"
+expect_eq "$(stat d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
+expect_eq "$(stat drop-bad-checksum)" 0 "drop-bad-checksum"
+
+kill -0 "$XDPDNSD_PID" 2>/dev/null || fail "xdpdnsd died during the test"
+[[ $status -eq 0 ]] || fail "segment checks failed (see FAIL lines above)"
