@@ -70,7 +70,7 @@ start_daemon --zone "$ZONE_FILE"
 nsrun "$CLIENT_NS" dig +short +time=2 +tries=1 @"$SERVER_IP4" small.example.test A >/dev/null
 nsrun "$CLIENT_NS" dig +short +time=2 +tries=1 @"$SERVER_IP6" small.example.test A >/dev/null
 
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 COUNTERS=(udp-to-daemon d-udp-answers d-udp-truncated d-udp-fragmented tcp-syn-answered
 	tcp-to-daemon d-tcp-answers tcp-fin-answered d-tcp-after-fin d-tcp-unanswerable
 	d-tcp-window-tc d-tx-ring-full d-dns-dropped d-dns-formerr tcp-bad-cookie
@@ -78,9 +78,9 @@ COUNTERS=(udp-to-daemon d-udp-answers d-udp-truncated d-udp-fragmented tcp-syn-a
 declare -A before=()
 snapshot() {
 	local c
-	for c in "${COUNTERS[@]}"; do before[$c]=$(stat "$c"); done
+	for c in "${COUNTERS[@]}"; do before[$c]=$(counter "$c"); done
 }
-delta() { echo $(($(stat "$1") - ${before[$1]})); }
+delta() { echo $(($(counter "$1") - ${before[$1]})); }
 
 # dnsperf_field OUTPUT LABEL: the first number after "LABEL:".
 dnsperf_field() {
@@ -147,6 +147,6 @@ expect_eq "$(delta tcp-fin-answered)" "$CONNECTIONS" "TCP: tcp-fin-answered"
 step "nothing dropped along the way"
 for c in d-tcp-unanswerable d-tx-ring-full d-dns-dropped d-dns-formerr tcp-bad-cookie \
 	pass-udp-no-daemon tcp-no-daemon; do
-	expect_eq "$(stat "$c")" 0 "$c"
+	expect_eq "$(counter "$c")" 0 "$c"
 done
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "xdpdnsd died"

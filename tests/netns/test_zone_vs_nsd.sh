@@ -96,22 +96,22 @@ checks=$(grep -c '^ok ' "$out" || true)
 expect_ge "$checks" 200 "checks passed"
 
 step "counters: everything answered by the daemon, nothing malformed"
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "xdpdnsd died"
-expect_eq "$(stat pass-udp-no-daemon)" 0 "pass-udp-no-daemon"
-expect_eq "$(stat tcp-no-daemon)" 0 "tcp-no-daemon"
-expect_eq "$(stat tcp-bad-cookie)" 0 "tcp-bad-cookie"
-expect_eq "$(stat drop-bad-checksum)" 0 "drop-bad-checksum"
-expect_eq "$(stat d-bad-frame)" 0 "d-bad-frame"
-expect_eq "$(stat d-bad-checksum)" 0 "d-bad-checksum"
-expect_eq "$(stat d-dns-formerr)" 0 "d-dns-formerr"
-expect_eq "$(stat d-dns-dropped)" 0 "d-dns-dropped"
-expect_eq "$(stat d-tx-ring-full)" 0 "d-tx-ring-full"
-expect_eq "$(stat d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
+expect_eq "$(counter pass-udp-no-daemon)" 0 "pass-udp-no-daemon"
+expect_eq "$(counter tcp-no-daemon)" 0 "tcp-no-daemon"
+expect_eq "$(counter tcp-bad-cookie)" 0 "tcp-bad-cookie"
+expect_eq "$(counter drop-bad-checksum)" 0 "drop-bad-checksum"
+expect_eq "$(counter d-bad-frame)" 0 "d-bad-frame"
+expect_eq "$(counter d-bad-checksum)" 0 "d-bad-checksum"
+expect_eq "$(counter d-dns-formerr)" 0 "d-dns-formerr"
+expect_eq "$(counter d-dns-dropped)" 0 "d-dns-dropped"
+expect_eq "$(counter d-tx-ring-full)" 0 "d-tx-ring-full"
+expect_eq "$(counter d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
 # Every UDP query the XDP program handed over got exactly one answer (full
 # or TC=1); every TCP query segment one answer train.
-udp_in=$(stat udp-to-daemon)
-expect_eq "$(($(stat d-udp-answers) + $(stat d-udp-truncated)))" "$udp_in" \
+udp_in=$(counter udp-to-daemon)
+expect_eq "$(($(counter d-udp-answers) + $(counter d-udp-truncated)))" "$udp_in" \
 	"d-udp-answers + d-udp-truncated = udp-to-daemon"
-expect_eq "$(stat d-tcp-answers)" "$(stat tcp-to-daemon)" "d-tcp-answers = tcp-to-daemon"
+expect_eq "$(counter d-tcp-answers)" "$(counter tcp-to-daemon)" "d-tcp-answers = tcp-to-daemon"
 expect_ge "$udp_in" 100 "UDP queries to the daemon"
