@@ -1,27 +1,32 @@
 #!/usr/bin/python3
 """Checks the server's TCP segments in a capture, per connection.
 
-usage: et_tcp_streams.py < rows
+usage: et_tcp_streams.py [--ack-first] < rows
 
 Reads tshark rows "client-address|client-port|seq|flags|payload-hex|
-tcp-checksum-status" of the segments FROM the server (capture_fields of
+tcp-checksum-status[|ack]" of the segments FROM the server (capture_fields of
 tools/netns/lib.sh with tcp.srcport == 53). A connection is a client address
 and port, split at every SYN-ACK (a client may reuse its port).
 
 Checks, for every connection: no sequence number carries two different
 octets (no two answers overlap in sequence space), at most one FIN position,
 the answer octets before it leave no hole, no RST, every TCP checksum good.
+With --ack-first (the upstream backend, Huston's trace), also: on every
+connection with an answer, the segment after our SYN-ACK is a bare ACK
+(flags ACK only, no payload) with the sequence and acknowledgement numbers
+of the first answer segment, which follows it.
 Prints a summary per connection and "connections=N answers=M"; exit status
 1 on any violation.
 """
 import sys
 
 M32 = 0xFFFFFFFF
-FIN, SYN, RST = 0x01, 0x02, 0x04
+FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 
 
 def main() -> int:
-    if len(sys.argv) != 1:
+    ack_first = sys.argv[1:] == ["--ack-first"]
+    if len(sys.argv) != 1 and not ack_first:
         print(__doc__, file=sys.stderr)
         return 2
     conns = {}  # (addr, port) -> list of connections, each a list of segments
@@ -31,11 +36,12 @@ def main() -> int:
         if len(f) < 6 or not f[1]:
             continue
         addr, port, seq, flags, payload, csum = f[:6]
+        ack = int(f[6]) if len(f) > 6 and f[6] else None
         flags = int(flags, 16)
         key = (addr, port)
         if flags & SYN or key not in conns:
             conns.setdefault(key, []).append([])
-        conns[key][-1].append((int(seq), flags, bytes.fromhex(payload.replace(":", "")), csum))
+        conns[key][-1].append((int(seq), flags, bytes.fromhex(payload.replace(":", "")), csum, ack))
     total_conns = answers = 0
     for (addr, port), lst in conns.items():
         for segs in lst:
@@ -43,7 +49,7 @@ def main() -> int:
             octet = {}
             conflicts = 0
             fins = set()
-            for seq, flags, payload, csum in segs:
+            for seq, flags, payload, csum, _ in segs:
                 if flags & RST:
                     print(f"RST from the server to {addr} port {port}")
                     bad += 1
@@ -63,7 +69,7 @@ def main() -> int:
             if conflicts:
                 print(f"OVERLAP: {conflicts} sequence number(s) to {addr} port {port} carry two different octets")
                 bad += 1
-            starts = [seq for seq, _, payload, _ in segs if payload]
+            starts = [seq for seq, _, payload, _, _ in segs if payload]
             if len(fins) == 1 and not starts:
                 print(f"FIN without any answer octet to {addr} port {port}")
                 bad += 1
@@ -73,6 +79,16 @@ def main() -> int:
                 if span != len(octet):
                     print(f"HOLE: to {addr} port {port}: {len(octet)} octets before the FIN, "
                           f"{span} sequence numbers")
+                    bad += 1
+            if ack_first and starts:
+                shape = [(q, fl, len(pl), a) for q, fl, pl, _, a in segs]
+                ok = (len(shape) >= 3 and shape[0][1] & SYN and shape[1][1] == ACK
+                      and shape[1][2] == 0 and shape[2][2] > 0
+                      and (shape[1][0], shape[1][3]) == (shape[2][0], shape[2][3])
+                      and shape[1][3] is not None)
+                if not ok:
+                    print(f"SHAPE: to {addr} port {port}: not SYN-ACK, bare ACK, answer: "
+                          f"{[(q, hex(fl), n, a) for q, fl, n, a in shape[:3]]}")
                     bad += 1
             if len(fins) > 1:
                 print(f"OVERLAP: {len(fins)} FIN positions to {addr} port {port}")

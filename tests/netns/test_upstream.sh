@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# xdpdnsd's upstream backend in front of NSD:
+#
+#   client --veth-- server (xdpdnsd, XDP on this veth only) --veth-- upstream (nsd)
+#
+# The server namespace reaches NSD over its second veth with kernel sockets;
+# NSD serves tools/zones/example.test.zone with an EDNS size of 1232, so its
+# UDP answer for big4000 is truncated (checked first).
+# 1. xdpdnsd --upstream NSD-IPv4: dig over UDP (+bufsize=4096) and +tcp, IPv4
+#    and IPv6 clients, for answers, CNAME, MX, AAAA, NXDOMAIN, NODATA,
+#    big1200 and big4000: status, flags and records equal NSD's own answer
+#    (asked from the server namespace). big4000 comes whole to both UDP and
+#    TCP clients after xdpdnsd's TCP retry to NSD (d-upstream-tcp, one per
+#    big4000 query). In the client capture, every TCP answer has Huston's
+#    shape: SYN-ACK, a bare ACK of the query at once, then the train and FIN
+#    (et_tcp_streams.py --ack-first), and nothing overlaps or is corrupt.
+# 2. NSD killed: SERVFAIL over UDP and TCP well within the client's time-out
+#    (--upstream-timeout 300ms), d-upstream-servfail counts each.
+# 3. NSD back, xdpdnsd restarted with two upstreams, the first a black hole
+#    (its port dropped in the upstream namespace), the second NSD over IPv6
+#    ([ADDR] form): every query answered as NSD answers, and
+#    d-upstream-timeout shows the first was tried.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-et}
+source "$here/../../tools/netns/lib.sh"
+source "$here/assert.sh"
+
+require_cmds tcpdump tshark ethtool nsenter nft dig nsd nsd-checkconf "$PYTHON"
+require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
+ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
+netns_init
+netns_pair_create
+
+step "upstream namespace behind the server"
+# lib.sh makes pairs and routers; the third namespace is ours: a veth from
+# the server namespace (no XDP on it), addresses .1 (server) / .2 (upstream).
+n=$_NETNS_LINKS
+_NETNS_LINKS=$((n + 1))
+UP_NS="${XDPDNS_NETNS_TAG}-${_NETNS_OWNER}-${n}u"
+UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}u"
+SRV_UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}x"
+netns_add "$UP_NS"
+netns_veth "$SERVER_NS" "$SRV_UP_IF" "$UP_NS" "$UP_IF" "$n"
+UP4="$VETH_NET4.2"
+UP6="$VETH_NET6::2"
+
+# nsd_start: NSD in the foreground (-d) in the upstream namespace, its files
+# in the test's temp dir; returns once it answers.
+nsd_dir=$NETNS_TMP/nsd
+mkdir -p "$nsd_dir"
+cat >"$nsd_dir/nsd.conf" <<EOF
+server:
+	ip-address: $UP4
+	ip-address: $UP6
+	port: 53
+	username: ""
+	chroot: ""
+	zonesdir: "$nsd_dir"
+	database: ""
+	zonelistfile: "$nsd_dir/zone.list"
+	xfrdfile: "$nsd_dir/xfrd.state"
+	pidfile: "$nsd_dir/nsd.pid"
+	logfile: "$nsd_dir/nsd.log"
+	server-count: 1
+	verbosity: 1
+	# Answers above 1232 octets go out TC=1 over UDP, whatever the client's
+	# EDNS size: xdpdnsd must retry them over TCP.
+	ipv4-edns-size: 1232
+	ipv6-edns-size: 1232
+remote-control:
+	control-enable: no
+zone:
+	name: "example.test"
+	zonefile: "$ZONE"
+EOF
+nsd-checkconf "$nsd_dir/nsd.conf" || fail "nsd-checkconf rejects $nsd_dir/nsd.conf"
+nsd_start() {
+	local i
+	nsbg "$UP_NS" nsd -d -c "$nsd_dir/nsd.conf"
+	NSD_PID=$NSBG_PID
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$NSD_PID" 2>/dev/null || { cat "$nsd_dir/nsd.log" >&2; fail "nsd exited at start"; }
+		if nsrun "$SERVER_NS" dig +time=1 +tries=1 +short @"$UP4" small.example.test A 2>/dev/null | grep -qx 192.0.2.1 &&
+			nsrun "$SERVER_NS" dig +time=1 +tries=1 +short @"$UP6" small.example.test A 2>/dev/null | grep -qx 192.0.2.1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	cat "$nsd_dir/nsd.log" >&2
+	fail "nsd did not answer within 10 s"
+}
+# stop_pid PID WHAT: SIGTERM and wait for the exit.
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	fail "$2 (pid $1) did not exit after SIGTERM"
+}
+
+start_xdpdnsd() {
+	local log=$NETNS_TMP/xdpdnsd.log i
+	nsbg "$SERVER_NS" "$XDPDNSD" --interface "$SERVER_IF" "$@" 2>"$log"
+	XDPDNSD_PID=$NSBG_PID
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$XDPDNSD_PID" 2>/dev/null || { cat "$log" >&2; fail "xdpdnsd exited at start"; }
+		if nsrun "$CLIENT_NS" dig +time=1 +tries=1 +short @"$SERVER_IP4" small.example.test A 2>/dev/null |
+			grep -qx 192.0.2.1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	cat "$log" >&2
+	fail "xdpdnsd did not answer within 10 s"
+}
+stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+# The worker copies the upstream backend's counters (d-upstream-*) into the
+# shared row once per loop, before handling a batch: up to 100 ms late.
+ustat() {
+	sleep 0.25
+	stat "$1"
+}
+
+# compare NAME TYPE CLIENT-ADDR DIG-OPTIONS...: dig through xdpdns from the
+# client, and directly to NSD from the server namespace the way xdpdnsd asks
+# it (UDP, EDNS 4096, TCP after TC=1): the same answer. (NSD fills its
+# 1232-octet UDP answers with what fits, e.g. big1200 loses its glue, which
+# it would carry over TCP; xdpdnsd retries over TCP only after TC=1.)
+compare() {
+	local name=$1 type=$2 addr=$3
+	shift 3
+	local via=$NETNS_TMP/via.out direct=$NETNS_TMP/direct.out what="$name $type @$addr $*"
+	nsrun "$CLIENT_NS" dig +time=3 +tries=1 "$@" @"$addr" "$name" "$type" >"$via" 2>&1 || true
+	nsrun "$SERVER_NS" dig +time=3 +tries=1 +bufsize=4096 @"$UP4" "$name" "$type" >"$direct" 2>&1 || true
+	if ! "$PYTHON" "$here/py/et_dig_compare.py" "$via" "$direct" >"$via.cmp"; then
+		cat "$via.cmp" "$via" >&2
+		fail "$what: xdpdns and NSD answer differently"
+	fi
+	printf 'ok: %s: %s\n' "$what" "$(cat "$via.cmp")"
+}
+
+nsd_start
+step "precondition: NSD truncates big4000 over UDP even for a 4096-octet buffer"
+direct=$(nsrun "$SERVER_NS" dig +ignore +bufsize=4096 +time=2 +tries=1 @"$UP4" big4000.example.test TXT)
+grep -q '^;; flags: qr aa tc' <<<"$direct" || { echo "$direct" >&2; fail "NSD did not set TC=1 for big4000"; }
+echo "ok: NSD answers big4000 over UDP with TC=1"
+
+step "1. xdpdnsd --upstream $UP4 --upstream-timeout 300ms"
+start_xdpdnsd --upstream "$UP4" --upstream-timeout 300ms
+cap=$NETNS_TMP/client.pcap
+capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" port 53
+show_on_failure "$cap"
+
+queries=(small.example.test/A www.example.test/A mx.example.test/MX small.example.test/AAAA
+	nothere.example.test/A small.example.test/MX big1200.example.test/TXT big4000.example.test/TXT)
+tcp_before=$(ustat d-upstream-tcp)
+for addr in "$SERVER_IP4" "$SERVER_IP6"; do
+	for q in "${queries[@]}"; do
+		compare "${q%/*}" "${q#*/}" "$addr" +bufsize=4096
+		compare "${q%/*}" "${q#*/}" "$addr" +tcp
+	done
+done
+expect_eq "$(($(ustat d-upstream-tcp) - tcp_before))" 4 \
+	"d-upstream-tcp: one TCP retry to NSD per big4000 query (2 families x UDP/TCP)"
+
+step "big4000 whole at the client: 15 TXT records, no TC"
+for opt in +bufsize=4096 +tcp; do
+	out=$(nsrun "$CLIENT_NS" dig +ignore +time=3 +tries=1 $opt @"$SERVER_IP4" big4000.example.test TXT)
+	grep -q '^;; flags: qr aa rd;' <<<"$out" || { echo "$out" >&2; fail "big4000 $opt: flags not 'qr aa rd'"; }
+	expect_eq "$(grep -c '^big4000\.example\.test\..*TXT' <<<"$out" || true)" 15 "big4000 $opt: TXT records"
+done
+
+step "capture: Huston's shape on every TCP connection, no overlap, no RST"
+capture_stop "$cap"
+rows=$(capture_fields "$cap" "tcp.srcport == 53" ip.dst tcp.dstport tcp.seq tcp.flags tcp.payload \
+	tcp.checksum.status tcp.ack ipv6.dst | awk -F'|' 'BEGIN { OFS = "|" } { if ($1 == "") $1 = $8; NF = 7; print }')
+"$PYTHON" "$here/py/et_tcp_streams.py" --ack-first <<<"$rows" >"$NETNS_TMP/streams" ||
+	{ cat "$NETNS_TMP/streams" >&2; fail "a TCP answer broke the shape or the sequence-space rule (see above)"; }
+tail -n 1 "$NETNS_TMP/streams"
+expect_eq "$(sed -n 's/^connections=[0-9]* answers=\([0-9]*\)$/\1/p' "$NETNS_TMP/streams")" 17 \
+	"TCP answers in the capture (16 compared + big4000 +tcp)"
+
+step "2. NSD killed: SERVFAIL within the time-out"
+stop_pid "$NSD_PID" nsd
+for addr in "$SERVER_IP4" "$SERVER_IP6"; do
+	for opt in +notcp +tcp; do
+		servfail_before=$(ustat d-upstream-servfail)
+		out=$(nsrun "$CLIENT_NS" dig +time=3 +tries=1 $opt @"$addr" small.example.test A || true)
+		grep -q 'status: SERVFAIL' <<<"$out" || { echo "$out" >&2; fail "$opt @$addr: no SERVFAIL with NSD down"; }
+		grep -q '^;; QUESTION SECTION:' <<<"$out" || fail "$opt @$addr: SERVFAIL without the question"
+		echo "ok: $opt @$addr: SERVFAIL"
+		expect_eq "$(($(ustat d-upstream-servfail) - servfail_before))" 1 "$opt @$addr: d-upstream-servfail counted"
+	done
+done
+
+step "3. two upstreams, the first a black hole: answered by the second"
+stop_pid "$XDPDNSD_PID" xdpdnsd
+nsd_start
+nsrun "$UP_NS" nft -f - <<'EOF'
+table inet et_blackhole {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		meta l4proto { tcp, udp } th dport 5300 drop
+	}
+}
+EOF
+start_xdpdnsd --upstream "$UP4:5300" --upstream "[$UP6]" --upstream-timeout 300ms
+timeouts_before=$(ustat d-upstream-timeout)
+for q in small.example.test/A www.example.test/A nothere.example.test/A big1200.example.test/TXT \
+	big4000.example.test/TXT mx.example.test/MX; do
+	compare "${q%/*}" "${q#*/}" "$SERVER_IP4" +bufsize=4096
+	compare "${q%/*}" "${q#*/}" "$SERVER_IP6" +tcp
+done
+expect_ge "$(($(ustat d-upstream-timeout) - timeouts_before))" 1 "d-upstream-timeout (the black hole was tried)"
+expect_eq "$(ustat d-upstream-servfail)" 0 "d-upstream-servfail with the second upstream alive"
+kill -0 "$XDPDNSD_PID" 2>/dev/null || fail "xdpdnsd died during the test"
