@@ -476,7 +476,7 @@ void FlowTable::record_answer(const FlowKey &key, uint32_t request_seq, uint32_t
 void FlowTable::forget(const FlowKey &key)
 {
 	uint32_t id = index_.find(key);
-	if (id != npos)
+	if (id != npos && flows_[id].state != State::answered)
 		remove_flow(id);
 }
 

@@ -223,6 +223,9 @@ public:
 
 	// The caller could not answer (backend dropped it, TX ring full) and sent
 	// no octet of the train: forget the flow, so a retransmission is new.
+	// A flow whose answer was recorded is kept regardless (a reanswer that
+	// could not be sent must not turn the next retransmission into a fresh,
+	// possibly different, answer at the same sequence numbers).
 	void forget(const FlowKey &key);
 
 	Stats stats() const;

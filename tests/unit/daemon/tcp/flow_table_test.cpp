@@ -384,6 +384,20 @@ TEST_F(FlowTableTest, ForgetMakesARetransmissionNew)
 	EXPECT_EQ(plan.ack_to, 42u);
 }
 
+TEST_F(FlowTableTest, ForgetKeepsAFlowWhoseAnswerWasSent)
+{
+	const Bytes p1 = framed(q1);
+	const Segment s = segment(k, 10, p1, 0);
+	const Stream sent = send_and_record(table, s, table.plan(s));
+	// E.g. a reanswer whose new stream differed: that caller sends nothing
+	// and may call forget(); the first answer is still on the wire.
+	table.forget(k);
+	Plan plan = table.plan(segment(k, 10, p1, 1));
+	ASSERT_EQ(plan.verdict, Verdict::resend);
+	EXPECT_EQ(to_bytes(plan.cached), sent.flat);
+	EXPECT_EQ(table.plan(segment(k, 42, framed(q2), 2)).verdict, Verdict::drop_after_fin);
+}
+
 TEST_F(FlowTableTest, ForgetReleasesAHeldSlot)
 {
 	table.plan(segment(k, 10, slice(framed(q1), 0, 5), 0));
