@@ -131,16 +131,6 @@ public:
 		++tcp_gen_[s];
 		tcp_free_.push_back(s);
 	}
-	// A request for this flow and sequence number already waits for its
-	// answers (the client retransmitted it): linear scan, TCP slots are few.
-	bool tcp_waiting(const tcp::FlowKey &key, std::uint32_t request_seq) const
-	{
-		for (std::size_t s = 0; s < tcp_.size(); s++)
-			if (tcp_gen_[s] & 1 && tcp_[s].key == key && tcp_[s].request_seq == request_seq)
-				return true;
-		return false;
-	}
-
 private:
 	std::vector<UdpContext> udp_;
 	std::vector<std::uint32_t> udp_gen_;   // odd while in use

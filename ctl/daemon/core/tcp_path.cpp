@@ -23,6 +23,14 @@ void put_length(std::uint8_t *p, std::size_t n)
 
 }  // namespace
 
+void Worker::abandon_tcp(const TcpContext &c)
+{
+	// Nothing of the train left: the flow table may treat a retransmission
+	// as new. A re-answer keeps the record of the answer sent before.
+	if (!c.reanswer)
+		flows_.forget(c.key);
+}
+
 void Worker::send_bare_ack(const TcpContext &c)
 {
 	TxSink sink(*port_);
@@ -140,7 +148,7 @@ void Worker::finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::u
 	}
 	if (n == 0) {
 		counters_.inc(XDPDNS_STAT_D_TCP_UNANSWERABLE);
-		flows_.forget(c.key);
+		abandon_tcp(c);
 		return;
 	}
 
@@ -166,7 +174,7 @@ void Worker::finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::u
 		counters_.inc(XDPDNS_STAT_D_TCP_WINDOW_TC);
 		if (total > c.client_window || n == 0) {
 			counters_.inc(XDPDNS_STAT_D_TCP_UNANSWERABLE);
-			flows_.forget(c.key);
+			abandon_tcp(c);
 			return;
 		}
 	}
@@ -179,7 +187,7 @@ void Worker::finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::u
 		return;
 	}
 	if (!emit_train(c, stream, false)) {
-		flows_.forget(c.key);
+		abandon_tcp(c);
 		return;
 	}
 	flows_.record_answer(c.key, c.request_seq, c.ack_to, stream, now_ns);
@@ -209,7 +217,7 @@ void Worker::on_tcp(const net::FrameView &v, const RxFrame &, const xdpdns_meta 
 	c.key = seg.key;
 	c.our_seq = v.tcp_ack;
 	c.ack_to = plan.ack_to;
-	c.request_seq = v.tcp_seq;
+	c.request_seq = plan.request_seq;  // a split query began in an earlier segment
 	c.client_window = v.tcp_window;
 	// Segments never exceed the client's MSS (carried by the cookie), the
 	// segment-size knob, or what one frame of our interface holds.
@@ -255,16 +263,12 @@ void Worker::on_tcp(const net::FrameView &v, const RxFrame &, const xdpdns_meta 
 		return;
 	}
 
-	// Asynchronous backend: a retransmission of a request still waiting
-	// for its answers is only acknowledged again.
-	if (pending_.tcp_waiting(c.key, c.request_seq)) {
-		send_bare_ack(c);
-		return;
-	}
+	// Asynchronous backend. (A retransmission while the answer is pending
+	// never gets here: the flow table drops it.)
 	const auto tag = pending_.tcp_alloc();
 	if (!tag) {
 		counters_.inc(XDPDNS_STAT_D_UPSTREAM_FULL);
-		flows_.forget(c.key);
+		abandon_tcp(c);
 		return;
 	}
 	TcpContext *slot = pending_.tcp_get(*tag);

@@ -142,7 +142,7 @@ void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)
 	const auto buf = pending_.tcp_buffer(tag);
 	if (!store_tcp_answer(*c, buf, i, answer)) {
 		counters_.inc(XDPDNS_STAT_D_TCP_UNANSWERABLE);
-		flows_.forget(c->key);
+		abandon_tcp(*c);
 		pending_.tcp_free(tag);
 		return;
 	}

@@ -86,6 +86,8 @@ private:
 	bool emit_train(const TcpContext &c, std::span<const std::span<const std::uint8_t>> chunks,
 			bool leading_ack);
 	void send_bare_ack(const TcpContext &c);
+	// The request will not be answered (no frame of its train was sent).
+	void abandon_tcp(const TcpContext &c);
 
 	// Asynchronous answers (AnswerSink)
 	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
