@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Answered DNS queries per second of xdpdns, Knot DNS (XDP mode and kernel
+# sockets) and NSD, on one veth between two network namespaces, with kxdpgun
+# (UDP; TCP one query per connection, small and big answer) and dnsperf (UDP;
+# TCP one query per connection). Prints one table: the median of the runs
+# and the ratio to xdpdns. A benchmark: it measures, it asserts nothing.
+#
+# Rig: GRO and threaded NAPI on both veths; the client side (load generator
+# and its NAPI thread) on CPU 0, the server (every thread) and its NAPI
+# thread on CPU 1. Without threaded NAPI a veth runs the receiver's NAPI (and
+# the server's XDP program) in the sender's softirq, on the client's CPU.
+#
+#   tools/bench/qps.sh [--duration S] [--runs N] [--quick]
+#                      [--servers "xdpdns knot-xdp knot nsd"]
+#                      [--modes "kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp"]
+#                      [--build DIR] [--logs DIR]
+#
+# Root only. Everything lives in namespaces it creates and removes on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+
+DURATION=10
+RUNS=3
+SERVERS="xdpdns knot-xdp knot nsd"
+MODES="kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp"
+BUILD=${XDPDNS_BUILD_DIR:-$REPO/build}
+LOGS=""
+CLIENT_CPU=0
+SERVER_CPU=1
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-0}"; }
+
+while (($#)); do
+	case $1 in
+	--duration) DURATION=$2; shift 2 ;;
+	--runs) RUNS=$2; shift 2 ;;
+	--quick) DURATION=3 RUNS=1; shift ;;
+	--servers) SERVERS=$2; shift 2 ;;
+	--modes) MODES=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
+	--logs) LOGS=$2; shift 2 ;;
+	-h | --help) usage 0 ;;
+	*) echo "qps.sh: unknown argument '$1'" >&2; usage 2 >&2 ;;
+	esac
+done
+[[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "qps.sh: --duration: whole seconds > 0" >&2; exit 2; }
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "qps.sh: --runs: a number > 0" >&2; exit 2; }
+
+export XDPDNS_BUILD_DIR=$BUILD XDPDNS_NETNS_TAG=bn
+# shellcheck source=../netns/lib.sh
+source "$REPO/tools/netns/lib.sh"
+# shellcheck source=qps/servers.sh
+source "$HERE/qps/servers.sh"
+# shellcheck source=qps/load.sh
+source "$HERE/qps/load.sh"
+
+[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/core/xdpdnsd
+for tool in kxdpgun dnsperf knotd nsd dig taskset ethtool; do
+	command -v "$tool" >/dev/null || { echo "qps.sh: $tool not found" >&2; exit 1; }
+done
+if [[ " $SERVERS " == *" xdpdns "* && ! -x $XDPDNSD ]]; then
+	echo "qps.sh: no $XDPDNSD (build first, or --build DIR)" >&2
+	exit 1
+fi
+
+netns_init
+# The tools' outputs outlive the rig (NETNS_TMP goes at exit).
+if [[ -n $LOGS ]]; then
+	QPS_LOG_DIR=$LOGS
+	mkdir -p "$QPS_LOG_DIR"
+else
+	QPS_LOG_DIR=$(mktemp -d /tmp/xdpdns-qps-logs.XXXXXX)
+fi
+
+ZONE=$REPO/tools/zones/example.test.zone
+QUERIES_SMALL=$NETNS_TMP/small.queries
+QUERIES_BIG=$NETNS_TMP/big.queries
+echo "small.example.test A" >"$QUERIES_SMALL"
+echo "big1200.example.test TXT" >"$QUERIES_BIG"
+
+# ---- rig ------------------------------------------------------------------
+
+# NAPI threads are named napi/<dev>-<id>; comm keeps 15 characters.
+pin_napi() { # IFACE CPU
+	local prefix="napi/$1-" found=0 d comm
+	prefix=${prefix:0:15}
+	for d in /proc/[0-9]*; do
+		comm=$(cat "$d/comm" 2>/dev/null) || continue
+		if [[ $comm == "$prefix"* ]]; then
+			taskset -p -c "$2" "${d#/proc/}" >/dev/null
+			found=1
+		fi
+	done
+	((found)) || netns_die "no NAPI thread for $1 (threaded NAPI not on?)"
+}
+
+netns_pair_create
+for side in "$SERVER_NS $SERVER_IF $SERVER_CPU" "$CLIENT_NS $CLIENT_IF $CLIENT_CPU"; do
+	set -- $side
+	# GRO gives the veth a NAPI instance of its own whatever XDP program comes
+	# and goes; threaded, it runs in a kernel thread pinned to this side's CPU
+	# instead of the sender's softirq.
+	nsrun "$1" ethtool -K "$2" gro on >/dev/null
+	ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/threaded" ||
+		netns_die "cannot turn on threaded NAPI on $2"
+	pin_napi "$2" "$3"
+done
+# kxdpgun's TCP source addresses: 16 of them, answered by the client kernel's ARP.
+CLIENT_RANGE="${CLIENT_IP4%.*}.128/28"
+for i in $(seq 128 143); do
+	nsrun "$CLIENT_NS" ip addr add "${CLIENT_IP4%.*}.$i/24" dev "$CLIENT_IF"
+done
+# kxdpgun takes the server MAC from the neighbour table.
+nsrun "$CLIENT_NS" ip neigh replace "$SERVER_IP4" lladdr "$SERVER_MAC" dev "$CLIENT_IF" nud permanent
+
+# ---- runs -----------------------------------------------------------------
+
+declare -A RESULT=()   # "server mode" -> median qps
+declare -A SAMPLES=()  # "server mode" -> "q1 q2 q3"
+
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+printf 'qps.sh: %s s x %s runs; servers: %s; modes: %s; load average %s\n' \
+	"$DURATION" "$RUNS" "$SERVERS" "$MODES" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+for server in $SERVERS; do
+	for mode in $MODES; do
+		samples=()
+		for ((run = 1; run <= RUNS; run++)); do
+			# A fresh server for every run: Knot's XDP TCP stops answering after
+			# a TCP flood until restarted, and no run inherits another's state.
+			server_start "$server"
+			pin_napi "$SERVER_IF" "$SERVER_CPU"
+			pin_napi "$CLIENT_IF" "$CLIENT_CPU"
+			qps=$(load_run "$mode" "$DURATION" "$QPS_LOG_DIR/$server.$mode.$run.txt")
+			server_stop "$server"
+			samples+=("$qps")
+			printf '  %-9s %-16s run %d: %8d answered/s  (load %s)\n' "$server" "$mode" "$run" "$qps" \
+				"$(cut -d' ' -f1-3 /proc/loadavg)" >&2
+		done
+		SAMPLES["$server $mode"]="${samples[*]}"
+		RESULT["$server $mode"]=$(median "${samples[@]}")
+	done
+done
+
+# ---- table ----------------------------------------------------------------
+
+mode_text() {
+	case $1 in
+	kxdpgun-udp) echo "kxdpgun UDP" ;;
+	kxdpgun-tcp) echo "kxdpgun TCP 1 q/conn, 50 B" ;;
+	kxdpgun-tcp-big) echo "kxdpgun TCP 1 q/conn, 1,200 B" ;;
+	dnsperf-udp) echo "dnsperf UDP" ;;
+	dnsperf-tcp) echo "dnsperf TCP 1 q/conn" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+echo
+echo "Answered queries per second, median of $RUNS x $DURATION s; veth, client CPU $CLIENT_CPU, server CPU $SERVER_CPU"
+echo "kernel $(uname -r); load average $LOAD_START (start), $(cut -d' ' -f1-3 /proc/loadavg) (end); logs in $QPS_LOG_DIR"
+echo
+printf '| %-9s | %-30s | %12s | %10s | %-26s |\n' server "tool / mode" "answered/s" "x xdpdns" runs
+printf '|%s|%s|%s|%s|%s|\n' "-----------" "--------------------------------" "--------------" "------------" "----------------------------"
+for mode in $MODES; do
+	ref=${RESULT["xdpdns $mode"]:-}
+	for server in $SERVERS; do
+		q=${RESULT["$server $mode"]}
+		ratio="-"
+		[[ -n $ref && $ref -gt 0 ]] && ratio=$(awk -v a="$q" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')
+		printf '| %-9s | %-30s | %12d | %10s | %-26s |\n' "$server" "$(mode_text "$mode")" "$q" "$ratio" \
+			"${SAMPLES["$server $mode"]}"
+	done
+done
