@@ -117,31 +117,35 @@ nsrun "$CLIENT_NS" ip neigh replace "$SERVER_IP4" lladdr "$SERVER_MAC" dev "$CLI
 
 # ---- runs -----------------------------------------------------------------
 
-declare -A RESULT=()   # "server mode" -> median qps
-declare -A SAMPLES=()  # "server mode" -> "q1 q2 q3"
+declare -A RESULT=()   # "server mode" -> median answered/s
+declare -A OFFERED=()  # "server mode" -> median offered/s
+declare -A SAMPLES=()  # "server mode" -> "a1 a2 a3"
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf 'qps.sh: %s s x %s runs; servers: %s; modes: %s; load average %s\n' \
-	"$DURATION" "$RUNS" "$SERVERS" "$MODES" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+printf 'qps.sh: %s s x %s runs; servers: %s; modes: %s; load average %s\n' \
+	"$DURATION" "$RUNS" "$SERVERS" "$MODES" "$LOAD_START" >&2
 for server in $SERVERS; do
 	for mode in $MODES; do
-		samples=()
+		answered=() offered=()
 		for ((run = 1; run <= RUNS; run++)); do
 			# A fresh server for every run: Knot's XDP TCP stops answering after
 			# a TCP flood until restarted, and no run inherits another's state.
 			server_start "$server"
 			pin_napi "$SERVER_IF" "$SERVER_CPU"
 			pin_napi "$CLIENT_IF" "$CLIENT_CPU"
-			qps=$(load_run "$mode" "$DURATION" "$QPS_LOG_DIR/$server.$mode.$run.txt")
+			a="" o=""
+			read -r a o < <(load_run "$mode" "$DURATION" "$QPS_LOG_DIR/$server.$mode.$run.txt") || true
 			server_stop "$server"
-			samples+=("$qps")
-			printf '  %-9s %-16s run %d: %8d answered/s  (load %s)\n' "$server" "$mode" "$run" "$qps" \
-				"$(cut -d' ' -f1-3 /proc/loadavg)" >&2
+			[[ -n ${a:-} && -n ${o:-} ]] || netns_die "no result from $mode against $server"
+			answered+=("$a") offered+=("$o")
+			printf '  %-9s %-16s run %d: %8d answered/s of %8d offered/s  (load %s)\n' "$server" "$mode" \
+				"$run" "$a" "$o" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
 		done
-		SAMPLES["$server $mode"]="${samples[*]}"
-		RESULT["$server $mode"]=$(median "${samples[@]}")
+		SAMPLES["$server $mode"]="${answered[*]}"
+		RESULT["$server $mode"]=$(median "${answered[@]}")
+		OFFERED["$server $mode"]=$(median "${offered[@]}")
 	done
 done
 
@@ -159,18 +163,28 @@ mode_text() {
 }
 
 echo
-echo "Answered queries per second, median of $RUNS x $DURATION s; veth, client CPU $CLIENT_CPU, server CPU $SERVER_CPU"
-echo "kernel $(uname -r); load average $LOAD_START (start), $(cut -d' ' -f1-3 /proc/loadavg) (end); logs in $QPS_LOG_DIR"
+echo "Answered queries per second (NOERROR answers / s), median of $RUNS x $DURATION s; offered: queries"
+echo "(kxdpgun TCP: SYNs) sent per second. veth, client CPU $CLIENT_CPU, server CPU $SERVER_CPU, threaded NAPI."
+echo "kernel $(uname -r); load average $LOAD_START (start), $(cut -d' ' -f1-3 /proc/loadavg) (end)"
+echo "tool outputs: $QPS_LOG_DIR"
 echo
-printf '| %-9s | %-30s | %12s | %10s | %-26s |\n' server "tool / mode" "answered/s" "x xdpdns" runs
-printf '|%s|%s|%s|%s|%s|\n' "-----------" "--------------------------------" "--------------" "------------" "----------------------------"
+printf '| %-9s | %-30s | %10s | %8s | %10s | %-24s |\n' server "tool / mode" "answered/s" "x xdpdns" "offered/s" "runs (answered/s)"
+printf '|%s|%s|%s|%s|%s|%s|\n' "-----------" "--------------------------------" "------------" "----------" \
+	"------------" "--------------------------"
 for mode in $MODES; do
 	ref=${RESULT["xdpdns $mode"]:-}
 	for server in $SERVERS; do
 		q=${RESULT["$server $mode"]}
 		ratio="-"
 		[[ -n $ref && $ref -gt 0 ]] && ratio=$(awk -v a="$q" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')
-		printf '| %-9s | %-30s | %12d | %10s | %-26s |\n' "$server" "$(mode_text "$mode")" "$q" "$ratio" \
-			"${SAMPLES["$server $mode"]}"
+		printf '| %-9s | %-30s | %10d | %8s | %10d | %-24s |\n' "$server" "$(mode_text "$mode")" "$q" "$ratio" \
+			"${OFFERED["$server $mode"]}" "${SAMPLES["$server $mode"]}"
 	done
 done
+cat <<'NOTES'
+
+kxdpgun is open loop (it sends at its own pace and counts every reply, unmatched); dnsperf is closed
+loop on kernel sockets, and in TCP mode with one query per connection it is bound by its own
+reconnection pacing (a 100 ms poll loop, 256 sockets per thread): those figures say little about
+the servers.
+NOTES

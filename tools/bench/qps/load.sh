@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Load generators of tools/bench/qps.sh, run in CLIENT_NS with every thread
-# on CPU $CLIENT_CPU. Each prints the answered queries per second (one
-# number) on stdout and keeps the tool's own output in $QPS_LOG_DIR.
+# on CPU $CLIENT_CPU. Each prints two numbers on stdout, answered queries
+# per second and offered (queries, or SYNs, sent per second), and keeps the
+# tool's own output in $QPS_LOG_DIR.
 #
 #   load_run MODE DURATION LOGFILE
 #   MODE: kxdpgun-udp | kxdpgun-tcp | kxdpgun-tcp-big | dnsperf-udp | dnsperf-tcp
@@ -26,10 +27,12 @@ _kxdpgun() { # DURATION LOGFILE QUERYFILE [ARGS...]
 	# "total replies: N (R pps) (P%)" counts every reply, whatever its rcode
 	# (an ATR follow-up would count too; small answers trigger none).
 	# Answered = replies with NOERROR, over the run time.
-	local noerror
+	local noerror sent
 	noerror=$(sed -n 's/^responded NOERROR: *\([0-9]*\).*/\1/p' "$log" | tail -1)
 	[[ -n $noerror ]] || noerror=0
-	echo $((noerror / duration))
+	sent=$(sed -n 's/^total \(queries\|SYNs\): *\([0-9]*\).*/\2/p' "$log" | tail -1)
+	[[ -n $sent ]] || netns_die "cannot read kxdpgun's result in $log"
+	echo "$((noerror / duration)) $((sent / duration))"
 }
 
 _dnsperf() { # DURATION LOGFILE QUERYFILE [ARGS...]
@@ -40,14 +43,15 @@ _dnsperf() { # DURATION LOGFILE QUERYFILE [ARGS...]
 		-l "$duration" "$@" >"$log" 2>&1 || status=$?
 	((status == 0)) || { cat "$log" >&2; netns_die "dnsperf failed (status $status), see $log"; }
 	# Completed = answered (any rcode); the rcode table must show NOERROR only.
-	local completed runtime
+	local completed sent runtime
 	completed=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$log")
+	sent=$(sed -n 's/^ *Queries sent: *\([0-9]*\).*/\1/p' "$log")
 	runtime=$(sed -n 's/^ *Run time (s): *\([0-9.]*\).*/\1/p' "$log")
-	[[ -n $completed && -n $runtime ]] || netns_die "cannot read dnsperf's result in $log"
+	[[ -n $completed && -n $sent && -n $runtime ]] || netns_die "cannot read dnsperf's result in $log"
 	if grep -q 'Response codes:' "$log" && ! grep -Eq 'Response codes: *NOERROR [0-9]+ \(100\.00%\)' "$log"; then
 		grep 'Response codes:' "$log" >&2
 	fi
-	awk -v n="$completed" -v t="$runtime" 'BEGIN { printf "%d\n", n / t }'
+	awk -v n="$completed" -v s="$sent" -v t="$runtime" 'BEGIN { printf "%d %d\n", n / t, s / t }'
 }
 
 load_run() {
