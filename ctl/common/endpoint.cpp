@@ -1,11 +1,11 @@
-#include "daemon/upstream/endpoint.h"
+#include "endpoint.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <cstring>
 
-namespace xdpdns::daemon {
+namespace xdpdns {
 
 namespace {
 
@@ -149,4 +149,4 @@ std::string format_endpoint(const Endpoint &e)
 	return "[" + std::string(buf) + "]:" + std::to_string(e.port());
 }
 
-}  // namespace xdpdns::daemon
+}  // namespace xdpdns

@@ -1,5 +1,6 @@
 // An upstream server address: IPv4 or IPv6 address and UDP/TCP port, as
-// given on the command line or in the config file ("ADDR[:PORT]").
+// given on the command line or in the config file ("ADDR[:PORT]"). One parser
+// for the daemon's config validation and the upstream backend.
 #pragma once
 
 #include "common/result.h"
@@ -11,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace xdpdns::daemon {
+namespace xdpdns {
 
 inline constexpr std::uint16_t default_dns_port = 53;
 
@@ -42,4 +43,4 @@ Result<Endpoint> parse_endpoint(std::string_view text);
 // "192.0.2.1:53", "[2001:db8::1]:53".
 std::string format_endpoint(const Endpoint &e);
 
-}  // namespace xdpdns::daemon
+}  // namespace xdpdns

@@ -44,7 +44,7 @@ Options declare(CLI::App &app, Flags &f)
 	o.zones = many("--zone", f.zones, "FILE[@ORIGIN]",
 		       "zone file to answer from; origin default: the zone's SOA owner (repeatable)");
 	o.upstreams = many("--upstream", f.upstreams, "ADDR[:PORT]",
-			   "DNS server to forward to, IPv6 in brackets: [::1]:5353 (repeatable)");
+			   "DNS server to forward to: ADDR[:PORT], IPv6 with a port in brackets: [::1]:5353 (repeatable)");
 	o.zones->excludes(o.upstreams);
 	o.upstream_timeout = one("--upstream-timeout", f.upstream_timeout, "DURATION",
 				 "time to wait for an upstream before the next (default 800ms)");

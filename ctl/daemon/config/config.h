@@ -19,7 +19,7 @@
 namespace xdpdns::daemon::config {
 
 struct Upstream {
-	std::string text;  // "ADDR[:PORT]" as written; see upstream_address.h
+	std::string text;  // "ADDR[:PORT]" as written; parsed by common/endpoint.h
 	bool operator==(const Upstream &) const = default;
 };
 

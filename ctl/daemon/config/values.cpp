@@ -1,6 +1,6 @@
 #include "values.h"
 
-#include "upstream_address.h"
+#include "common/endpoint.h"
 
 #include "common/address.h"
 #include "common/attach.h"
@@ -116,7 +116,7 @@ Result<ZoneFile> parse_zone_spec(std::string_view text)
 
 Result<Upstream> parse_upstream(std::string_view text)
 {
-	if (auto a = parse_upstream_address(text); !a)
+	if (auto a = parse_endpoint(text); !a)
 		return a.error();
 	return Upstream{std::string(text)};
 }

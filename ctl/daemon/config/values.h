@@ -32,7 +32,8 @@ Result<std::string> parse_origin(std::string_view text);
 // Command-line zone: "FILE" or "FILE@ORIGIN" (split at the last '@').
 Result<ZoneFile> parse_zone_spec(std::string_view text);
 
-// An upstream server (upstream_address.h); kept as written.
+// An upstream server (common/endpoint.h, the parser the upstream backend
+// uses too); kept as written.
 Result<Upstream> parse_upstream(std::string_view text);
 
 // A duration (common/knobs.h parse_duration_us, bare number: ms) of whole

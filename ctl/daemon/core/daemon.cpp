@@ -5,7 +5,7 @@
 #include "common/knobs.h"
 #include "common/pinned.h"
 #include "daemon/config/command_line.h"
-#include "daemon/upstream/endpoint.h"
+#include "common/endpoint.h"
 #include "daemon/upstream/upstream_backend.h"
 #include "dns/zone.h"
 #include "dns/zone_set.h"

@@ -5,7 +5,7 @@
 // backend's epoll set under an event tag made by this class.
 #pragma once
 
-#include "daemon/upstream/endpoint.h"
+#include "common/endpoint.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Settings and counters of the upstream (forwarding) backend.
 #pragma once
 
-#include "daemon/upstream/endpoint.h"
+#include "common/endpoint.h"
 #include "dns/wire.h"
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // parse_endpoint: accepted forms and the exact error texts.
-#include "daemon/upstream/endpoint.h"
+#include "common/endpoint.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include <ostream>
 
-namespace xdpdns::daemon {
+namespace xdpdns {
 namespace {
 
 struct Good {
@@ -123,4 +123,4 @@ INSTANTIATE_TEST_SUITE_P(
 		Bad{"[::1]:domain", "upstream \"[::1]:domain\": port \"domain\" is not a number"}));
 
 }  // namespace
-}  // namespace xdpdns::daemon
+}  // namespace xdpdns

@@ -159,8 +159,8 @@ TEST(CommandLine, BadValuesNameTheFlag)
 	EXPECT_EQ(with({"--fleet-key", "/nonexistent/fleet.key"}),
 		  "--fleet-key: fleet key /nonexistent/fleet.key: No such file or directory");
 	EXPECT_EQ(with({"--tcp-flows", "0"}), "--tcp-flows: 0 is out of range 1..16777216");
-	EXPECT_EQ(refused({"--interface", "veth0", "--upstream", "::1"}),
-		  "--upstream: '::1': write IPv6 addresses in brackets, e.g. [::1] or [::1]:53");
+	EXPECT_EQ(refused({"--interface", "veth0", "--upstream", "[::1]:0"}),
+		  "--upstream: upstream \"[::1]:0\": port 0 is out of range 1..65535");
 	EXPECT_EQ(refused({"--interface", "veth0", "--zone", "z.zone@bad..name"}),
 		  "--zone: 'bad..name' is not a domain name (empty label)");
 }

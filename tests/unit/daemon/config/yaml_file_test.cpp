@@ -1,3 +1,4 @@
+#include "common/endpoint.h"
 #include "daemon/config/yaml_file.h"
 
 #include "temp_dir.h"
@@ -248,11 +249,10 @@ TEST_F(YamlFile, BadValues)
 
 TEST_F(YamlFile, UpstreamAddressesAndTimeout)
 {
-	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  upstream: [\"2001:db8::1\"]\n"),
-		  at(3, 14) + "backend.upstream: '2001:db8::1': write IPv6 addresses in brackets, e.g. "
-			      "[2001:db8::1] or [2001:db8::1]:53");
+	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  upstream: [\"ns1.example\"]\n"),
+		  at(3, 14) + "backend.upstream: " + parse_endpoint("ns1.example").error().message);
 	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  upstream: [\"192.0.2.1:0\"]\n"),
-		  at(3, 14) + "backend.upstream: '192.0.2.1:0': port 0 is out of range 1..65535");
+		  at(3, 14) + "backend.upstream: upstream \"192.0.2.1:0\": port 0 is out of range 1..65535");
 	const std::string head = "interfaces: [eth0]\nbackend:\n  upstream: [192.0.2.1]\n  upstream-timeout: ";
 	EXPECT_EQ(error_of(head + "5x\n"),
 		  at(4, 21) + "backend.upstream-timeout: '5x' has an unknown unit 'x' (valid: us, ms, s, m, h, d)");

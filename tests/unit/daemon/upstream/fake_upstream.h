@@ -4,7 +4,7 @@
 // thread with each query received.
 #pragma once
 
-#include "daemon/upstream/endpoint.h"
+#include "common/endpoint.h"
 #include "dns_messages.h"
 
 #include <functional>
