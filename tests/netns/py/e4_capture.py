@@ -24,7 +24,8 @@ follow-up.
       the first follow-up ("-" without); check: "ok" when the follow-up has
       the query's ID, question (name, type, class, exact case), port, QR=1,
       TC=1, no records but one OPT, good UDP checksum; else what differs.
-      --summary prints min/p50/p99/max of the gaps instead.
+      --summary prints min/p50/p99/max of the gaps instead (nearest-rank
+      percentiles), and with --delay-ms D how many gaps are below D (early=).
 """
 import argparse
 import ipaddress
@@ -114,11 +115,14 @@ def datagrams(ctx, rows):
         if r[ctx.src] != ctx.server:
             continue
         if ctx.is_fragment(r):
+            # 16-bit IPv4 IDs repeat over a thousand answers: a train whose
+            # first and last fragments have arrived is closed.
             key = ctx.frag_key(r)
-            if key not in trains:
-                trains[key] = []
-                out.append(trains[key])
-            trains[key].append(r)
+            t = trains.get(key)
+            if t is None or (any(ctx.offset(x) == 0 for x in t) and any(not ctx.more(x) for x in t)):
+                t = trains[key] = []
+                out.append(t)
+            t.append(r)
         elif r["udp.srcport"] != "":
             out.append([r])
     return out
@@ -277,7 +281,10 @@ def cmd_atr(args):
             # nearest-rank percentile
             k = max(0, min(len(gaps) - 1, int(-(-p * len(gaps) // 100)) - 1))
             return gaps[k]
-        print("n=%d min=%.3f p50=%.3f p99=%.3f max=%.3f" % (len(gaps), gaps[0], pct(50), pct(99), gaps[-1]))
+        line = "n=%d min=%.3f p50=%.3f p99=%.3f max=%.3f" % (len(gaps), gaps[0], pct(50), pct(99), gaps[-1])
+        if args.delay_ms is not None:
+            line += " early=%d" % sum(1 for g in gaps if g < args.delay_ms)
+        print(line)
     return 0
 
 
@@ -294,6 +301,7 @@ def main():
     at.add_argument("pcap")
     at.add_argument("--server", required=True)
     at.add_argument("--summary", action="store_true")
+    at.add_argument("--delay-ms", type=float, help="with --summary: count gaps below this (early=)")
     args = ap.parse_args()
     return cmd_frags(args) if args.cmd == "frags" else cmd_atr(args)
 
