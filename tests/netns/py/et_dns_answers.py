@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks the answers a DNS client printed against the zone file.
 
-usage: et_dns_answers.py ZONE [--all] [--same-ttl] NAME/TYPE... < client output
+usage: et_dns_answers.py ZONE [--all] [--any-ttl] [--servfail-lost] NAME/TYPE... < output
 
 Reads the full text output of dig, kdig or drill (one or more answers; each
 starts at a "->>HEADER<<-" line) and checks every answer it printed:
@@ -13,8 +13,10 @@ otherwise. Also counts the client's complaints about lost replies
 
 Prints one line per answer ("ok NAME/TYPE" or "WRONG ...") and a summary
 line "answered=N lost-warnings=M names=K". Exit status 1 if any answer is
-wrong, if a NAME/TYPE was answered twice with different records, or with
---all if some NAME/TYPE got no answer.
+wrong, or with --all if some NAME/TYPE got no answer. --any-ttl ignores
+TTLs (a resolver's cache counts them down). --servfail-lost counts an
+empty SERVFAIL answer (a resolver that lost its query upstream) as a lost
+query, not a wrong answer.
 """
 import re
 import sys
@@ -62,10 +64,27 @@ def expected_answer(records, ttl, qname, qtype):
             out.append(f"{name} {ttl} IN CNAME {target}")
             name = target.lower()
             continue
-        for rdata in records.get((name, qtype), []):
+        owner = name
+        if not any(key[0] == name for key in records):
+            # Wildcard (RFC 4592) at the closest encloser's "*" child.
+            labels = name.split(".")
+            for i in range(1, len(labels) - 1):
+                cand = "*." + ".".join(labels[i:])
+                if any(key[0] == cand for key in records):
+                    owner = cand
+                    break
+                if any(key[0].endswith("." + ".".join(labels[i:])) or key[0] == ".".join(labels[i:])
+                       for key in records):
+                    break  # an existing encloser without a wildcard child
+        for rdata in records.get((owner, qtype), []):
             out.append(f"{name} {ttl} IN {qtype} {rdata}")
         break
     return sorted(out)
+
+
+def without_ttl(record):
+    f = record.split(" ")
+    return " ".join(f[:1] + ["TTL"] + f[2:])
 
 
 def blocks(text):
@@ -103,6 +122,8 @@ def main() -> int:
         return 2
     zone = args.pop(0)
     need_all = "--all" in args
+    any_ttl = "--any-ttl" in args
+    servfail_lost = "--servfail-lost" in args
     args = [a for a in args if not a.startswith("--")]
     records, ttl = load_zone(zone)
     wanted = {}
@@ -115,6 +136,7 @@ def main() -> int:
             return 2
     text = sys.stdin.read()
     bad = 0
+    servfails = 0
     answered = {}
     for status, question, answer in blocks(text):
         if question not in wanted:
@@ -122,13 +144,21 @@ def main() -> int:
             bad += 1
             continue
         label = f"{question[0]}/{question[1]}"
-        if status != "NOERROR" or answer != wanted[question]:
-            print(f"WRONG {label}: status {status}, answer {answer}, expected {wanted[question]}")
+        expected = wanted[question]
+        if any_ttl:
+            answer = sorted(without_ttl(r) for r in answer)
+            expected = sorted(without_ttl(r) for r in expected)
+        if servfail_lost and status == "SERVFAIL" and not answer:
+            servfails += 1
+            print(f"lost {label}: SERVFAIL")
+            continue
+        if status != "NOERROR" or answer != expected:
+            print(f"WRONG {label}: status {status}, answer {answer}, expected {expected}")
             bad += 1
             continue
         answered[question] = answered.get(question, 0) + 1
         print(f"ok {label} ({len(answer)} record(s))")
-    lost = sum(1 for l in text.splitlines() if any(w in l for w in LOST))
+    lost = servfails + sum(1 for l in text.splitlines() if any(w in l for w in LOST))
     missing = [f"{n}/{t}" for (n, t) in wanted if (n, t) not in answered]
     print(f"answered={sum(answered.values())} lost-warnings={lost} names={len(wanted)} "
           f"unanswered={','.join(missing) or '-'}")
