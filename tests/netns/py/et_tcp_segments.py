@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """What TCP clients rarely do, played with scapy against xdpdnsd (zone backend).
 
-usage: et_tcp_segments.py IFACE SRC_MAC DST_MAC SRC_IP DST_IP SPORT_BASE CASE...
+usage: et_tcp_segments.py [--upstream] IFACE SRC_MAC DST_MAC SRC_IP DST_IP SPORT_BASE CASE...
+
+--upstream: xdpdnsd runs the upstream backend. Every answer train is then
+preceded by a bare ACK of the request (sent at once, the train when the
+upstream answers), big4000's answer is the upstream's (its length is not
+the zone backend's), and replies may take longer.
 
 Every CASE opens its own connection(s) from source ports SPORT_BASE, +1, ...
 with a handshake made by hand (SYN, the server's SYN-ACK carries the cookie
@@ -29,6 +34,8 @@ Cases (a..h of the end-to-end test):
   mss300     SYN with MSS 300, big4000: data segments of at most 300 octets
   window     window 1000 in the query segment, big4000: a TC=1 answer that
              fits the window
+  pending    (--upstream, slow upstream) the query retransmitted while its
+             upstream answer is pending: acknowledged again, one train only
 
 Every segment from the server is checked: addresses and ports, IP and TCP
 checksums (recomputed), ack number, flags, payload. Answer messages are
@@ -52,7 +59,7 @@ from scapy.all import (IP, TCP, AsyncSniffer, Ether, IPv6, Raw, conf,  # noqa: E
 
 conf.verb = 0
 
-REPLY_WAIT = 2.0      # seconds to wait for a train's FIN
+REPLY_WAIT = 2.0      # seconds to wait for a train's FIN (--upstream: 5)
 SILENCE_WAIT = 1.0    # seconds of silence that prove "no reply"
 M32 = 0xFFFFFFFF
 
@@ -62,6 +69,7 @@ TYPE_TXT = 16
 TYPE_MX = 15
 
 failures = []
+UPSTREAM = False  # --upstream
 
 
 def ok(cond, what):
@@ -195,8 +203,9 @@ class Conn:
                                self.answer_seq if ack is None else ack, window), payload)
         return t0
 
-    def wait_fin(self, since, timeout=REPLY_WAIT):
-        return self.rig.wait(self.sport, since, lambda s: any("F" in flags_of(p) for p in s), timeout)
+    def wait_fin(self, since, timeout=None):
+        return self.rig.wait(self.sport, since, lambda s: any("F" in flags_of(p) for p in s),
+                             timeout or REPLY_WAIT)
 
     def silence(self, since, wait=SILENCE_WAIT):
         time.sleep(wait)
@@ -215,12 +224,21 @@ def check_common(rig, conn, segs, what):
         ok(p[TCP].window > 0, f"{what}: segment {i} window non-zero")
 
 
-def check_train(rig, conn, segs, ack_to, max_seg, what, exact=True):
+def check_train(rig, conn, segs, ack_to, max_seg, what, exact=True, lead_acks=None):
     """`segs`: exactly one train: data segments back to back from cookie+1,
     the last with PSH, then a bare FIN; every segment acks `ack_to` and holds
     at most `max_seg` octets; all but the last hold the same number, which
-    is `max_seg` if `exact`. Returns the stream (bytes) or None."""
+    is `max_seg` if `exact`. Before the train, `lead_acks` bare ACKs of the
+    request (default: 1 with --upstream, else 0). Returns the stream or None."""
     check_common(rig, conn, segs, what)
+    if lead_acks is None:
+        lead_acks = 1 if UPSTREAM else 0
+    lead = segs[:lead_acks]
+    ok(len(lead) == lead_acks and all(
+        (p[TCP].seq, p[TCP].ack, flags_of(p), len(payload_of(p))) == (conn.answer_seq, ack_to, "A", 0)
+        for p in lead), f"{what}: {lead_acks} bare ACK(s) of the request before the train "
+       f"(seq {conn.answer_seq}, ack {ack_to}): {[(p[TCP].seq, p[TCP].ack, flags_of(p)) for p in lead]}")
+    segs = segs[lead_acks:]
     data = [p for p in segs if payload_of(p)]
     fins = [p for p in segs if "F" in flags_of(p)]
     others = [p for p in segs if not payload_of(p) and "F" not in flags_of(p)]
@@ -295,7 +313,10 @@ def check_answer_like_udp(rig, msg, query, what):
 
 def check_big4000(msg, qid, what):
     hdr = struct.unpack("!HHHHHH", msg[:12])
-    expect_eq(len(msg), BIG4000_LEN, f"{what}: big4000 answer length")
+    if UPSTREAM:  # the upstream's answer: NSD adds authority and glue
+        ok(len(msg) >= BIG4000_LEN, f"{what}: big4000 answer length {len(msg)} >= {BIG4000_LEN}")
+    else:
+        expect_eq(len(msg), BIG4000_LEN, f"{what}: big4000 answer length")
     expect_eq((hdr[0], hdr[1] & 0x8000, hdr[1] & 0x0200, hdr[1] & 0xF, hdr[2], hdr[3]),
               (qid, 0x8000, 0, 0, 1, 15), f"{what}: big4000 ID/QR/TC/RCODE/QD/AN")
     ok(msg.count(b"big4000-record-") == 15, f"{what}: 15 TXT records in the answer")
@@ -363,12 +384,13 @@ def case_retransmit(rig, sport):
     time.sleep(0.2)
     ack_to = (c.data_seq + len(framed)) & M32
     s1 = check_train(rig, c, first, ack_to, 512, "retransmit: first train")
-    s2 = check_train(rig, c, second, ack_to, 512, "retransmit: train for the retransmission")
+    s2 = check_train(rig, c, second, ack_to, 512, "retransmit: train for the retransmission",
+                     lead_acks=0)
     if s1 is not None:
         msgs = split_stream(s1, "retransmit")
         if expect_eq(len(msgs), 1, "retransmit: messages"):
             check_big4000(msgs[0], 0xC001, "retransmit")
-    ok([seg_tuple(p) for p in first] == [seg_tuple(p) for p in second],
+    ok([seg_tuple(p) for p in first[len(first) - len(second):]] == [seg_tuple(p) for p in second],
        "retransmit: both trains identical segment for segment (seq, ack, flags, octets)")
     ok(s1 is not None and s1 == s2, "retransmit: identical stream octets")
 
@@ -541,6 +563,34 @@ def case_window(rig, sport):
     ok(m[12:len(q)] == q[12:], "window: the question echoed")
 
 
+def case_pending(rig, sport):
+    """The upstream answers only after a delay (netem in the test): a
+    retransmission of the query meanwhile is acknowledged again, and the
+    answer still goes out once."""
+    c = Conn(rig, sport, 0xAAAA0000, name="pending")
+    if not c.handshake():
+        return
+    q = dnsquery.query("www.example.test.", qid=0xAA01)
+    framed = dnsquery.tcp_framed(q)
+    ack_to = (c.data_seq + len(framed)) & M32
+    t0 = c.send_data(framed)
+    time.sleep(0.1)
+    early = [p for _, p in rig.segments(sport, t0)]
+    bare = (c.answer_seq, ack_to, "A", 0)
+    ok([(p[TCP].seq, p[TCP].ack, flags_of(p), len(payload_of(p))) for p in early] == [bare],
+       f"pending: one bare ACK at once, the answer still pending ({[seg_tuple(p)[:3] for p in early]})")
+    c.send_data(framed)  # the client missed our ACK
+    segs = c.wait_fin(t0)
+    time.sleep(SILENCE_WAIT)
+    segs = [p for _, p in rig.segments(sport, t0)]
+    stream = check_train(rig, c, segs, ack_to, 512,
+                         "pending: two bare ACKs (query, retransmission), then one train", lead_acks=2)
+    if stream is not None:
+        msgs = split_stream(stream, "pending")
+        if expect_eq(len(msgs), 1, "pending: messages"):
+            check_answer_like_udp(rig, msgs[0], q, "pending")
+
+
 CASES = {
     "split": case_split,
     "two": case_two,
@@ -554,16 +604,22 @@ CASES = {
     "mss600": lambda rig, sport: case_mss(rig, sport, 600, 512, True),
     "mss300": lambda rig, sport: case_mss(rig, sport, 300, 300, False),
     "window": case_window,
+    "pending": case_pending,
 }
 
 
 def main() -> int:
-    if len(sys.argv) < 8:
+    global UPSTREAM, REPLY_WAIT
+    args = sys.argv[1:]
+    if args and args[0] == "--upstream":
+        UPSTREAM, REPLY_WAIT = True, 5.0
+        args = args[1:]
+    if len(args) < 7:
         print(__doc__, file=sys.stderr)
         return 2
-    iface, smac, dmac, src, dst = sys.argv[1:6]
-    sport = int(sys.argv[6])
-    names = sys.argv[7:]
+    iface, smac, dmac, src, dst = args[0:5]
+    sport = int(args[5])
+    names = args[6:]
     for n in names:
         if n not in CASES:
             print(f"unknown case {n}; known: {' '.join(CASES)}", file=sys.stderr)
