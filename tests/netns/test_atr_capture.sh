@@ -28,6 +28,7 @@ netns_pair_create
 
 # start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
 # answers a UDP query. Its pins are removed at teardown even if it dies.
+# shellcheck disable=SC2120
 start_xdpdnsd() {
 	local log=$NETNS_TMP/xdpdnsd.log i
 	_NETNS_XDPDNS+=("$SERVER_NS $SERVER_IF $(xdpdns_pin_dir "$SERVER_NS" "$SERVER_IF")")
@@ -108,8 +109,9 @@ run_cases() {
 	allow add "$mine"
 	local list
 	list=$(allow list)
-	grep -qF "$other" <<<"$list" && grep -qF "$mine" <<<"$list" ||
+	if ! grep -qF "$other" <<<"$list" || ! grep -qF "$mine" <<<"$list"; then
 		fail "atr allow list lacks $other or $mine: $list"
+	fi
 	query "$addr" big4000.example.test
 	exp+=("big4000.example.test|full|3|4008|1|10")
 	allow del "$other"
@@ -130,6 +132,7 @@ run_cases() {
 	exp+=("big4000.example.test|full|3|4008|1|10")
 }
 
+EXPECT_v4=() EXPECT_v6=()
 run_cases v4 "$SERVER_IP4" "${CLIENT_IP4%.*}.0/24" 192.0.2.0/24
 run_cases v6 "$SERVER_IP6" "${CLIENT_IP6%::*}::/64" 2001:db8::/32
 capture_stop "$cap"
@@ -137,6 +140,7 @@ capture_stop "$cap"
 # check_family FAMILY ADDR: the capture against EXPECT_<FAMILY>.
 check_family() {
 	local fam=$1 addr=$2 rows i
+	# shellcheck disable=SC2178 # a name reference to an array
 	local -n exp=EXPECT_$fam
 	rows=$("$PYTHON" "$here/py/e4_capture.py" atr "$cap" --server "$addr") || fail "reading $cap"
 	printf '%s\n' "$rows"

@@ -29,6 +29,7 @@ netns_pair_create
 
 # start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
 # answers a UDP query. Its pins are removed at teardown even if it dies.
+# shellcheck disable=SC2120
 start_xdpdnsd() {
 	local log=$NETNS_TMP/xdpdnsd.log i
 	_NETNS_XDPDNS+=("$SERVER_NS $SERVER_IF $(xdpdns_pin_dir "$SERVER_NS" "$SERVER_IF")")
