@@ -9,6 +9,8 @@
 
 SERVER_PID=""
 
+# Worker counts are Knot's defaults (one per CPU): all of them share CPU 1
+# anyway, and a single UDP/TCP worker made Knot slower, not faster.
 _knot_conf() { # FILE XDP(0|1)
 	local dir=$NETNS_TMP/knot
 	mkdir -p "$dir/db"
@@ -17,9 +19,6 @@ _knot_conf() { # FILE XDP(0|1)
 		server:
 		    rundir: "$dir"
 		    pidfile: "$dir/knot.pid"
-		    udp-workers: 1
-		    tcp-workers: 1
-		    background-workers: 1
 		CONF
 		if (($2)); then
 			# UDP and TCP through AF_XDP; no kernel socket.
