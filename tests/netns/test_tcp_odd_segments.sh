@@ -5,8 +5,10 @@
 #  (a) length prefix and message in separate segments: a bare ACK of the two
 #      octets, then the answer train;
 #  (b) two queries in one segment: both answers, in order, one train, ack =
-#      end of the segment;
+#      end of the segment; one query and part of the next: held (a bare ACK
+#      of it all), both answered once the second completes;
 #  (c) a retransmitted query: the same octets at the same sequence numbers;
+#      also a split query retransmitted whole (repacketized);
 #  (d) a bad cookie (ack-1 != cookie): no reply at all;
 #  (e) RST in the middle of big4000's answer: nothing more in reply; a new
 #      connection on the same 4-tuple right after is answered;
@@ -73,7 +75,7 @@ cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" tcp port 53
 show_on_failure "$cap"
 
-cases=(split two retransmit badcookie rst fin pipeline mss600 mss300 window)
+cases=(split repack oneandhalf two retransmit badcookie rst fin pipeline mss600 mss300 window)
 status=0
 step "IPv4: ${cases[*]}"
 nsrun "$CLIENT_NS" "$PYTHON" "$here/py/et_tcp_segments.py" "$CLIENT_IF" "$CLIENT_MAC" \
@@ -93,8 +95,8 @@ expect_eq "$(awk -F'|' '$2 != 1 || ($3 != "" && $3 != 1)' <<<"$rows" | grep -c .
 
 step "counters (both families)"
 stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
-expect_eq "$(stat d-tcp-partial)" 2 "d-tcp-partial (case split)"
-expect_eq "$(stat d-tcp-retransmit)" 2 "d-tcp-retransmit (case retransmit)"
+expect_eq "$(stat d-tcp-partial)" 6 "d-tcp-partial (cases split, repack, oneandhalf)"
+expect_eq "$(stat d-tcp-retransmit)" 4 "d-tcp-retransmit (cases retransmit, repack)"
 expect_eq "$(stat d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"
 expect_eq "$(stat d-tcp-window-tc)" 2 "d-tcp-window-tc (case window)"
 # badcookie sends 4 such segments, pipeline's reuse after our FIN 1.

@@ -21,6 +21,10 @@ Cases (a..h of the end-to-end test):
              octets, then the answer train after the second segment
   two        two queries in one segment: both answers in order in one train,
              ack = end of the segment
+  repack     a split query answered, then retransmitted whole from its first
+             octet: the same train again
+  oneandhalf one query and part of the next in one segment: a bare ACK of
+             all of it; the rest of the second: both answers, one train
   retransmit the same query segment twice: the same octets at the same
              sequence numbers
   badcookie  data with ack-1 != cookie (after a real handshake): no reply
@@ -35,7 +39,7 @@ Cases (a..h of the end-to-end test):
   window     window 1000 in the query segment, big4000: a TC=1 answer that
              fits the window
   pending    (--upstream, slow upstream) the query retransmitted while its
-             upstream answer is pending: acknowledged again, one train only
+             upstream answer is pending: no reply to it, one train only
 
 Every segment from the server is checked: addresses and ports, IP and TCP
 checksums (recomputed), ack number, flags, payload. Answer messages are
@@ -347,6 +351,68 @@ def case_split(rig, sport):
             check_answer_like_udp(rig, msgs[0], q, "split")
 
 
+def case_repack(rig, sport):
+    """A split query answered, then retransmitted whole (TCP may repacketize
+    a retransmission): the same train, at the same sequence numbers."""
+    c = Conn(rig, sport, 0xBBBB0000, name="repack")
+    if not c.handshake():
+        return
+    q = dnsquery.query("big1200.example.test.", qid=0xBB01, qtype=TYPE_TXT)
+    framed = dnsquery.tcp_framed(q)
+    ack_to = (c.data_seq + len(framed)) & M32
+    c.send_data(framed[:2])
+    time.sleep(0.3)
+    t1 = c.send_data(framed[2:], offset=2)
+    first = c.wait_fin(t1)
+    time.sleep(0.2)
+    first = [p for _, p in rig.segments(sport, t1)]
+    t2 = c.send_data(framed)  # the whole request again, from its first octet
+    second = c.wait_fin(t2)
+    time.sleep(0.2)
+    second = [p for _, p in rig.segments(sport, t2)]
+    s1 = check_train(rig, c, first, ack_to, 512, "repack: train for the completed query")
+    s2 = check_train(rig, c, second, ack_to, 512, "repack: train for the whole retransmission",
+                     lead_acks=0)
+    ok(same_train(first, second),
+       "repack: both trains identical segment for segment (seq, ack, flags, octets)")
+    ok(s1 is not None and s1 == s2, "repack: identical stream octets")
+    if s1 is not None:
+        msgs = split_stream(s1, "repack")
+        if expect_eq(len(msgs), 1, "repack: messages"):
+            hdr = struct.unpack("!HHHHHH", msgs[0][:12])
+            expect_eq((hdr[0], hdr[1] & 0x8200, hdr[1] & 0xF, hdr[3]), (0xBB01, 0x8000, 0, 5),
+                      "repack: big1200 ID/QR+TC/RCODE/AN")
+
+
+def case_oneandhalf(rig, sport):
+    """One query and the first 10 octets of the next in one segment: held
+    and acknowledged whole; the rest of the second completes both, answered
+    in order in one train."""
+    c = Conn(rig, sport, 0xCCCC0000, name="oneandhalf")
+    if not c.handshake():
+        return
+    q1 = dnsquery.query("small.example.test.", qid=0xCC01)
+    q2 = dnsquery.query("www.example.test.", qid=0xCC02)
+    stream = dnsquery.tcp_framed(q1) + dnsquery.tcp_framed(q2)
+    cut = len(dnsquery.tcp_framed(q1)) + 10
+    t0 = c.send_data(stream[:cut])
+    segs = c.silence(t0, 0.5)
+    check_common(rig, c, segs, "oneandhalf: reply to the first segment")
+    expect_eq([(p[TCP].seq, p[TCP].ack, flags_of(p), len(payload_of(p))) for p in segs],
+              [(c.answer_seq, (c.data_seq + cut) & M32, "A", 0)],
+              "oneandhalf: one bare ACK of all octets held")
+    t1 = c.send_data(stream[cut:], offset=cut)
+    segs = c.wait_fin(t1)
+    time.sleep(0.3)
+    segs = [p for _, p in rig.segments(sport, t1)]
+    out = check_train(rig, c, segs, (c.data_seq + len(stream)) & M32, 512, "oneandhalf: train")
+    if out is not None:
+        msgs = split_stream(out, "oneandhalf")
+        if expect_eq(len(msgs), 2, "oneandhalf: messages"):
+            check_answer_like_udp(rig, msgs[0], q1, "oneandhalf: first answer (small A)")
+            check_answer_like_udp(rig, msgs[1], q2, "oneandhalf: second answer (www A)")
+
+
 def case_two(rig, sport):
     c = Conn(rig, sport, 0x22220000, name="two")
     if not c.handshake():
@@ -370,6 +436,13 @@ def seg_tuple(p):
     return (p[TCP].seq, p[TCP].ack, flags_of(p), payload_of(p))
 
 
+def same_train(first, resent):
+    """The resent train equals the first one (without its leading bare ACK
+    under --upstream: a resend is the cached train alone)."""
+    lead = 1 if UPSTREAM else 0
+    return bool(resent) and [seg_tuple(p) for p in first[lead:]] == [seg_tuple(p) for p in resent]
+
+
 def case_retransmit(rig, sport):
     c = Conn(rig, sport, 0x33330000, name="retransmit")
     if not c.handshake():
@@ -390,7 +463,7 @@ def case_retransmit(rig, sport):
         msgs = split_stream(s1, "retransmit")
         if expect_eq(len(msgs), 1, "retransmit: messages"):
             check_big4000(msgs[0], 0xC001, "retransmit")
-    ok([seg_tuple(p) for p in first[len(first) - len(second):]] == [seg_tuple(p) for p in second],
+    ok(same_train(first, second),
        "retransmit: both trains identical segment for segment (seq, ack, flags, octets)")
     ok(s1 is not None and s1 == s2, "retransmit: identical stream octets")
 
@@ -564,9 +637,10 @@ def case_window(rig, sport):
 
 
 def case_pending(rig, sport):
-    """The upstream answers only after a delay (netem in the test): a
-    retransmission of the query meanwhile is acknowledged again, and the
-    answer still goes out once."""
+    """The upstream answers only after a delay (a slow forwarder in the
+    test): the request is acknowledged at once; its retransmission meanwhile
+    is dropped ("answer in progress", flow_table.h), and the answer goes out
+    once, when it comes."""
     c = Conn(rig, sport, 0xAAAA0000, name="pending")
     if not c.handshake():
         return
@@ -579,12 +653,12 @@ def case_pending(rig, sport):
     bare = (c.answer_seq, ack_to, "A", 0)
     ok([(p[TCP].seq, p[TCP].ack, flags_of(p), len(payload_of(p))) for p in early] == [bare],
        f"pending: one bare ACK at once, the answer still pending ({[seg_tuple(p)[:3] for p in early]})")
-    c.send_data(framed)  # the client missed our ACK
+    c.send_data(framed)  # as if the client had missed our ACK
     segs = c.wait_fin(t0)
     time.sleep(SILENCE_WAIT)
     segs = [p for _, p in rig.segments(sport, t0)]
     stream = check_train(rig, c, segs, ack_to, 512,
-                         "pending: two bare ACKs (query, retransmission), then one train", lead_acks=2)
+                         "pending: the bare ACK, then one train (nothing for the retransmission)")
     if stream is not None:
         msgs = split_stream(stream, "pending")
         if expect_eq(len(msgs), 1, "pending: messages"):
@@ -594,6 +668,8 @@ def case_pending(rig, sport):
 CASES = {
     "split": case_split,
     "two": case_two,
+    "repack": case_repack,
+    "oneandhalf": case_oneandhalf,
     "retransmit": case_retransmit,
     "badcookie": case_badcookie,
     "rst": case_rst,
