@@ -224,46 +224,59 @@ Result<DaemonCounters> PinnedObjects::read_dstats_sum() const
 	return sum;
 }
 
+namespace {
+
+// Reads the whole pmtu map with BPF_MAP_LOOKUP_BATCH. It walks the hash
+// buckets in order, so a key is seen at most once even while the XDP
+// program inserts and the LRU evicts; get_next_key restarts from the first
+// bucket whenever the previous key was evicted, and under a flood of Packet
+// Too Big messages listed entries several times.
+Result<std::vector<PmtuEntry>> read_pmtu_map(int fd, const std::string &what)
+{
+	constexpr __u32 kChunk = 256;
+	std::vector<PmtuEntry> out;
+	std::vector<xdpdns_addr> keys(kChunk);
+	std::vector<xdpdns_pmtu> values(kChunk);
+	__u32 token = 0;
+	bool first = true;
+	for (;;) {
+		__u32 count = kChunk;
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		const int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(),
+						     values.data(), &count, &opts);
+		const int saved = errno;
+		first = false;
+		for (__u32 i = 0; i < count; i++) {
+			PmtuEntry e;
+			std::memcpy(e.addr.data(), keys[i].a, 16);
+			e.mtu = values[i].mtu;
+			e.updated_ns = values[i].updated_ns;
+			out.push_back(e);
+		}
+		if (err == 0)
+			continue;
+		if (saved == ENOENT)  // every bucket read
+			return out;
+		return sys_error(saved, "read " + what);
+	}
+}
+
+}  // namespace
+
 Result<std::vector<PmtuEntry>> PinnedObjects::pmtu_list() const
 {
-	std::vector<PmtuEntry> out;
-	xdpdns_addr key, next;
-	const void *prev = nullptr;
-	while (bpf_map_get_next_key(pmtu_fd_.get(), prev, &next) == 0) {
-		xdpdns_pmtu val;
-		if (bpf_map_lookup_elem(pmtu_fd_.get(), &next, &val) == 0) {
-			PmtuEntry e;
-			std::memcpy(e.addr.data(), next.a, 16);
-			e.mtu = val.mtu;
-			e.updated_ns = val.updated_ns;
-			out.push_back(e);
-		} else if (errno != ENOENT) {
-			return sys_error(errno, "read " + pin_path(dir_, "pmtu"));
-		}
-		key = next;
-		prev = &key;
-	}
-	if (errno != ENOENT)
-		return sys_error(errno, "walk " + pin_path(dir_, "pmtu"));
-	return out;
+	return read_pmtu_map(pmtu_fd_.get(), pin_path(dir_, "pmtu"));
 }
 
 Result<std::size_t> PinnedObjects::pmtu_flush()
 {
-	// Collect first: deleting while walking with get_next_key restarts the
-	// walk from the beginning on hash maps.
-	std::vector<xdpdns_addr> keys;
-	xdpdns_addr key, next;
-	const void *prev = nullptr;
-	while (bpf_map_get_next_key(pmtu_fd_.get(), prev, &next) == 0) {
-		keys.push_back(next);
-		key = next;
-		prev = &key;
-	}
-	if (errno != ENOENT)
-		return sys_error(errno, "walk " + pin_path(dir_, "pmtu"));
+	auto entries = read_pmtu_map(pmtu_fd_.get(), pin_path(dir_, "pmtu"));
+	if (!entries)
+		return entries.error();
 	std::size_t removed = 0;
-	for (const auto &k : keys) {
+	for (const auto &e : *entries) {
+		xdpdns_addr k;
+		std::memcpy(k.a, e.addr.data(), 16);
 		if (bpf_map_delete_elem(pmtu_fd_.get(), &k) == 0)
 			removed++;
 		else if (errno != ENOENT)

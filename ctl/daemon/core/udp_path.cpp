@@ -3,6 +3,7 @@
 // client's buffer, and an ATR follow-up when the policy says so.
 #include "worker.h"
 
+#include "clock.h"
 #include "dns/response.h"
 #include "net/fragment.h"
 #include "tx_sink.h"
@@ -128,8 +129,12 @@ void Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 		counters_.inc(XDPDNS_STAT_D_UDP_FRAGMENTED);
 
 	if (decision == atr::AtrDecision::send_with_atr) {
+		// The delay runs from when the answer leaves, not from when the
+		// batch began: send it now (copy mode transmits inside sendto()).
+		port_->tx_kick();
+		(void)now_ns;
 		if (!query_frame.empty() && atr_.schedule(query_frame, cfg_.queue,
-						 now_ns + std::uint64_t(knobs_.atr_delay_us) * 1000))
+						 monotonic_now_ns() + std::uint64_t(knobs_.atr_delay_us) * 1000))
 			counters_.inc(XDPDNS_STAT_D_ATR_SCHEDULED);
 		else
 			counters_.inc(XDPDNS_STAT_D_ATR_DROPPED);

@@ -1,5 +1,6 @@
 #include "worker.h"
 
+#include "clock.h"
 #include "net/checksum.h"
 
 #include <poll.h>
@@ -11,13 +12,6 @@
 namespace xdpdns::daemon {
 
 namespace {
-
-std::uint64_t monotonic_ns()
-{
-	timespec ts{};
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return std::uint64_t(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
-}
 
 // The pending tables only matter for asynchronous backends.
 constexpr std::size_t kPendingUdp = 4096;
@@ -67,7 +61,7 @@ void Worker::run(const std::atomic<bool> &stop)
 	const nfds_t nfds = fds[1].fd >= 0 ? 2 : 1;
 
 	while (!stop.load(std::memory_order_relaxed)) {
-		now_ns_ = monotonic_ns();
+		now_ns_ = monotonic_now_ns();
 		std::uint64_t deadline = std::min(atr_.next_due_ns(), backend_->next_deadline_ns());
 		int timeout_ms = 100;
 		if (deadline != UINT64_MAX)
@@ -82,7 +76,7 @@ void Worker::run(const std::atomic<bool> &stop)
 			port_->tx_kick();
 			if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR)
 				break;
-			now_ns_ = monotonic_ns();
+			now_ns_ = monotonic_now_ns();
 			port_->reclaim();
 			n = port_->rx_peek(batch);
 		}
