@@ -3,13 +3,28 @@
 # * `dnsperf -m udp` and `dnsperf -m tcp -O num-queries-per-conn=1`, 10 s
 #   each at 2,000 queries per second (the rate issue 3 asks for: moderate,
 #   well below what the daemon takes), over IPv4 and IPv6 respectively;
-# * zero lost queries, every query completed, only NOERROR and NXDOMAIN
-#   (the query mix has one NXDOMAIN name);
+# * zero lost queries (over TCP judged by the capture, see below), only
+#   NOERROR and NXDOMAIN (the query mix has one NXDOMAIN name);
 # * the counters moved by exactly what dnsperf reports: over UDP one query
 #   handed to the daemon and one full answer per query; over TCP one query
 #   segment to the daemon and one answer per query, one SYN answered and
 #   one client FIN acknowledged per connection (dnsperf's clients plus its
-#   reconnections), nothing dropped after our FIN.
+#   reconnections), nothing dropped after our FIN;
+# * over TCP the client's capture proves every query answered on its own
+#   connection: the first answer segment carries the query's ID at
+#   seq = cookie + 1 with ack = end of the query, and the client's FIN
+#   acknowledges the whole answer, i.e. its stack took every octet; no RST.
+#
+# dnsperf 2.10's TCP mode has a race between its sending and receiving
+# threads when the server closes first (as we do, right after the answer):
+# about once in 10,000 to 60,000 connections it files an answer its socket
+# received under another socket ("received a response with an unexpected
+# (maybe timed out) id") or drops it, and counts the query as lost. A
+# trivial kernel-socket server that closes after answering shows the same
+# losses. So over TCP, and only there, dnsperf's loss count is not the
+# verdict: the capture is. Every query must be answered on the wire as
+# above; then dnsperf may report at most 1 lost query in 2,000 (printed).
+# Any query the capture shows unanswered fails, whatever dnsperf says.
 # Never asserts a rate: dnsperf paces itself with -Q.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,7 +37,7 @@ ZONE_FILE=$XDPDNS_REPO/tools/zones/example.test.zone
 RATE=2000
 SECONDS_EACH=10
 
-require_cmds dnsperf dig ethtool nsenter "$PYTHON"
+require_cmds dnsperf dig tcpdump tshark ethtool nsenter "$PYTHON"
 require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
@@ -87,17 +102,22 @@ dnsperf_field() {
 	sed -n "s/^ *$2: *\([0-9][0-9]*\).*/\1/p" <<<"$1" | head -1
 }
 
-# run_dnsperf WHAT ARGS...: runs it, checks zero loss, sets SENT.
+# run_dnsperf WHAT ARGS...: runs it; sets SENT LOST MISFILED CONNECTIONS
+# and checks the response codes.
 run_dnsperf() {
-	local what=$1 out
+	local what=$1 out verbose=$NETNS_TMP/dnsperf-$1.txt
 	shift
-	out=$(nsrun "$CLIENT_NS" dnsperf -l "$SECONDS_EACH" -Q "$RATE" -t 5 "$@" 2>&1) ||
-		{ printf '%s\n' "$out"; fail "$what: dnsperf failed"; }
+	# -v: one line per query ("> RCODE NAME TYPE LATENCY"), kept aside to
+	# name the lost ones if any.
+	nsrun "$CLIENT_NS" dnsperf -v -l "$SECONDS_EACH" -Q "$RATE" -t 5 "$@" >"$verbose" 2>&1 ||
+		{ cat "$verbose"; fail "$what: dnsperf failed"; }
+	out=$(grep -v '^> \|^Warning: socket .* not ready' "$verbose")
 	printf '%s\n' "$out" | sed -n '/Statistics:/,$p'
 	SENT=$(dnsperf_field "$out" "Queries sent")
-	local completed lost noerror nxdomain
+	LOST=$(dnsperf_field "$out" "Queries lost")
+	MISFILED=$(grep -c 'received a response with an unexpected' <<<"$out" || true)
+	local completed noerror nxdomain
 	completed=$(dnsperf_field "$out" "Queries completed")
-	lost=$(dnsperf_field "$out" "Queries lost")
 	# A floor far below the pacing, only to prove the run happened: the
 	# rate reached depends on the machine (dnsperf opens one connection per
 	# TCP query), and no test asserts speed.
@@ -105,8 +125,11 @@ run_dnsperf() {
 	# TCP: every client's first connection plus its reconnections; the last
 	# ones may close without a query when the time is up.
 	CONNECTIONS=$(($(dnsperf_field "$out" "Reconnections" || true) + CLIENTS))
-	expect_eq "$lost" 0 "$what: queries lost"
-	expect_eq "$completed" "$SENT" "$what: queries completed"
+	if [[ $LOST != 0 ]]; then
+		grep '^Warning: received' "$verbose" | head -5
+		grep '^> ' "$verbose" | grep -v '^> \(NOERROR\|NXDOMAIN\) ' | head -5
+	fi
+	expect_eq "$((completed + LOST))" "$SENT" "$what: queries completed + lost"
 	# "Response codes: NOERROR 18000 (90.00%), NXDOMAIN 2000 (10.00%)"
 	local codes
 	codes=$(sed -n 's/^ *Response codes: *//p' <<<"$out")
@@ -114,14 +137,52 @@ run_dnsperf() {
 	nxdomain=$(sed -n 's/.*NXDOMAIN \([0-9]*\) .*/\1/p' <<<"$codes")
 	expect_eq "$(sed 's/\(NOERROR\|NXDOMAIN\) [0-9]* ([0-9.]*%)//g; s/[ ,]//g' <<<"$codes")" "" \
 		"$what: response codes other than NOERROR and NXDOMAIN"
-	expect_eq "$((noerror + nxdomain))" "$SENT" "$what: NOERROR + NXDOMAIN"
+	expect_eq "$((noerror + nxdomain))" "$completed" "$what: NOERROR + NXDOMAIN"
 	expect_ge "$nxdomain" 1 "$what: NXDOMAIN answers (nothere.example.test)"
+}
+
+# wire_check PCAP: prints "QUERIES ANSWERED RSTS" from a client capture:
+# a query counts as answered when its connection carries exactly that one
+# query, our first data segment (relative seq 1) has its ID and
+# acknowledges its last octet, and the client's FIN acknowledges our whole
+# answer (our FIN too, unless the client closed as the FIN was on its way).
+# (Payloads are cut by the snap length: the ID is octets 3-4 of the
+# length-prefixed message.)
+wire_check() {
+	tshark -n -r "$1" -o tcp.desegment_tcp_streams:FALSE -o tcp.analyze_sequence_numbers:TRUE \
+		-o tcp.relative_sequence_numbers:TRUE -Y tcp -T fields -E separator='|' \
+		-e tcp.stream -e tcp.srcport -e tcp.flags.fin -e tcp.flags.reset -e tcp.seq \
+		-e tcp.ack -e tcp.len -e tcp.payload 2>/dev/null | awk -F'|' '
+	$2 != 53 {
+		if ($7 > 0) { nq[$1]++; qid[$1] = substr($8, 5, 4); qend[$1] = $5 + $7 }
+		if ($3 == 1) cfin[$1] = $6
+		if ($4 == 1) rst++
+		next
+	}
+	{
+		if ($7 > 0 && $5 == 1) { aid[$1] = substr($8, 5, 4); aack[$1] = $6 }
+		if ($3 == 1) sfin[$1] = $5
+		if ($4 == 1) rst++
+	}
+	END {
+		for (s in nq) {
+			q += nq[s]
+			if (nq[s] == 1 && aid[s] == qid[s] && aack[s] == qend[s] &&
+			    (cfin[s] == sfin[s] + 1 || cfin[s] == sfin[s]))
+				ok++
+			else if (bad++ < 5)
+				printf "unanswered on the wire: stream %s queries %d id %s answer %s query end %s ack %s our FIN %s client FIN ack %s\n",
+					s, nq[s], qid[s], aid[s], qend[s], aack[s], sfin[s], cfin[s] > "/dev/stderr"
+		}
+		print q + 0, ok + 0, rst + 0
+	}'
 }
 
 step "dnsperf -m udp, IPv4, ${SECONDS_EACH} s at $RATE q/s"
 snapshot
 CLIENTS=4
 run_dnsperf "UDP" -m udp -s "$SERVER_IP4" -d "$udp_queries" -c "$CLIENTS"
+expect_eq "$LOST" 0 "UDP: queries lost"
 expect_eq "$(delta udp-to-daemon)" "$SENT" "UDP: udp-to-daemon"
 expect_eq "$(delta d-udp-answers)" "$SENT" "UDP: d-udp-answers"
 expect_eq "$(delta d-udp-truncated)" 0 "UDP: d-udp-truncated"
@@ -131,8 +192,23 @@ expect_eq "$(delta tcp-syn-answered)" 0 "UDP: tcp-syn-answered"
 step "dnsperf -m tcp -O num-queries-per-conn=1, IPv6, ${SECONDS_EACH} s at $RATE q/s"
 snapshot
 CLIENTS=50
+cap=$NETNS_TMP/tcp.pcap
+# Headers and the first octets of each payload are enough (IDs).
+capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" -s 128 tcp port 53
 run_dnsperf "TCP" -m tcp -O num-queries-per-conn=1 -s "$SERVER_IP6" -d "$tcp_queries" -c "$CLIENTS"
 sleep 0.3 # the last FINs are in flight when dnsperf exits
+capture_stop "$cap"
+read -r wire_queries wire_answered wire_rsts < <(wire_check "$cap")
+expect_eq "$wire_queries" "$SENT" "TCP: queries on the wire"
+expect_eq "$wire_answered" "$SENT" "TCP: queries answered on the wire (ID, ack, FIN acknowledged)"
+expect_eq "$wire_rsts" 0 "TCP: RST segments"
+if ((LOST > 0)); then
+	echo "note: dnsperf counted $LOST lost and misfiled $MISFILED answers; the capture shows every answer delivered and acknowledged (dnsperf race, see the top of this file)"
+	((LOST * 2000 <= SENT)) || fail "TCP: dnsperf lost $LOST of $SENT queries: more than its race explains"
+else
+	expect_eq "$LOST" 0 "TCP: queries lost"
+fi
+rm -f "$cap"
 expect_ge "$CONNECTIONS" "$SENT" "TCP: connections (dnsperf: clients + reconnections)"
 expect_eq "$(delta tcp-syn-answered)" "$CONNECTIONS" "TCP: tcp-syn-answered (one per connection)"
 expect_eq "$(delta tcp-to-daemon)" "$SENT" "TCP: tcp-to-daemon (one query segment per connection)"
