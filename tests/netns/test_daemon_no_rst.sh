@@ -18,8 +18,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../../tools/netns/lib.sh"
 source "$here/assert.sh"
 
-# lib.sh's default daemon path predates ctl/daemon/core/; CTest sets XDPDNSD.
-[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/core/xdpdnsd
 ZONE_FILE=$XDPDNS_REPO/tools/zones/example.test.zone
 
 require_cmds dig kdig ss tcpdump tshark ethtool nsenter
