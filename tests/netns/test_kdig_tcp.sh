@@ -148,10 +148,10 @@ data_after_tfo=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.len > 0 && tcp.
 expect_lines "$data_after_tfo" 4 "queries sent after the handshake on the TFO connections"
 
 step "counters"
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 # Every query sent on a kept connection after our FIN acknowledges the FIN:
 # the XDP program drops it as carrying no cookie.
-expect_eq "$(stat tcp-bad-cookie)" "$bad_cookie_expected" "tcp-bad-cookie (queries after our FIN)"
-expect_eq "$(stat d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
-expect_eq "$(stat drop-bad-checksum)" 0 "drop-bad-checksum"
+expect_eq "$(counter tcp-bad-cookie)" "$bad_cookie_expected" "tcp-bad-cookie (queries after our FIN)"
+expect_eq "$(counter d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
+expect_eq "$(counter drop-bad-checksum)" 0 "drop-bad-checksum"
 kill -0 "$XDPDNSD_PID" 2>/dev/null || fail "xdpdnsd died during the test"

@@ -94,16 +94,16 @@ expect_eq "$(awk -F'|' '$2 != 1 || ($3 != "" && $3 != 1)' <<<"$rows" | grep -c .
 	"server segments with a bad (or unverified) checksum"
 
 step "counters (both families)"
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
-expect_eq "$(stat d-tcp-partial)" 6 "d-tcp-partial (cases split, repack, oneandhalf)"
-expect_eq "$(stat d-tcp-retransmit)" 4 "d-tcp-retransmit (cases retransmit, repack)"
-expect_eq "$(stat d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"
-expect_eq "$(stat d-tcp-window-tc)" 2 "d-tcp-window-tc (case window)"
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+expect_eq "$(counter d-tcp-partial)" 6 "d-tcp-partial (cases split, repack, oneandhalf)"
+expect_eq "$(counter d-tcp-retransmit)" 4 "d-tcp-retransmit (cases retransmit, repack)"
+expect_eq "$(counter d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"
+expect_eq "$(counter d-tcp-window-tc)" 2 "d-tcp-window-tc (case window)"
 # badcookie sends 4 such segments, pipeline's reuse after our FIN 1.
-expect_eq "$(stat tcp-bad-cookie)" 10 "tcp-bad-cookie"
-expect_eq "$(stat tcp-rst-consumed)" 2 "tcp-rst-consumed (case rst)"
-expect_eq "$(stat d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
-expect_eq "$(stat drop-bad-checksum)" 0 "drop-bad-checksum"
+expect_eq "$(counter tcp-bad-cookie)" 10 "tcp-bad-cookie"
+expect_eq "$(counter tcp-rst-consumed)" 2 "tcp-rst-consumed (case rst)"
+expect_eq "$(counter d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
+expect_eq "$(counter drop-bad-checksum)" 0 "drop-bad-checksum"
 
 kill -0 "$XDPDNSD_PID" 2>/dev/null || fail "xdpdnsd died during the test"
 [[ $status -eq 0 ]] || fail "segment checks failed (see FAIL lines above)"

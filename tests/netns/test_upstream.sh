@@ -116,12 +116,12 @@ start_xdpdnsd() {
 	cat "$log" >&2
 	fail "xdpdnsd did not answer within 10 s"
 }
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 # The worker copies the upstream backend's counters (d-upstream-*) into the
 # shared row once per loop, before handling a batch: up to 100 ms late.
 ustat() {
 	sleep 0.25
-	stat "$1"
+	counter "$1"
 }
 
 # compare NAME TYPE CLIENT-ADDR DIG-OPTIONS...: dig through xdpdns from the

@@ -66,7 +66,10 @@ nsbg "$UP_NS" nsd -d -c "$nsd_dir/nsd.conf"
 NSD_PID=$NSBG_PID
 for ((i = 0; ; i++)); do
 	nsrun "$SERVER_NS" dig +time=1 +tries=1 +short @"$UP4" small.example.test A 2>/dev/null | grep -qx 192.0.2.1 && break
-	kill -0 "$NSD_PID" 2>/dev/null && ((i < 50)) || { cat "$nsd_dir/nsd.log" >&2; fail "nsd does not answer"; }
+	if ! kill -0 "$NSD_PID" 2>/dev/null || ((i >= 50)); then
+		cat "$nsd_dir/nsd.log" >&2
+		fail "nsd does not answer"
+	fi
 	sleep 0.2
 done
 nsbg "$UP_NS" "$PYTHON" "$here/py/et_slow_udp_forwarder.py" "$UP4" 5400 "$UP4" 53 400 \
@@ -101,7 +104,7 @@ stop_pid() {
 	done
 	fail "$2 (pid $1) did not exit after SIGTERM"
 }
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 
 nsrun "$CLIENT_NS" nft -f - <<'EOF'
 table inet et_norst {
@@ -127,20 +130,20 @@ cases=(split repack oneandhalf two retransmit badcookie rst fin pipeline mss600 
 segments "$CLIENT_IP4" "$SERVER_IP4" 30000 "${cases[@]}"
 segments "$CLIENT_IP6" "$SERVER_IP6" 31000 "${cases[@]}"
 sleep 0.3 # the upstream counters reach the shared row once per worker loop
-expect_eq "$(stat d-tcp-partial)" 6 "d-tcp-partial (cases split, repack, oneandhalf)"
-expect_eq "$(stat d-tcp-retransmit)" 4 "d-tcp-retransmit (cases retransmit, repack)"
-expect_eq "$(stat d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"
-expect_eq "$(stat d-tcp-window-tc)" 2 "d-tcp-window-tc (case window)"
-expect_eq "$(stat tcp-bad-cookie)" 10 "tcp-bad-cookie"
-expect_eq "$(stat d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
-expect_eq "$(stat d-upstream-servfail)" 0 "d-upstream-servfail"
+expect_eq "$(counter d-tcp-partial)" 6 "d-tcp-partial (cases split, repack, oneandhalf)"
+expect_eq "$(counter d-tcp-retransmit)" 4 "d-tcp-retransmit (cases retransmit, repack)"
+expect_eq "$(counter d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"
+expect_eq "$(counter d-tcp-window-tc)" 2 "d-tcp-window-tc (case window)"
+expect_eq "$(counter tcp-bad-cookie)" 10 "tcp-bad-cookie"
+expect_eq "$(counter d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
+expect_eq "$(counter d-upstream-servfail)" 0 "d-upstream-servfail"
 
 step "B. xdpdnsd --upstream $UP4:5400 (answers 400 ms late)"
 stop_pid "$XDPDNSD_PID" xdpdnsd
 start_xdpdnsd --upstream "$UP4:5400" --upstream-timeout 2s
 segments "$CLIENT_IP4" "$SERVER_IP4" 32000 pending
 segments "$CLIENT_IP6" "$SERVER_IP6" 33000 pending
-expect_eq "$(stat d-tcp-unanswerable)" 2 "d-tcp-unanswerable (the retransmissions while pending)"
+expect_eq "$(counter d-tcp-unanswerable)" 2 "d-tcp-unanswerable (the retransmissions while pending)"
 capture_stop "$cap"
 
 step "capture: no RST and no bad checksum from the server"
