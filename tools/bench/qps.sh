@@ -112,6 +112,10 @@ CLIENT_RANGE="${CLIENT_IP4%.*}.128/28"
 for i in $(seq 128 143); do
 	nsrun "$CLIENT_NS" ip addr add "${CLIENT_IP4%.*}.$i/24" dev "$CLIENT_IF"
 done
+# dnsperf's TCP mode opens thousands of connections a second, each bound
+# before connect: wide port range, and TIME_WAIT entries dropped at once
+# (past tcp_max_tw_buckets), or a later run finds no free port.
+nsrun "$CLIENT_NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_max_tw_buckets=64
 # kxdpgun takes the server MAC from the neighbour table.
 nsrun "$CLIENT_NS" ip neigh replace "$SERVER_IP4" lladdr "$SERVER_MAC" dev "$CLIENT_IF" nud permanent
 
@@ -120,6 +124,7 @@ nsrun "$CLIENT_NS" ip neigh replace "$SERVER_IP4" lladdr "$SERVER_MAC" dev "$CLI
 declare -A RESULT=()   # "server mode" -> median answered/s
 declare -A OFFERED=()  # "server mode" -> median offered/s
 declare -A SAMPLES=()  # "server mode" -> "a1 a2 a3"
+FAILED=0
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -138,14 +143,23 @@ for server in $SERVERS; do
 			a="" o=""
 			read -r a o < <(load_run "$mode" "$DURATION" "$QPS_LOG_DIR/$server.$mode.$run.txt") || true
 			server_stop "$server"
-			[[ -n ${a:-} && -n ${o:-} ]] || netns_die "no result from $mode against $server"
+			if [[ -z $a || -z $o ]]; then
+				# Reported, and left out of the median: one failed tool run
+				# should not throw away the others.
+				printf '  %-9s %-16s run %d: FAILED (see %s)\n' "$server" "$mode" "$run" \
+					"$QPS_LOG_DIR/$server.$mode.$run.txt" >&2
+				FAILED=$((FAILED + 1))
+				continue
+			fi
 			answered+=("$a") offered+=("$o")
 			printf '  %-9s %-16s run %d: %8d answered/s of %8d offered/s  (load %s)\n' "$server" "$mode" \
 				"$run" "$a" "$o" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
 		done
-		SAMPLES["$server $mode"]="${answered[*]}"
-		RESULT["$server $mode"]=$(median "${answered[@]}")
-		OFFERED["$server $mode"]=$(median "${offered[@]}")
+		SAMPLES["$server $mode"]="${answered[*]:-}"
+		if ((${#answered[@]})); then
+			RESULT["$server $mode"]=$(median "${answered[@]}")
+			OFFERED["$server $mode"]=$(median "${offered[@]}")
+		fi
 	done
 done
 
@@ -174,11 +188,11 @@ printf '|%s|%s|%s|%s|%s|%s|\n' "-----------" "--------------------------------" 
 for mode in $MODES; do
 	ref=${RESULT["xdpdns $mode"]:-}
 	for server in $SERVERS; do
-		q=${RESULT["$server $mode"]}
+		q=${RESULT["$server $mode"]:-}
 		ratio="-"
-		[[ -n $ref && $ref -gt 0 ]] && ratio=$(awk -v a="$q" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')
-		printf '| %-9s | %-30s | %10d | %8s | %10d | %-24s |\n' "$server" "$(mode_text "$mode")" "$q" "$ratio" \
-			"${OFFERED["$server $mode"]}" "${SAMPLES["$server $mode"]}"
+		[[ -n $q && -n $ref && $ref -gt 0 ]] && ratio=$(awk -v a="$q" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')
+		printf '| %-9s | %-30s | %10s | %8s | %10s | %-24s |\n' "$server" "$(mode_text "$mode")" "${q:-failed}" \
+			"$ratio" "${OFFERED["$server $mode"]:--}" "${SAMPLES["$server $mode"]}"
 	done
 done
 cat <<'NOTES'
@@ -188,3 +202,4 @@ loop on kernel sockets, and in TCP mode with one query per connection it is boun
 reconnection pacing (a 100 ms poll loop, 256 sockets per thread): those figures say little about
 the servers.
 NOTES
+((FAILED == 0)) || { echo "$FAILED tool run(s) failed: see above" >&2; exit 1; }

@@ -23,7 +23,7 @@ _kxdpgun() { # DURATION LOGFILE QUERYFILE [ARGS...]
 		-I "$CLIENT_IF" -i "$queries" "$@" "$SERVER_IP4" >"$log" 2>&1 || status=$?
 	_client_xdp_off
 	netns_attach_xdp_pass "$CLIENT_NS" "$CLIENT_IF"
-	((status == 0)) || { cat "$log" >&2; netns_die "kxdpgun failed (status $status), see $log"; }
+	((status == 0)) || { tail -n 5 "$log" >&2; netns_die "kxdpgun failed (status $status), see $log"; }
 	# "total replies: N (R pps) (P%)" counts every reply, whatever its rcode
 	# (an ATR follow-up would count too; small answers trigger none).
 	# Answered = replies with NOERROR, over the run time.
@@ -41,7 +41,7 @@ _dnsperf() { # DURATION LOGFILE QUERYFILE [ARGS...]
 	local status=0
 	nsrun "$CLIENT_NS" taskset -c "$CLIENT_CPU" dnsperf -s "$SERVER_IP4" -d "$queries" \
 		-l "$duration" "$@" >"$log" 2>&1 || status=$?
-	((status == 0)) || { cat "$log" >&2; netns_die "dnsperf failed (status $status), see $log"; }
+	((status == 0)) || { tail -n 5 "$log" >&2; netns_die "dnsperf failed (status $status), see $log"; }
 	# Completed = answered (any rcode); the rcode table must show NOERROR only.
 	local completed sent runtime
 	completed=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$log")
