@@ -131,10 +131,13 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 printf 'qps.sh: %s s x %s runs; servers: %s; modes: %s; load average %s\n' \
 	"$DURATION" "$RUNS" "$SERVERS" "$MODES" "$LOAD_START" >&2
-for server in $SERVERS; do
+# Round-robin: run 1 of every server and mode, then run 2, ... so that a
+# change of load on the machine during the benchmark weighs on all servers
+# alike (it shows in the spread of the runs, not in the ratios).
+declare -A ANSWERED=() OFFERS=()  # "server mode" -> "v1 v2 ..."
+for ((run = 1; run <= RUNS; run++)); do
 	for mode in $MODES; do
-		answered=() offered=()
-		for ((run = 1; run <= RUNS; run++)); do
+		for server in $SERVERS; do
 			# A fresh server for every run: Knot's XDP TCP stops answering after
 			# a TCP flood until restarted, and no run inherits another's state.
 			server_start "$server"
@@ -146,15 +149,21 @@ for server in $SERVERS; do
 			if [[ -z $a || -z $o ]]; then
 				# Reported, and left out of the median: one failed tool run
 				# should not throw away the others.
-				printf '  %-9s %-16s run %d: FAILED (see %s)\n' "$server" "$mode" "$run" \
+				printf '  run %d  %-16s %-9s FAILED (see %s)\n' "$run" "$mode" "$server" \
 					"$QPS_LOG_DIR/$server.$mode.$run.txt" >&2
 				FAILED=$((FAILED + 1))
 				continue
 			fi
-			answered+=("$a") offered+=("$o")
-			printf '  %-9s %-16s run %d: %8d answered/s of %8d offered/s  (load %s)\n' "$server" "$mode" \
-				"$run" "$a" "$o" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
+			ANSWERED["$server $mode"]+="$a " OFFERS["$server $mode"]+="$o "
+			printf '  run %d  %-16s %-9s %8d answered/s of %8d offered/s  (load %s)\n' "$run" "$mode" \
+				"$server" "$a" "$o" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
 		done
+	done
+done
+for server in $SERVERS; do
+	for mode in $MODES; do
+		read -r -a answered <<<"${ANSWERED["$server $mode"]:-}"
+		read -r -a offered <<<"${OFFERS["$server $mode"]:-}"
 		SAMPLES["$server $mode"]="${answered[*]:-}"
 		if ((${#answered[@]})); then
 			RESULT["$server $mode"]=$(median "${answered[@]}")
