@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 1u
+#define XDPDNS_ABI_VERSION 2u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -20,6 +20,7 @@
 #define XDPDNS_PMTU_DEFAULT_ENTRIES 65536u
 #define XDPDNS_DSTATS_MAX_WORKERS 64u   /* daemon counter slots             */
 #define XDPDNS_PMTU_MIN_V6       1280u  /* RFC 8200: IPv6 links carry 1280  */
+#define XDPDNS_MAX_SERVICE_ADDRS 64u    /* service_addrs hash capacity      */
 
 /* Cookie layout (32 bits, the ISN of our SYN-ACK):
  *   bits 31..4  top 28 bits of SipHash-2-4(key, struct xdpdns_cookie_input)
@@ -34,9 +35,11 @@
 #define XDPDNS_COOKIE_EPOCH_MASK 0x1u
 
 /* Client MSS values a cookie can carry; a client's MSS is rounded down to the
- * largest entry not above it. Chosen from what stacks really advertise
- * (IPv4 minimum, IPv6 minimum, common tunnel/PPPoE/Ethernet values, jumbo). */
-#define XDPDNS_MSS_TABLE { 536, 1220, 1360, 1400, 1440, 1460, 4312, 8960 }
+ * largest entry not above it, so we never send segments above it. Chosen
+ * from what stacks really advertise (IPv4 default 536, IPv6 minimum 1220,
+ * tunnel/PPPoE/Ethernet values, jumbo), with 64 and 256 as floors for the
+ * rare client below 536. */
+#define XDPDNS_MSS_TABLE { 64, 256, 536, 1220, 1360, 1440, 1460, 8960 }
 #define XDPDNS_MSS_TABLE_LEN 8u
 
 /* ---- maps -------------------------------------------------------------- */
@@ -61,7 +64,9 @@ struct xdpdns_config {
 	__u32 atr_allow_active;  /* 1: consult the atr_allow trie (kept by ctl)  */
 	__u32 pmtu_lifetime_s;   /* path-MTU entries older than this are ignored */
 	__u32 pmtu_min_v4;       /* IPv4 MTUs below this are rejected            */
-	__u32 reserved[15];      /* room for knobs without an ABI bump           */
+	__u32 addr_filter_active;/* 1: only destinations in service_addrs are
+				  * ours, 0: every address (kept by ctl)         */
+	__u32 reserved[14];      /* room for knobs without an ABI bump           */
 };
 
 /* Service ports: a bitmap over all 65536 ports, one lookup per packet. */
@@ -96,7 +101,8 @@ struct xdpdns_cookie_input {
 	__u32 pad;               /* zero                                          */
 } __attribute__((aligned(8))); /* hashed as 64-bit words; BPF stack loads must be aligned */
 
-/* Client address key (IPv4 as ::ffff:a.b.c.d) for the path-MTU map. */
+/* Address key (IPv4 as ::ffff:a.b.c.d): clients in the path-MTU map,
+ * destinations in the service_addrs map. */
 struct xdpdns_addr {
 	__u8 a[16];              /* network order */
 };

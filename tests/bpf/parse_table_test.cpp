@@ -76,7 +76,7 @@ TEST_P(Truncation, EveryCutIsDropTruncated)
 		     .counters = one_frame({c.full_reason})};
 	if (c.full_verdict == XDP_TX) {
 		Flow f = c.flow;
-		full.expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 5); };
+		full.expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 6); };
 	}
 	run_row(full);
 	for (std::size_t n = 14; n < c.frame.size(); n++) {
@@ -104,7 +104,7 @@ std::vector<Fixture> parse_table()
 			       .input = [f, in](const FixtureEnv &) { return in(f).build(); },
 			       .verdict = XDP_TX,
 			       .counters = one_frame({XDPDNS_STAT_TCP_SYN}),
-			       .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 5); }};
+			       .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 6); }};
 	};
 
 	// ---- IP length beyond the frame: truncated ----

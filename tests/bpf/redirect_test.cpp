@@ -83,7 +83,7 @@ Fixture redirected(std::string name, FrameFn in, xdpdns_stat reason, MetaWant me
 		.check = meta_is(meta)};
 }
 
-FrameFn tcp_query(const Flow &f, std::uint32_t mss_index = 5, int epoch_delta = 0, std::uint8_t flags = tcp::PSH | tcp::ACK)
+FrameFn tcp_query(const Flow &f, std::uint32_t mss_index = 6, int epoch_delta = 0, std::uint8_t flags = tcp::PSH | tcp::ACK)
 {
 	return data_with_cookie(f, [f, mss_index, epoch_delta](const FixtureEnv &e) {
 		return cookie_for(f, e.current_key(), e.epoch + static_cast<std::uint32_t>(epoch_delta), mss_index);
@@ -143,10 +143,10 @@ TEST_F(Redirect, TcpQueryClientMssFromCookie)
 TEST_F(Redirect, TcpFinWithQueryAndPreviousEpoch)
 {
 	Flow f(encap("ipv6"));
-	run_row(redirected("fin_query", tcp_query(f, 1, 0, tcp::FIN | tcp::PSH | tcp::ACK), XDPDNS_STAT_TCP_TO_DAEMON,
+	run_row(redirected("fin_query", tcp_query(f, 3, 0, tcp::FIN | tcp::PSH | tcp::ACK), XDPDNS_STAT_TCP_TO_DAEMON,
 			   {XDPDNS_META_F_TCP | XDPDNS_META_F_IPV6, 0, 1220, 14, 54}),
 		queue0_);
-	run_row(redirected("previous_epoch", tcp_query(f, 1, -1), XDPDNS_STAT_TCP_TO_DAEMON,
+	run_row(redirected("previous_epoch", tcp_query(f, 3, -1), XDPDNS_STAT_TCP_TO_DAEMON,
 			   {XDPDNS_META_F_TCP | XDPDNS_META_F_IPV6, 0, 1220, 14, 54}),
 		queue0_);
 }
@@ -154,7 +154,7 @@ TEST_F(Redirect, TcpFinWithQueryAndPreviousEpoch)
 TEST_F(Redirect, TcpBadCookieStillDropped)
 {
 	Flow f(encap("ipv4"));
-	run_row(drop_row("bad_cookie", tcp_query(f, 5, -2), XDPDNS_STAT_TCP_BAD_COOKIE), queue0_);
+	run_row(drop_row("bad_cookie", tcp_query(f, 6, -2), XDPDNS_STAT_TCP_BAD_COOKIE), queue0_);
 }
 
 // The XSKMAP slot is the RX queue: queue 1 has no socket.
@@ -282,7 +282,7 @@ TEST_F(Redirect, LiveFramesReachSocketWithMetadata)
 	};
 	Flow u(encap("vlan_ipv6")), t(encap("ipv4_options"));
 	const std::uint32_t epoch = current_epoch(cfg_.cookie_epoch_s);
-	const Bytes tcp = client_segment(t, kIsn + 1, cookie_for(t, keys_.slot[keys_.current], epoch, 4) + 1, tcp::PSH | tcp::ACK)
+	const Bytes tcp = client_segment(t, kIsn + 1, cookie_for(t, keys_.slot[keys_.current], epoch, 5) + 1, tcp::PSH | tcp::ACK)
 				  .payload(tcp_query_payload()).build();
 	const Case cases[] = {
 		{"udp", udp_query(u), XDPDNS_STAT_UDP_TO_DAEMON,

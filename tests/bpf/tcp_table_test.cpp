@@ -39,18 +39,18 @@ std::vector<Fixture> rows_for(const Flow &f)
 	};
 
 	// ---- SYN -> SYN-ACK ----
-	syn_tx("syn_mss1460", [](Packet s) { return s.mss(1460); }, 5);
+	syn_tx("syn_mss1460", [](Packet s) { return s.mss(1460); }, 6);
 	syn_tx("syn_no_mss", [](Packet s) { return s; }, no_mss_index);
 	syn_tx("syn_tfo_with_data",
-	       [](Packet s) { return s.mss(1460).option(34, {1, 2, 3, 4, 5, 6, 7, 8}).payload(query_payload()); }, 5);
-	syn_tx("syn_tfo_cookie_request", [](Packet s) { return s.mss(1460).option(34, {}); }, 5);
+	       [](Packet s) { return s.mss(1460).option(34, {1, 2, 3, 4, 5, 6, 7, 8}).payload(query_payload()); }, 6);
+	syn_tx("syn_tfo_cookie_request", [](Packet s) { return s.mss(1460).option(34, {}); }, 6);
 	syn_tx("syn_many_options",
-	       [](Packet s) { return s.mss(1400).sack_permitted().timestamps(1000, 0).nop().window_scale(7); }, 3);
+	       [](Packet s) { return s.mss(1400).sack_permitted().timestamps(1000, 0).nop().window_scale(7); }, 4);
 	syn_tx("syn_mss_after_options",
-	       [](Packet s) { return s.nop().nop().timestamps(1000, 0).nop().window_scale(7).mss(1440); }, 4);
-	syn_tx("syn_mss500", [](Packet s) { return s.mss(500); }, 0);
+	       [](Packet s) { return s.nop().nop().timestamps(1000, 0).nop().window_scale(7).mss(1440); }, 5);
+	syn_tx("syn_mss500", [](Packet s) { return s.mss(500); }, 1);
 	syn_tx("syn_mss9000", [](Packet s) { return s.mss(9000); }, 7);
-	syn_tx("syn_seq_wraps", [](Packet s) { return s.mss(1460); }, 5, 0xffffffffu);
+	syn_tx("syn_seq_wraps", [](Packet s) { return s.mss(1460); }, 6, 0xffffffffu);
 
 	v.push_back(drop(p + "syn_bad_tcp_checksum",
 			 [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN).mss(1460).bad_l4_checksum().build(); },
@@ -208,7 +208,7 @@ TEST_F(TcpKnobs, MssAndWindowChangesShowInNextSynAck)
 			    .input = [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN).mss(1460).build(); },
 			    .verdict = XDP_TX,
 			    .counters = one_frame({XDPDNS_STAT_TCP_SYN}),
-			    .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 5); }};
+			    .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 6); }};
 		RunResult before = run_row(syn);
 		ASSERT_GE(before.frame.size(), 4u);
 
@@ -229,7 +229,7 @@ TEST_F(TcpKnobs, SynAckCookieFollowsCurrentKeySlot)
 		    .input = [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN).mss(1460).build(); },
 		    .verdict = XDP_TX,
 		    .counters = one_frame({XDPDNS_STAT_TCP_SYN}),
-		    .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 5); }};
+		    .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 6); }};
 	for (std::uint32_t slot = 0; slot < XDPDNS_KEY_SLOTS; slot++) {
 		SCOPED_TRACE("current slot " + std::to_string(slot));
 		keys_.current = slot;
@@ -262,7 +262,7 @@ TEST_F(TcpKnobs, CookieEpochFollowsConfiguredLength)
 		 .input = [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN).mss(1460).build(); },
 		 .verdict = XDP_TX,
 		 .counters = one_frame({XDPDNS_STAT_TCP_SYN}),
-		 .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 5); }});
+		 .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 6); }});
 }
 
 } // namespace

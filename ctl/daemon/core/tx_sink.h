@@ -13,9 +13,10 @@ namespace xdpdns::daemon {
 
 class TxSink final : public net::FrameSink {
 public:
-	// Enough for a 64 KiB TCP answer in 512-octet segments (+ ACK, FIN) or
-	// a 64 KiB UDP datagram in 1280-octet fragments.
-	static constexpr std::size_t kMaxFrames = 136;
+	// Enough for a 64 KiB TCP answer in 64-octet segments (the smallest
+	// client MSS a cookie carries) plus ACK and FIN; UDP fragments need far
+	// fewer.
+	static constexpr std::size_t kMaxFrames = 65538 / 64 + 3;
 
 	explicit TxSink(XskPort &port) : port_(port) {}
 	~TxSink() { abandon(); }

@@ -98,11 +98,11 @@ TEST(Cookie, LayoutIsHashMssIndexEpochBit)
 	CookieTuple t = tuple_v4();
 	for (std::uint32_t epoch : {1000u, 1001u}) {
 		std::uint32_t c = make_cookie(key, t, epoch, 1460);
-		xdpdns_cookie_input in = cookie_input(t, epoch, 5);  // 1460 is table entry 5
+		xdpdns_cookie_input in = cookie_input(t, epoch, 6);  // 1460 is table entry 6
 		std::uint64_t words[6];
 		std::memcpy(words, &in, sizeof(words));
 		std::uint64_t h = siphash24(key, words);
-		EXPECT_EQ(c, (static_cast<std::uint32_t>(h) & 0xfffffff0u) | (5u << 1) | (epoch & 1));
+		EXPECT_EQ(c, (static_cast<std::uint32_t>(h) & 0xfffffff0u) | (6u << 1) | (epoch & 1));
 	}
 }
 
@@ -158,8 +158,9 @@ TEST(Cookie, MssRoundsDownToTheTable)
 	CookieTuple t = tuple_v4();
 	const struct {
 		std::uint32_t announced, carried;
-	} cases[] = {{100, 536}, {536, 536}, {1219, 536}, {1220, 1220}, {1500, 1460},
-		     {1460, 1460}, {9000, 8960}, {65535, 8960}, {4312, 4312}};
+	} cases[] = {{64, 64},     {100, 64},    {300, 256},   {535, 256},   {536, 536},
+		     {1219, 536},  {1220, 1220}, {1400, 1360}, {1500, 1460}, {1460, 1460},
+		     {9000, 8960}, {65535, 8960}};
 	for (const auto &c : cases) {
 		std::uint32_t cookie = make_cookie(keys.slot[keys.current], t, 9, c.announced);
 		EXPECT_EQ(check_cookie(keys, t, cookie, 9), c.carried) << c.announced;
@@ -179,8 +180,8 @@ TEST(Cookie, RandomTuplesRoundTrip)
 		t.client_port = static_cast<std::uint16_t>(rng());
 		t.server_port = static_cast<std::uint16_t>(rng());
 		auto epoch = static_cast<std::uint32_t>(rng() | 2);
-		std::uint32_t c = make_cookie(keys.slot[keys.current], t, epoch, 1400);
-		ASSERT_EQ(check_cookie(keys, t, c, epoch), 1400u);
+		std::uint32_t c = make_cookie(keys.slot[keys.current], t, epoch, 1440);
+		ASSERT_EQ(check_cookie(keys, t, c, epoch), 1440u);
 		ASSERT_EQ(check_cookie(keys, t, c, epoch + 2), 0u);
 	}
 }
