@@ -3,12 +3,15 @@
  * xdpdns_main is attached to the interface: it answers TCP control segments
  * to the service ports itself (stateless, SYN cookies), hands DNS queries
  * (UDP, and TCP data with a valid cookie) to the daemon's AF_XDP sockets,
- * learns path MTUs from ICMP, and passes everything else to the host.
+ * learns path MTUs from ICMP, and passes everything else to the host
+ * (including the service ports on addresses that are not service addresses,
+ * when a set of them is configured).
  *
  * xdpdns_atr is never attached: the daemon runs it with BPF_PROG_RUN in
  * live-frames mode on a saved query frame when an ATR timer fires, so the
  * TC=1 follow-up is built by the same truncation code as udp.truncate-all.
  */
+#include "lib/addrs.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 #include "lib/ports.h"
@@ -56,6 +59,8 @@ int xdpdns_main(struct xdp_md *ctx)
 		return verdict(XDPDNS_STAT_DROP_TRUNCATED, XDP_DROP);
 	if (!port_in_set(set, bpf_ntohs(dport)))
 		return verdict(XDPDNS_STAT_PASS_OTHER, XDP_PASS);
+	if (!addr_is_ours(cfg, &p))
+		return verdict(XDPDNS_STAT_PASS_OTHER_ADDRESS, XDP_PASS);
 	if (p.frag == FRAG_FIRST)
 		return verdict(XDPDNS_STAT_DROP_FRAGMENT, XDP_DROP);
 
@@ -79,7 +84,7 @@ int xdpdns_atr(struct xdp_md *ctx)
 	if (!cfg || !set || ctx->data_end - ctx->data > XDPDNS_MAX_FRAME ||
 	    parse_packet(ctx, &p) != PARSE_OK || p.frag != FRAG_NONE ||
 	    p.proto != IPPROTO_UDP || udp_parse(ctx, &p, &u) ||
-	    !port_in_set(set, bpf_ntohs(u.dport)) ||
+	    !port_in_set(set, bpf_ntohs(u.dport)) || !addr_is_ours(cfg, &p) ||
 	    dns_parse_query(ctx, u.dns_off, u.dns_end, &q) ||
 	    dns_truncate(ctx, &p, &q, u.sport, u.dport, (__u16)cfg->edns_buffer_size))
 		return verdict(XDPDNS_STAT_ATR_BAD_FRAME, XDP_DROP);

@@ -75,4 +75,13 @@ struct {
 	__type(value, __u8);
 } atr_allow SEC(".maps");
 
+/* Service addresses (IPv4 as ::ffff:a.b.c.d). Consulted only while
+ * config.addr_filter_active is 1; ctl keeps the flag equal to "non-empty". */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XDPDNS_MAX_SERVICE_ADDRS);
+	__type(key, struct xdpdns_addr);
+	__type(value, __u8);
+} service_addrs SEC(".maps");
+
 #endif /* XDPDNS_BPF_MAPS_H */

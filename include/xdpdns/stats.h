@@ -34,7 +34,8 @@
 	X(PMTU_ACCEPTED,       "pmtu-accepted",       "ICMP too-big stored in the PMTU map")   \
 	X(PMTU_NOT_OURS,       "pmtu-not-ours",       "ICMP too-big not about our answer")     \
 	X(PMTU_TOO_SMALL,      "pmtu-too-small",      "ICMP too-big with an MTU below floor")  \
-	X(PMTU_TRUNCATED,      "pmtu-truncated",      "ICMP too-big with a cut inner packet")
+	X(PMTU_TRUNCATED,      "pmtu-truncated",      "ICMP too-big with a cut inner packet")  \
+	X(PASS_OTHER_ADDRESS,  "pass-other-address",  "passed: service port, not a service address")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \

@@ -33,6 +33,7 @@ Handles open_and_load()
 	h.stats = bpf_map__fd(s->maps.stats);
 	h.pmtu = bpf_map__fd(s->maps.pmtu);
 	h.atr_allow = bpf_map__fd(s->maps.atr_allow);
+	h.service_addrs = bpf_map__fd(s->maps.service_addrs);
 	return h;
 }
 

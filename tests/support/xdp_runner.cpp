@@ -113,6 +113,7 @@ XdpRunner::XdpRunner()
 	write_keys(keys);
 	delete_all<xdpdns_addr>(h_.pmtu);
 	delete_all<xdpdns_lpm_key>(h_.atr_allow);
+	delete_all<xdpdns_addr>(h_.service_addrs);
 }
 
 // The shared object stays loaded until the process ends.
@@ -323,6 +324,18 @@ void XdpRunner::atr_allow_add(const Ip6 &prefix, std::uint32_t prefixlen)
 	__u8 one = 1;
 	if (bpf_map_update_elem(h_.atr_allow, &key, &one, BPF_ANY))
 		throw sys_failure("write map atr_allow", errno);
+}
+
+void XdpRunner::set_service_addrs(const std::vector<Ip6> &addrs)
+{
+	delete_all<xdpdns_addr>(h_.service_addrs);
+	for (const Ip6 &a : addrs) {
+		xdpdns_addr key;
+		std::memcpy(key.a, a.data(), 16);
+		__u8 one = 1;
+		if (bpf_map_update_elem(h_.service_addrs, &key, &one, BPF_ANY))
+			throw sys_failure("write map service_addrs", errno);
+	}
 }
 
 std::string verdict_name(std::uint32_t v)

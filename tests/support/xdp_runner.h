@@ -69,6 +69,9 @@ public:
 	void pmtu_write(const Ip6 &client, const xdpdns_pmtu &value);
 	std::size_t pmtu_count() const;
 	void atr_allow_add(const Ip6 &prefix, std::uint32_t prefixlen);
+	// Replaces the service_addrs set (IPv4 mapped); the config flag
+	// addr_filter_active is the caller's, as in the config map.
+	void set_service_addrs(const std::vector<Ip6> &addrs);
 
 	int xsks_fd() const { return h_.xsks; }
 
