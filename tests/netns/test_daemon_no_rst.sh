@@ -27,17 +27,9 @@ netns_pair_create
 
 # start_daemon ARGS...: xdpdnsd on the server veth; returns once it serves.
 start_daemon() {
-	DAEMON_LOG=$NETNS_TMP/xdpdnsd.log
-	nsbg "$SERVER_NS" "$XDPDNSD" --interface "$SERVER_IF" "$@" 2>"$DAEMON_LOG"
-	DAEMON_PID=$NSBG_PID
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q 'serving on' "$DAEMON_LOG" && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$DAEMON_LOG" >&2
-	fail "xdpdnsd did not start serving on $SERVER_IF"
+	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
+	DAEMON_LOG=$XDPDNSD_LOG
+	DAEMON_PID=$XDPDNSD_PID
 }
 
 step "xdpdnsd on $SERVER_IF"

@@ -39,19 +39,7 @@ netns_init
 netns_pair_create
 
 start_xdpdnsd() {
-	local log=$NETNS_TMP/xdpdnsd.log i
-	nsbg "$SERVER_NS" "$XDPDNSD" --interface "$SERVER_IF" "$@" 2>"$log"
-	XDPDNSD_PID=$NSBG_PID
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$XDPDNSD_PID" 2>/dev/null || { cat "$log" >&2; fail "xdpdnsd exited at start"; }
-		if nsrun "$CLIENT_NS" dig +time=1 +tries=1 +short @"$SERVER_IP4" small.example.test A 2>/dev/null |
-			grep -qx 192.0.2.1; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	cat "$log" >&2
-	fail "xdpdnsd did not answer within 10 s"
+	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
 }
 
 # client_check WHAT OPTIONS-FOR-CHECKER -- CLIENT-COMMAND...: runs the client

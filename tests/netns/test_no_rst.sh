@@ -107,13 +107,13 @@ expect_ge "$no_daemon" 2 "kernel data segments (2 queries, plus retransmissions)
 expect_ge "$pure_ack" 6 "pure ACKs (4 handshakes + 2 strays)"
 
 step "counters match the traffic exactly"
-stat() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
-expect_eq "$(stat tcp-rst-consumed)" "$rst" "tcp-rst-consumed"
-expect_eq "$(stat tcp-syn-answered)" "$syn" "tcp-syn-answered"
-expect_eq "$(stat tcp-no-ack-dropped)" "$noack" "tcp-no-ack-dropped"
-expect_eq "$(stat tcp-fin-answered)" "$fin" "tcp-fin-answered"
-expect_eq "$(stat tcp-bad-cookie)" "$bad_cookie" "tcp-bad-cookie"
-expect_eq "$(stat tcp-no-daemon)" "$no_daemon" "tcp-no-daemon"
-expect_eq "$(stat tcp-ack-consumed)" "$pure_ack" "tcp-ack-consumed"
-expect_eq "$(stat tcp-to-daemon)" 0 "tcp-to-daemon"
-expect_eq "$(stat drop-bad-checksum)" 0 "drop-bad-checksum"
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+expect_eq "$(counter tcp-rst-consumed)" "$rst" "tcp-rst-consumed"
+expect_eq "$(counter tcp-syn-answered)" "$syn" "tcp-syn-answered"
+expect_eq "$(counter tcp-no-ack-dropped)" "$noack" "tcp-no-ack-dropped"
+expect_eq "$(counter tcp-fin-answered)" "$fin" "tcp-fin-answered"
+expect_eq "$(counter tcp-bad-cookie)" "$bad_cookie" "tcp-bad-cookie"
+expect_eq "$(counter tcp-no-daemon)" "$no_daemon" "tcp-no-daemon"
+expect_eq "$(counter tcp-ack-consumed)" "$pure_ack" "tcp-ack-consumed"
+expect_eq "$(counter tcp-to-daemon)" 0 "tcp-to-daemon"
+expect_eq "$(counter drop-bad-checksum)" 0 "drop-bad-checksum"

@@ -11,6 +11,7 @@
 #   capture_fields FILE DISPLAY-FILTER FIELD...   tshark, checksums verified
 #   xdpdnsctl_run NS ARGS...   the built xdpdnsctl, inside NS
 #   xdpdns_attach NS IFACE [ARGS...]   xdpdnsctl attach, detached at teardown
+#   xdpdnsd_start NS IFACE [ARGS...]   the built xdpdnsd, once it serves
 #   xdpdns_stat NS IFACE NAME  one counter from `xdpdnsctl stats IFACE --json`
 #   xdp_prog_id NS IFACE       id of the XDP program on IFACE
 #
@@ -40,6 +41,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 _NETNS_NAMESPACES=()   # created namespaces (deleting one deletes its veths)
 _NETNS_PIDS=()         # background processes to kill
 _NETNS_XDPDNS=()       # "NS IFACE PINDIR" where xdpdnsctl attach was run
+_NETNS_DAEMONS=0       # xdpdnsd_start calls (log file names)
 _NETNS_LINKS=0         # counter giving each veth pair its own subnet/name
 declare -A _CAPTURE_PID=()
 NETNS_TMP=""
@@ -225,6 +227,28 @@ xdpdns_attach() {
 	shift 2
 	_NETNS_XDPDNS+=("$ns $ifc $(xdpdns_pin_dir "$ns" "$ifc")")
 	xdpdnsctl_run "$ns" attach "$ifc" "$@"
+}
+
+# xdpdnsd_start NS IFACE [ARGS...]: starts the built xdpdnsd in NS on IFACE
+# (ARGS: --zone FILE, --upstream ADDR, knobs ...) in the background and waits
+# until it serves (its "serving on" log line: program attached, AF_XDP sockets
+# registered). Sets XDPDNSD_PID and XDPDNSD_LOG; shows the log and fails when
+# it exits or does not serve within 20 s. Its pins are removed at teardown
+# even if it dies without cleaning up.
+xdpdnsd_start() {
+	local ns=$1 ifc=$2 i
+	shift 2
+	XDPDNSD_LOG=$NETNS_TMP/xdpdnsd.$((++_NETNS_DAEMONS)).log
+	_NETNS_XDPDNS+=("$ns $ifc $(xdpdns_pin_dir "$ns" "$ifc")")
+	nsbg "$ns" "$XDPDNSD" --interface "$ifc" "$@" 2>"$XDPDNSD_LOG"
+	XDPDNSD_PID=$NSBG_PID
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'serving on' "$XDPDNSD_LOG" && return 0
+		kill -0 "$XDPDNSD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$XDPDNSD_LOG" >&2
+	netns_die "xdpdnsd did not start serving on $ifc (its log is above)"
 }
 
 # Pins live in /sys/fs/bpf/xdpdns/<IFACE>@<inode of the network namespace>
