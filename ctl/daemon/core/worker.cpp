@@ -88,8 +88,11 @@ void Worker::run(const std::atomic<bool> &stop)
 			handle_frame(batch[i], now_ns_);
 		port_->rx_release({batch.data(), n});
 
-		if (nfds == 2)
+		if (nfds == 2) {
 			backend_->poll(*this, now_ns_);
+			if (before_batch_)
+				before_batch_();  // the backend's counters are current now
+		}
 		if (const std::size_t sent = atr_.fire_due(now_ns_))
 			counters_.inc(XDPDNS_STAT_D_ATR_SENT, sent);
 		port_->tx_kick();

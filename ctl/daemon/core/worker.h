@@ -45,6 +45,8 @@ struct WorkerConfig {
 
 class Worker final : private AnswerSink {
 public:
+	// `before_batch` runs before each batch of frames and after each poll
+	// of an asynchronous backend (zone snapshot refresh, counter mirroring).
 	Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::unique_ptr<Backend> backend,
 	       std::function<void()> before_batch = {});
 	~Worker() override;
