@@ -47,7 +47,8 @@ while (($#)); do
 done
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "qps.sh: --duration: whole seconds > 0" >&2; exit 2; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "qps.sh: --runs: a number > 0" >&2; exit 2; }
-BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "qps.sh: --build: no build directory ${BUILD}" >&2; exit 2; }
+abs=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "qps.sh: --build: no directory $BUILD" >&2; exit 2; }
+BUILD=$abs
 
 export XDPDNS_BUILD_DIR=$BUILD XDPDNS_NETNS_TAG=bn
 # shellcheck source=../netns/lib.sh
