@@ -5,6 +5,7 @@
 #include "fd.h"
 #include "knobs.h"
 #include "ports.h"
+#include "service_addresses.h"
 #include "skeleton.h"
 
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace xdpdns {
 namespace {
@@ -79,9 +81,18 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 
 	auto &maps = (*skel)->maps;
 	const __u32 zero = 0;
+	const std::vector<Addr16> addresses = normalize_addresses(opts.addresses);
+	for (const auto &a : addresses) {
+		xdpdns_addr key;
+		std::memcpy(key.a, a.data(), sizeof(key.a));
+		const __u8 one = 1;
+		if (bpf_map_update_elem(bpf_map__fd(maps.service_addrs), &key, &one, BPF_NOEXIST))
+			return sys_error(errno, "write service_addrs map (" + format_address(a) + ")");
+	}
 	xdpdns_config config = opts.config ? *opts.config : config_defaults();
 	config.abi_version = XDPDNS_ABI_VERSION;
 	config.atr_allow_active = 0;  // the allow-list starts empty
+	config.addr_filter_active = addresses.empty() ? 0 : 1;
 	if (bpf_map_update_elem(bpf_map__fd(maps.config), &zero, &config, BPF_ANY))
 		return sys_error(errno, "write config map");
 
@@ -97,8 +108,9 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 	if (bpf_map_update_elem(bpf_map__fd(maps.keys), &zero, &*keys, BPF_ANY))
 		return sys_error(errno, "write keys map");
 
-	struct bpf_map *all_maps[] = {maps.config, maps.ports, maps.keys, maps.xsks,
-				      maps.stats,  maps.dstats, maps.pmtu, maps.atr_allow};
+	struct bpf_map *all_maps[] = {maps.config, maps.ports,  maps.keys,      maps.xsks,
+				      maps.stats,  maps.dstats, maps.pmtu,      maps.atr_allow,
+				      maps.service_addrs};
 	static_assert(std::size(all_maps) == kMapPinNames.size());
 	for (std::size_t i = 0; i < std::size(all_maps); i++) {
 		std::string path = pin_path(dir, kMapPinNames[i]);
@@ -190,6 +202,8 @@ Result<void> attach(const AttachOptions &opts)
 	for (auto p : opts.ports)
 		if (p == 0)
 			return Error{ERANGE, "port: 0 is out of range 1..65535"};
+	if (auto r = check_address_count(opts.addresses); !r)
+		return r;
 	if (opts.pmtu_entries < 1 || opts.pmtu_entries > kMaxPmtuEntries)
 		return Error{ERANGE, "pmtu entries: " + std::to_string(opts.pmtu_entries) +
 					     " is out of range 1.." + std::to_string(kMaxPmtuEntries)};

@@ -12,6 +12,7 @@
 // our own program is ever removed.
 #pragma once
 
+#include "address.h"
 #include "result.h"
 
 #include <xdpdns/abi.h>
@@ -38,6 +39,9 @@ struct AttachOptions {
 	std::string ifname;
 	XdpMode mode = XdpMode::Native;
 	std::vector<std::uint16_t> ports = {53};
+	// Service addresses (at most XDPDNS_MAX_SERVICE_ADDRS distinct ones);
+	// empty: every address of the interface is ours.
+	std::vector<Addr16> addresses;
 	std::uint32_t pmtu_entries = XDPDNS_PMTU_DEFAULT_ENTRIES;  // 1..kMaxPmtuEntries
 	std::optional<xdpdns_config> config;   // knobs to write; default: config_defaults()
 	std::optional<xdpdns_siphash_key> key;  // fleet key for the current slot; default: random
@@ -58,7 +62,8 @@ struct XdpAttachment {
 };
 Result<XdpAttachment> query_xdp(int ifindex);
 
-// Loads the object, writes knobs (+ abi_version), ports and keys, pins every
+// Loads the object, writes knobs (+ abi_version), ports, service addresses
+// (+ addr_filter_active) and keys, pins every
 // map and both programs under pin_dir(ifname), then attaches xdpdns_main.
 // Refuses when xdpdns is already attached there or another XDP program is.
 // Pins left by an attachment that no longer exists (interface recreated,

@@ -11,7 +11,8 @@
 // (`ip netns exec` remounts /sys and hides bpffs: use nsenter --net instead.)
 //
 // Inside it: one pin per map, named as the map (config, ports, keys, xsks,
-// stats, dstats, pmtu, atr_allow), and the programs prog_main and prog_atr.
+// stats, dstats, pmtu, atr_allow, service_addrs), and the programs prog_main
+// and prog_atr.
 #pragma once
 
 #include "result.h"
@@ -26,8 +27,8 @@ namespace xdpdns {
 
 inline constexpr const char *kBpffsMount = "/sys/fs/bpf";
 inline constexpr const char *kPinRoot = "/sys/fs/bpf/xdpdns";
-inline constexpr std::array<const char *, 8> kMapPinNames = {
-	"config", "ports", "keys", "xsks", "stats", "dstats", "pmtu", "atr_allow"};
+inline constexpr std::array<const char *, 9> kMapPinNames = {
+	"config", "ports", "keys", "xsks", "stats", "dstats", "pmtu", "atr_allow", "service_addrs"};
 inline constexpr const char *kProgMainPin = "prog_main";
 inline constexpr const char *kProgAtrPin = "prog_atr";
 

@@ -3,6 +3,7 @@
 #include "bpffs.h"
 #include "cookie_key.h"
 #include "ports.h"
+#include "service_addresses.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -10,7 +11,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 
 namespace xdpdns {
@@ -89,6 +92,11 @@ Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)
 		return Error{EPROTO, "pins in " + p.dir_ + " have ABI version " + std::to_string(abi) +
 					     ", this build speaks " + std::to_string(XDPDNS_ABI_VERSION) +
 					     "; detach and attach again with this build"};
+	// Opened after the ABI check: pins of ABI 1 have no such map.
+	auto addrs = get_pin(p.dir_, "service_addrs");
+	if (!addrs)
+		return addrs.error();
+	p.service_addrs_fd_ = std::move(*addrs);
 	auto keys = MapMmap::map(p.keys_fd_.get(), sizeof(xdpdns_keys), true, pin_path(p.dir_, "keys"));
 	if (!keys)
 		return keys.error();
@@ -133,6 +141,89 @@ Result<void> PinnedObjects::write_ports(std::span<const std::uint16_t> ports)
 	xdpdns_ports b = ports_bitmap(ports);
 	if (bpf_map_update_elem(ports_fd_.get(), &kZero, &b, BPF_ANY))
 		return sys_error(errno, "write " + pin_path(dir_, "ports"));
+	return {};
+}
+
+Result<std::vector<Addr16>> PinnedObjects::read_addresses() const
+{
+	std::vector<Addr16> out;
+	xdpdns_addr key, next;
+	const void *prev = nullptr;
+	// A hash map of at most XDPDNS_MAX_SERVICE_ADDRS keys, changed only
+	// under the directory lock: a plain walk sees each key once.
+	while (bpf_map_get_next_key(service_addrs_fd_.get(), prev, &next) == 0) {
+		Addr16 a;
+		std::memcpy(a.data(), next.a, a.size());
+		out.push_back(a);
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT)
+		return sys_error(errno, "walk " + pin_path(dir_, "service_addrs"));
+	return normalize_addresses(std::move(out));
+}
+
+Result<void> PinnedObjects::write_addresses(std::span<const Addr16> addrs)
+{
+	if (auto r = check_address_count(addrs); !r)
+		return r;
+	const std::vector<Addr16> want = normalize_addresses({addrs.begin(), addrs.end()});
+	auto lock = DirLock::take(dir_);
+	if (!lock)
+		return lock.error();
+	auto old = read_addresses();
+	if (!old)
+		return old.error();
+	const std::string what = pin_path(dir_, "service_addrs");
+	const int fd = service_addrs_fd_.get();
+	__u32 *flag = &config_.as<xdpdns_config>()->addr_filter_active;
+	auto key_of = [](const Addr16 &a) {
+		xdpdns_addr k;
+		std::memcpy(k.a, a.data(), sizeof(k.a));
+		return k;
+	};
+	auto add = [&](const std::vector<Addr16> &list) -> Result<void> {
+		for (const auto &a : list) {
+			const xdpdns_addr k = key_of(a);
+			const __u8 one = 1;
+			if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+				return sys_error(errno, "add " + format_address(a) + " to " + what);
+		}
+		return {};
+	};
+	auto remove_stale = [&]() -> Result<void> {
+		for (const auto &a : *old) {
+			if (std::binary_search(want.begin(), want.end(), a))
+				continue;
+			const xdpdns_addr k = key_of(a);
+			if (bpf_map_delete_elem(fd, &k) && errno != ENOENT)
+				return sys_error(errno, "delete " + format_address(a) + " from " + what);
+		}
+		return {};
+	};
+
+	if (want.empty()) {
+		// Every address: lower the flag first, so no address of the old
+		// set is passed to the host while the set empties.
+		__atomic_store_n(flag, 0u, __ATOMIC_RELEASE);
+		return remove_stale();
+	}
+	std::vector<Addr16> both;
+	std::set_union(old->begin(), old->end(), want.begin(), want.end(), std::back_inserter(both));
+	if (both.size() <= XDPDNS_MAX_SERVICE_ADDRS) {
+		// Add, raise the flag (a raised flag over a set lacking the new
+		// addresses would pass them to the host), then drop the old ones.
+		if (auto r = add(want); !r)
+			return r;
+		__atomic_store_n(flag, 1u, __ATOMIC_RELEASE);
+		return remove_stale();
+	}
+	// Old and new do not fit together: make room first.
+	if (auto r = remove_stale(); !r)
+		return r;
+	if (auto r = add(want); !r)
+		return r;
+	__atomic_store_n(flag, 1u, __ATOMIC_RELEASE);
 	return {};
 }
 

@@ -41,7 +41,8 @@ public:
 	// ---- knobs (config map, through its mmap; single u32 stores) ----
 	xdpdns_config read_config() const;
 	void set_knob(const KnobDef &knob, std::uint32_t value);
-	// Every knob of `config` (abi_version and atr_allow_active are kept).
+	// Every knob of `config` (abi_version, atr_allow_active and
+	// addr_filter_active are kept).
 	void write_knobs(const xdpdns_config &config);
 	// Live view for the daemon: read fields with relaxed atomic loads.
 	const xdpdns_config *config_view() const { return config_.as<const xdpdns_config>(); }
@@ -49,6 +50,16 @@ public:
 	// ---- service ports ----
 	Result<std::vector<std::uint16_t>> read_ports() const;
 	Result<void> write_ports(std::span<const std::uint16_t> ports);
+
+	// ---- service addresses (keeps config.addr_filter_active = set non-empty) ----
+	// Sorted (normalize_addresses); empty: every address is ours.
+	Result<std::vector<Addr16>> read_addresses() const;
+	// Replaces the set (empty: every address), at most
+	// XDPDNS_MAX_SERVICE_ADDRS. Addresses in both the old and the new set
+	// stay served throughout; so do the old ones until the new ones are in,
+	// unless old and new together exceed the map. Serialised by a lock on
+	// the pin directory.
+	Result<void> write_addresses(std::span<const Addr16> addrs);
 
 	// ---- cookie keys (keys map, through its mmap) ----
 	xdpdns_keys read_keys() const;
@@ -91,6 +102,7 @@ private:
 
 	std::string ifname_, dir_;
 	Fd config_fd_, ports_fd_, keys_fd_, xsks_fd_, stats_fd_, dstats_fd_, pmtu_fd_, atr_allow_fd_;
+	Fd service_addrs_fd_;
 	Fd prog_main_fd_, prog_atr_fd_;
 	MapMmap config_, keys_;
 };
