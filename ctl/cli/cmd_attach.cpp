@@ -1,9 +1,10 @@
-// attach IFACE [--mode native|skb] [--port N ...] [--pmtu-entries N]
+// attach IFACE [--mode native|skb] [--port N ...] [--address ADDR ...] [--pmtu-entries N]
 // detach IFACE
 #include "commands.h"
 
 #include "common/attach.h"
 #include "common/ports.h"
+#include "common/service_addresses.h"
 
 #include <cstdio>
 
@@ -21,7 +22,7 @@ void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner
 {
 	struct AttachArgs {
 		std::string iface, mode = "native", pmtu_entries = std::to_string(XDPDNS_PMTU_DEFAULT_ENTRIES);
-		std::vector<std::string> ports;
+		std::vector<std::string> ports, addresses;
 	};
 	auto a = std::make_shared<AttachArgs>();
 	auto *at = app.add_subcommand("attach", "Load the XDP program, pin its maps and attach it to IFACE");
@@ -29,6 +30,8 @@ void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner
 	at->add_option("--mode", a->mode, "XDP mode: native (driver) or skb (generic)")
 		->capture_default_str();
 	at->add_option("--port", a->ports, "service port, repeatable or comma-separated (default 53)");
+	at->add_option("--address", a->addresses,
+		       "service address, repeatable or comma-separated (default: every address)");
 	at->add_option("--pmtu-entries", a->pmtu_entries, "size of the path-MTU LRU map")
 		->capture_default_str();
 	cmds.emplace_back(at, [a]() -> Result<void> {
@@ -47,6 +50,16 @@ void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner
 				o.ports.insert(o.ports.end(), list->begin(), list->end());
 			}
 		}
+		for (const auto &text : a->addresses) {
+			auto list = parse_address_list(text);
+			if (!list)
+				return list.error();
+			if (list->empty())
+				return Error{EINVAL, "address: 'all' is the default; leave --address out"};
+			o.addresses.insert(o.addresses.end(), list->begin(), list->end());
+		}
+		if (auto r = check_address_count(o.addresses); !r)
+			return r;
 		auto n = parse_uint_arg("pmtu entries", a->pmtu_entries, 1, kMaxPmtuEntries);
 		if (!n)
 			return n.error();
@@ -54,8 +67,11 @@ void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner
 		o.note = print_note;
 		if (auto r = attach(o); !r)
 			return r;
-		std::printf("attached xdpdns to %s (%s mode, ports %s)\n", o.ifname.c_str(),
-			    std::string(xdp_mode_name(o.mode)).c_str(), format_port_list(o.ports).c_str());
+		const std::string addrs =
+			o.addresses.empty() ? "" : ", addresses " + format_address_list(o.addresses);
+		std::printf("attached xdpdns to %s (%s mode, ports %s%s)\n", o.ifname.c_str(),
+			    std::string(xdp_mode_name(o.mode)).c_str(), format_port_list(o.ports).c_str(),
+			    addrs.c_str());
 		return {};
 	});
 

@@ -4,6 +4,7 @@
 #include "common/attach.h"
 #include "common/pinned.h"
 #include "common/ports.h"
+#include "common/service_addresses.h"
 #include "table.h"
 #include "xsk_diag.h"
 
@@ -19,14 +20,15 @@ void add_status_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>
 		if (!names)
 			return names.error();
 		auto sockets = xsk_sockets();  // best effort: empty on failure
-		Table t({"INTERFACE", "IFINDEX", "MODE", "PROG", "PORTS", "XSK-QUEUES", "ABI", "PINS"});
+		Table t({"INTERFACE", "IFINDEX", "MODE", "PROG", "PORTS", "ADDRESSES", "XSK-QUEUES", "ABI",
+			 "PINS"});
 		for (const auto &name : *names) {
 			auto p = PinnedObjects::open(name);
 			if (!p) {
 				// Keep listing the others; say what is wrong with this one.
 				if (iface->has_value())
 					return p.error();
-				t.add({name, "-", "error: " + p.error().message, "-", "-", "-", "-", "-"});
+				t.add({name, "-", "error: " + p.error().message, "-", "-", "-", "-", "-", "-"});
 				continue;
 			}
 			std::string ifindex = "gone", mode = "-", queues = "-";
@@ -54,8 +56,12 @@ void add_status_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>
 			auto ports = p->read_ports();
 			if (!ports)
 				return ports.error();
-			t.add({name, ifindex, mode, std::to_string(*id), format_port_list(*ports), queues,
-			       std::to_string(p->read_config().abi_version), p->dir()});
+			auto addrs = p->read_addresses();
+			if (!addrs)
+				return addrs.error();
+			t.add({name, ifindex, mode, std::to_string(*id), format_port_list(*ports),
+			       format_address_list(*addrs), queues, std::to_string(p->read_config().abi_version),
+			       p->dir()});
 		}
 		t.print();
 		return {};

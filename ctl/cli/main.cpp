@@ -1,7 +1,7 @@
-// xdpdnsctl COMMAND [options]: attach, detach, status, stats, get, set,
-// rotate-key, atr allow, pmtu, knobs. Every failure is one line on stderr
-// ("xdpdnsctl: <object>: <cause>") and a non-zero exit status (1, or
-// CLI11's code for usage errors).
+// xdpdnsctl COMMAND [options]: attach, detach, status, stats, get, set
+// (knobs, ports, addresses), rotate-key, atr allow, pmtu, knobs. Every
+// failure is one line on stderr ("xdpdnsctl: <object>: <cause>") and a
+// non-zero exit status (1, or CLI11's code for usage errors).
 #include "commands.h"
 
 #include <bpf/libbpf.h>

@@ -130,11 +130,25 @@ make_ns() {  # make_ns NS IFNAME PEERNAME
 	nsenter --net=/var/run/netns/"$1" ip link set lo up
 }
 
-# Everything a bad input must leave alone: every knob, ports, the allow
-# list, the keys and the attached program.
+# The service_addrs keys as bpftool reads them: sorted, IPv4-mapped ones
+# as dotted quads.
+addr_keys() {
+	bpftool -j map dump pinned "$(pins)/service_addrs" | python3 -c '
+import ipaddress, json, sys
+out = []
+for e in json.load(sys.stdin):
+    ip = ipaddress.IPv6Address(bytes(e["formatted"]["key"]["a"]))
+    out.append(str(ip.ipv4_mapped) if ip.ipv4_mapped else str(ip))
+print(" ".join(sorted(out, key=lambda s: ipaddress.ip_address(s).packed.rjust(16, b"\0"))))'
+}
+
+# Everything a bad input must leave alone: every knob, ports, addresses (map
+# and flag), the allow list, the keys and the attached program.
 snapshot() {
 	nsenter --net=/var/run/netns/"$NS" "$CTL" get --json
 	nsenter --net=/var/run/netns/"$NS" "$CTL" atr allow list
+	addr_keys
+	cfg addr_filter_active
 	keys_json
 	xdp_prog_id
 	ls "$(pins)"
@@ -148,20 +162,21 @@ case_attach_detach() {
 	out_has "attached xdpdns to $IF (native mode, ports 53)"
 	local dir
 	dir=$(pins)
-	for p in config ports keys xsks stats dstats pmtu atr_allow prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs prog_main prog_atr; do
 		[ -e "$dir/$p" ] || fail "pin $dir/$p missing"
 	done
-	note "all 10 pins in $dir"
+	note "all 11 pins in $dir"
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
-	expect_eq "$(cfg abi_version)" 1 "config.abi_version"
+	expect_eq "$(cfg abi_version)" 2 "config.abi_version"
+	expect_eq "$(cfg addr_filter_active)" 0 "no address filter by default"
 	expect_eq "$(cfg tcp_mss_v4)" 1220 "default tcp_mss_v4 written at attach"
 	expect_eq "$(cfg atr_delay_us)" 10000 "default atr_delay_us written at attach"
 
 	ok status
 	out_has "INTERFACE"
-	grep -E "^$IF +[0-9]+ +native +$id +53 +[^ ]+ +1 +$dir\$" "$OUT" >/dev/null ||
+	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +2 +$dir\$" "$OUT" >/dev/null ||
 		fail "status row wrong: $(cat "$OUT")"
 
 	bad "xdpdns is already attached to $IF (program id $id" attach "$IF"
@@ -181,7 +196,7 @@ case_attach_options() {
 	ok attach "$IF" --mode skb --port 53 --port 5353,8053 --pmtu-entries 1024
 	out_has "(skb mode, ports 53,5353,8053)"
 	ok status "$IF"
-	grep -E "^$IF +[0-9]+ +skb +[0-9]+ +53,5353,8053 " "$OUT" >/dev/null || fail "status: $(cat "$OUT")"
+	grep -E "^$IF +[0-9]+ +skb +[0-9]+ +53,5353,8053 +all " "$OUT" >/dev/null || fail "status: $(cat "$OUT")"
 	local entries
 	entries=$(bpftool -j map show pinned "$(pins)/pmtu" | python3 -c 'import json,sys; print(json.load(sys.stdin)["max_entries"])')
 	expect_eq "$entries" 1024 "pmtu max_entries"
@@ -244,9 +259,10 @@ EOF
 	out_has "1000 bytes"
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 17 ] || fail "get lists header + 15 knobs + ports"
+	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
+	[ "$(grep -c . "$OUT")" = 18 ] || fail "get lists header + 15 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert len(k) == 16' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 17' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"
@@ -279,6 +295,11 @@ case_bad_input() {
 	bad "pmtu.lifetime: 2d is out of range 1s..1d" set pmtu.lifetime 2d
 	bad "port: 70000 is out of range 1..65535" set ports 53,70000
 	bad "port: 'x' is not a port number (1..65535)" set ports x
+	bad "address: 'bogus' is not an IPv4 or IPv6 address" attach "$IF" --address bogus
+	bad "address: 'all' is the default; leave --address out" attach "$IF" --address all
+	bad "address: '192.0.2.0/24' is not an IPv4 or IPv6 address" set addresses 192.0.2.53,192.0.2.0/24
+	bad "addresses: ',' names no address (e.g. 192.0.2.53,2001:db8::53, or all)" set addresses ,
+	bad "addresses: 65 given, at most 64" set addresses "$(python3 -c 'print(",".join("10.0.0.%d" % i for i in range(1, 66)))')"
 	bad "interface 'nosuch0' not found in this network namespace" set tcp.mss-v4 1000 --iface nosuch0
 	bad "interface 'nosuch0' not found in this network namespace" get --iface nosuch0
 	bad "interface 'nosuch0' not found in this network namespace" stats nosuch0
@@ -404,6 +425,65 @@ case_pmtu() {
 	expect_eq "$(grep -c . "$OUT")" 1 "list after flush"
 }
 
+# Service addresses: attach --address, get/set addresses (the map and the
+# flag read back with bpftool), bad input rejected with nothing changed.
+case_addresses() {
+	make_ns "$NS" "$IF" "$PEER"
+	ok attach "$IF" --address 192.0.2.53 --address 2001:db8::53,192.0.2.54
+	out_has "attached xdpdns to $IF (native mode, ports 53, addresses 192.0.2.53,192.0.2.54,2001:db8::53)"
+	expect_eq "$(cfg addr_filter_active)" 1 "addr_filter_active after attach --address"
+	expect_eq "$(addr_keys)" "192.0.2.53 192.0.2.54 2001:db8::53" "service_addrs after attach"
+	ok get addresses --value
+	expect_eq "$(cat "$OUT")" "192.0.2.53,192.0.2.54,2001:db8::53" "get addresses"
+	ok get addresses --json
+	python3 -c 'import json,sys; k=json.load(open(sys.argv[1]))["knobs"]; assert [x["name"] for x in k] == ["addresses"], k; assert k[0]["raw"] == ["192.0.2.53", "192.0.2.54", "2001:db8::53"], k' "$OUT" ||
+		fail "get addresses --json: $(cat "$OUT")"
+	ok status "$IF"
+	grep -E "^$IF +[0-9]+ +native +[0-9]+ +53 +192\.0\.2\.53,192\.0\.2\.54,2001:db8::53 " "$OUT" >/dev/null ||
+		fail "status: $(cat "$OUT")"
+	local id
+	id=$(pinned_prog_id)
+
+	ok set addresses 2001:db8::53,198.51.100.1
+	out_has "$IF: addresses 192.0.2.53,192.0.2.54,2001:db8::53 -> 198.51.100.1,2001:db8::53"
+	expect_eq "$(addr_keys)" "198.51.100.1 2001:db8::53" "service_addrs after set"
+	expect_eq "$(cfg addr_filter_active)" 1 "addr_filter_active after set"
+
+	local before after
+	before=$(snapshot)
+	bad "address: 'bogus' is not an IPv4 or IPv6 address" set addresses bogus
+	bad "address: 'bogus' is not an IPv4 or IPv6 address" set addresses 192.0.2.1,bogus
+	bad "address: 'all' is not an IPv4 or IPv6 address" set addresses all,192.0.2.1
+	bad "addresses: '' names no address (e.g. 192.0.2.53,2001:db8::53, or all)" set addresses ""
+	bad "addresses: 65 given, at most 64" set addresses "$(python3 -c 'print(",".join("10.0.0.%d" % i for i in range(1, 66)))')"
+	bad "unknown knob 'address'" set address 192.0.2.1
+	bad "interface 'nosuch0' not found in this network namespace" set addresses 192.0.2.1 --iface nosuch0
+	after=$(snapshot)
+	[ "$before" = "$after" ] || fail "state changed by rejected commands: $(diff <(echo "$before") <(echo "$after"))"
+	note "addresses unchanged after every rejected command"
+
+	ok set addresses all
+	out_has "$IF: addresses 198.51.100.1,2001:db8::53 -> all"
+	expect_eq "$(cfg addr_filter_active)" 0 "addr_filter_active after set all"
+	expect_eq "$(addr_keys)" "" "service_addrs after set all"
+	ok get addresses --value
+	expect_eq "$(cat "$OUT")" all "get addresses after set all"
+
+	# The map's capacity, then a disjoint set of the same size (old and new
+	# do not fit together: the old ones make room first).
+	local first second
+	first=$(python3 -c 'print(",".join("10.0.0.%d" % i for i in range(1, 65)))')
+	second=$(python3 -c 'print(",".join("10.0.1.%d" % i for i in range(1, 65)))')
+	ok set addresses "$first"
+	expect_eq "$(addr_keys | wc -w)" 64 "64 service addresses"
+	ok set addresses "$second"
+	expect_eq "$(addr_keys | tr ' ' '\n' | grep -c '^10\.0\.1\.')" 64 "the second 64 replaced the first"
+	expect_eq "$(addr_keys | wc -w)" 64 "still 64 service addresses"
+	expect_eq "$(cfg addr_filter_active)" 1 "addr_filter_active with 64 addresses"
+	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set addresses"
+	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"
+}
+
 # The same interface name in two namespaces: separate pins, no interference.
 case_netns_isolation() {
 	make_ns "$NS" "$IF" "$PEER"
@@ -492,7 +572,7 @@ case_concurrent_attach() {
 		rm -f "$LOG.$i.out" "$LOG.$i.err"
 	done
 	expect_eq "$wins" 1 "successful attaches"
-	for p in config ports keys xsks stats dstats pmtu atr_allow prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs prog_main prog_atr; do
 		[ -e "$(pins)/$p" ] || fail "pin $p missing after the race"
 	done
 	expect_eq "$(xdp_prog_id)" "$(pinned_prog_id)" "attached program is the pinned one"
@@ -507,7 +587,7 @@ case_abi_mismatch() {
 	local value
 	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
-	bad "pins in $(pins) have ABI version 99, this build speaks 1; detach and attach again with this build" get
+	bad "pins in $(pins) have ABI version 99, this build speaks 2; detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
 	ok status
 	out_has "error: pins in $(pins) have ABI version 99"
