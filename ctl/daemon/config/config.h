@@ -37,7 +37,12 @@ struct DaemonConfig {
 	std::vector<std::string> interfaces;          // at least one
 	std::vector<std::uint16_t> ports = {53};      // service ports
 	XdpMode mode = XdpMode::Native;               // used when the daemon attaches itself
-	std::vector<std::string> addresses;           // service addresses as written (informational)
+	// Service addresses as written (validated by common/address.h
+	// parse_address): the XDP program answers only on these and passes
+	// the service ports of every other address to the host. Empty: every
+	// address. Applied when xdpdnsd attaches; an adopted attachment keeps
+	// its own set (xdpdnsctl set addresses).
+	std::vector<std::string> addresses;
 	std::vector<ZoneFile> zones;                  // backend zone ...
 	std::vector<Upstream> upstreams;              // ... or backend upstream, never both
 	std::uint32_t upstream_timeout_ms = kDefaultUpstreamTimeoutMs;

@@ -4,6 +4,7 @@
 #include "common/cookie_key.h"
 #include "common/knobs.h"
 #include "common/pinned.h"
+#include "common/service_addresses.h"
 #include "daemon/config/command_line.h"
 #include "common/endpoint.h"
 #include "daemon/upstream/upstream_backend.h"
@@ -32,6 +33,21 @@
 namespace xdpdns::daemon {
 
 namespace {
+
+// The configured service addresses (validated text) as the map keys them.
+Result<std::vector<Addr16>> service_addresses(const config::DaemonConfig &cfg)
+{
+	std::vector<Addr16> out;
+	for (const auto &text : cfg.addresses) {
+		auto a = parse_address(text);
+		if (!a)
+			return a.error();
+		out.push_back(*a);
+	}
+	if (auto r = check_address_count(out); !r)
+		return r.error();
+	return normalize_addresses(std::move(out));
+}
 
 std::uint64_t monotonic_s()
 {
@@ -145,6 +161,9 @@ Result<void> Daemon::open_interface(Interface &itf)
 	if (!idx)
 		return idx.error();
 	itf.ifindex = *idx;
+	auto addresses = service_addresses(cfg_);
+	if (!addresses)
+		return addresses.error();
 
 	auto pins = PinnedObjects::open(itf.name);
 	if (pins) {
@@ -154,6 +173,13 @@ Result<void> Daemon::open_interface(Interface &itf)
 		if (ports && *ports != cfg_.ports)
 			spdlog::warn("{}: keeping the attached service ports; the configured ones differ",
 				     itf.name);
+		auto attached = itf.pins->read_addresses();
+		if (!attached)
+			return attached.error();
+		if (*attached != *addresses)
+			spdlog::warn("{}: keeping the attached service addresses ({}); the configured ones "
+				     "({}) differ (xdpdnsctl set addresses changes them)",
+				     itf.name, format_address_list(*attached), format_address_list(*addresses));
 		apply_knobs(itf, cfg_);
 		if (auto r = apply_fleet_key(itf, cfg_); !r)
 			return r.error();
@@ -164,6 +190,7 @@ Result<void> Daemon::open_interface(Interface &itf)
 	opts.ifname = itf.name;
 	opts.mode = cfg_.mode;
 	opts.ports = cfg_.ports;
+	opts.addresses = *addresses;
 	opts.pmtu_entries = cfg_.pmtu_entries;
 	auto knobs = config::knob_config(cfg_);
 	if (!knobs)
@@ -179,7 +206,8 @@ Result<void> Daemon::open_interface(Interface &itf)
 	if (auto r = attach(opts); !r)
 		return r.error();
 	itf.attached_by_us = true;
-	spdlog::info("{}: XDP program attached ({} mode)", itf.name, xdp_mode_name(cfg_.mode));
+	spdlog::info("{}: XDP program attached ({} mode, service addresses {})", itf.name,
+		     xdp_mode_name(cfg_.mode), format_address_list(*addresses));
 	auto opened = PinnedObjects::open(itf.name);
 	if (!opened)
 		return opened.error();
@@ -288,6 +316,10 @@ void Daemon::reload()
 	cfg_.key_file = fresh.key_file;
 	if (!cfg_.zones.empty() && fresh.zones != cfg_.zones)
 		spdlog::warn("a changed list of zone files takes a restart; reloaded the running ones");
+	auto now_addrs = service_addresses(cfg_), fresh_addrs = service_addresses(fresh);
+	if (now_addrs && fresh_addrs && *now_addrs != *fresh_addrs)
+		spdlog::warn("changed service addresses take a restart or `xdpdnsctl set addresses`; "
+			     "kept the running ones");
 	spdlog::info("settings reloaded ({})", fresh.source);
 }
 
