@@ -113,9 +113,13 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 	if (o.ports->count())
 		if (auto r = each("--port", f.ports, c.ports, parse_service_port); !r)
 			return r;
-	if (o.addresses->count())
+	if (o.addresses->count()) {
 		if (auto r = each("--address", f.addresses, c.addresses, parse_service_address); !r)
 			return r;
+		if (c.addresses.size() > XDPDNS_MAX_SERVICE_ADDRS)
+			return Error{EINVAL, "--address: more than " + std::to_string(XDPDNS_MAX_SERVICE_ADDRS) +
+						     " addresses"};
+	}
 	if (o.mode->count()) {
 		auto m = parse_mode(f.mode);
 		if (!m)

@@ -230,6 +230,8 @@ void Loader::addresses(const Entry &e)
 			fail(item.Mark(), e.key, a.error());
 		if (std::find(c_.addresses.begin(), c_.addresses.end(), *a) != c_.addresses.end())
 			fail(item.Mark(), e.key, "'" + *a + "' is listed twice");
+		if (c_.addresses.size() == XDPDNS_MAX_SERVICE_ADDRS)
+			fail(item.Mark(), e.key, "more than " + std::to_string(XDPDNS_MAX_SERVICE_ADDRS) + " addresses");
 		c_.addresses.push_back(*a);
 	}
 }

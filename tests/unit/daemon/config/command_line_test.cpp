@@ -147,6 +147,10 @@ TEST(CommandLine, BadValuesNameTheFlag)
 	};
 	EXPECT_EQ(with({"--port", "0"}), "--port: 0 is out of range 1..65535");
 	EXPECT_EQ(with({"--port", "53", "--port", "53"}), "--port: '53' is given twice");
+	std::vector<std::string> many;  // one more than the XDP program's address set holds
+	for (int i = 1; i <= 65; i++)
+		many.insert(many.end(), {"--address", "10.0.0." + std::to_string(i)});
+	EXPECT_EQ(with(many), "--address: more than 64 addresses");
 	EXPECT_EQ(with({"--set", "atr.delay=5x"}),
 		  "--set: atr.delay: '5x' has an unknown unit 'x' (valid: us, ms, s, m, h, d)");
 	EXPECT_EQ(with({"--set", "atr.dely=5ms"}), "--set: " + unknown_knob_error("atr.dely").message);

@@ -237,6 +237,10 @@ TEST_F(YamlFile, BadValues)
 		  at(4, 7) + "mode: 'generic' is not valid; valid modes: native, skb");
 	EXPECT_EQ(error_of(kMinimal + "addresses: [192.0.2.300]\n"),
 		  at(4, 13) + "addresses: '192.0.2.300' is not an IPv4 or IPv6 address");
+	std::string many = "addresses:\n";  // 65: the 65th line is named
+	for (int i = 1; i <= 65; i++)
+		many += "  - 10.0.0." + std::to_string(i) + "\n";
+	EXPECT_EQ(error_of(kMinimal + many), at(4 + 65, 5) + "addresses: more than 64 addresses");
 	EXPECT_EQ(error_of(kMinimal + "log-level: verbose\n"),
 		  at(4, 12) + "log-level: 'verbose' is not a log level; valid levels: trace, debug, info, warn, error");
 	EXPECT_EQ(error_of(kMinimal + "pmtu-entries: 0\n"), at(4, 15) + "pmtu-entries: 0 is out of range 1..16777216");
