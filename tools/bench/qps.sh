@@ -208,9 +208,10 @@ for mode in $MODES; do
 done
 cat <<'NOTES'
 
-kxdpgun is open loop (it sends at its own pace and counts every reply, unmatched); dnsperf is closed
-loop on kernel sockets, and in TCP mode with one query per connection it is bound by its own
-reconnection pacing (a 100 ms poll loop, 256 sockets per thread): those figures say little about
-the servers.
+kxdpgun is open loop: it sends at its own pace (offered/s) and counts every reply, unmatched; at
+saturation losses are expected, and kernel-socket servers under its TCP SYN flood mostly overflow
+their listen queue. dnsperf is closed loop on kernel sockets; in TCP mode with one query per
+connection it is limited by its own reconnection handling (a 100 ms poll loop, 256 sockets per
+thread), so those figures follow the client CPU more than the server.
 NOTES
 ((FAILED == 0)) || { echo "$FAILED tool run(s) failed: see above" >&2; exit 1; }
