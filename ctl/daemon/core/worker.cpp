@@ -44,14 +44,16 @@ std::uint32_t Worker::random_percent()
 	return static_cast<std::uint32_t>(rng_() % 100);
 }
 
-const xdpdns_meta *Worker::meta_of(const RxFrame &f) const
+bool Worker::take_meta(const RxFrame &f, xdpdns_meta &out) const
 {
 	// The XDP program puts the metadata right before the packet; the UMEM
 	// frame's headroom (XDP_PACKET_HEADROOM) always leaves room to look.
-	auto *m = reinterpret_cast<const xdpdns_meta *>(f.meta_end - sizeof(xdpdns_meta));
-	xdpdns_meta copy;
-	std::memcpy(&copy, m, sizeof(copy));
-	return copy.magic == XDPDNS_META_MAGIC ? m : nullptr;
+	// The magic is cleared once read: the chunk is reused, and a later frame
+	// without metadata must not find this one's.
+	auto *m = const_cast<std::uint8_t *>(f.meta_end - sizeof(xdpdns_meta));
+	std::memcpy(&out, m, sizeof(out));
+	std::memset(m, 0, sizeof(out.magic));
+	return out.magic == XDPDNS_META_MAGIC;
 }
 
 void Worker::run(const std::atomic<bool> &stop)
@@ -112,7 +114,8 @@ void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
 		counters_.inc(XDPDNS_STAT_D_BAD_CSUM);
 		return;
 	}
-	const xdpdns_meta *meta = meta_of(f);
+	xdpdns_meta meta_copy;
+	const xdpdns_meta *meta = take_meta(f, meta_copy) ? &meta_copy : nullptr;
 	if (v.is_udp())
 		on_udp(v, f, meta, now_ns);
 	else if (v.is_tcp())

@@ -63,7 +63,8 @@ private:
 	static constexpr std::size_t kStreamBuffer = 2 * 65538;
 
 	void handle_frame(const RxFrame &f, std::uint64_t now_ns);
-	const xdpdns_meta *meta_of(const RxFrame &f) const;
+	// Copies the XDP program's metadata in front of the frame, if any.
+	bool take_meta(const RxFrame &f, xdpdns_meta &out) const;
 
 	// UDP (udp_path.cpp)
 	void on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
