@@ -50,7 +50,7 @@ bool Worker::take_meta(const RxFrame &f, xdpdns_meta &out) const
 	// frame's headroom (XDP_PACKET_HEADROOM) always leaves room to look.
 	// The magic is cleared once read: the chunk is reused, and a later frame
 	// without metadata must not find this one's.
-	auto *m = const_cast<std::uint8_t *>(f.meta_end - sizeof(xdpdns_meta));
+	std::uint8_t *m = f.meta_end - sizeof(xdpdns_meta);
 	std::memcpy(&out, m, sizeof(out));
 	std::memset(m, 0, sizeof(out.magic));
 	return out.magic == XDPDNS_META_MAGIC;

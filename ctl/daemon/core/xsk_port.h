@@ -30,7 +30,7 @@ struct XskOptions {
 // A received frame: the packet and what the XDP program put in front of it.
 struct RxFrame {
 	std::span<std::uint8_t> packet;
-	const std::uint8_t *meta_end;      // the metadata, if any, ends here
+	std::uint8_t *meta_end;            // the metadata, if any, ends here (writable UMEM)
 	std::uint64_t addr;                // UMEM address (for release)
 };
 
