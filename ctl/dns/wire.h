@@ -12,6 +12,8 @@
 #include <span>
 #include <string_view>
 
+#include "net/bytes.h"
+
 namespace xdpdns::dns {
 
 inline constexpr size_t header_size = 12;
@@ -98,30 +100,11 @@ inline constexpr uint16_t ch = 3;
 inline constexpr uint16_t any = 255;
 }  // namespace rrclass
 
-inline uint16_t load_be16(const uint8_t *p)
-{
-	return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-
-inline uint32_t load_be32(const uint8_t *p)
-{
-	return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-	       static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
-
-inline void store_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = static_cast<uint8_t>(v >> 8);
-	p[1] = static_cast<uint8_t>(v);
-}
-
-inline void store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = static_cast<uint8_t>(v >> 24);
-	p[1] = static_cast<uint8_t>(v >> 16);
-	p[2] = static_cast<uint8_t>(v >> 8);
-	p[3] = static_cast<uint8_t>(v);
-}
+// The packet layer's big-endian helpers, one definition for both layers.
+using net::load_be16;
+using net::load_be32;
+using net::store_be16;
+using net::store_be32;
 
 inline uint8_t flags_opcode(uint16_t flags)
 {
