@@ -30,15 +30,12 @@ void add_atr_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> 
 			auto pfx = parse_prefix(a->prefix);
 			if (!pfx)
 				return pfx.error();
-			auto iface = one_interface(a->iface);
-			if (!iface)
-				return iface.error();
-			auto p = PinnedObjects::open(*iface);
+			auto p = open_one_interface(a->iface);
 			if (!p)
 				return p.error();
 			if (auto r = add ? p->atr_allow_add(*pfx) : p->atr_allow_del(*pfx); !r)
 				return r;
-			std::printf("%s: %s %s %s the ATR allow-list\n", iface->c_str(),
+			std::printf("%s: %s %s %s the ATR allow-list\n", p->ifname().c_str(),
 				    add ? "added" : "removed", format_prefix(*pfx).c_str(), add ? "to" : "from");
 			return {};
 		});
@@ -48,17 +45,14 @@ void add_atr_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> 
 	auto *list = allow->add_subcommand("list", "Show the allow-list");
 	list->add_option("-i,--iface", *l, "interface (default: the only attached one)");
 	cmds.emplace_back(list, [l]() -> Result<void> {
-		auto iface = one_interface(*l);
-		if (!iface)
-			return iface.error();
-		auto p = PinnedObjects::open(*iface);
+		auto p = open_one_interface(*l);
 		if (!p)
 			return p.error();
 		auto v = p->atr_allow_list();
 		if (!v)
 			return v.error();
 		if (v->empty())
-			std::printf("# %s: empty: every client gets ATR follow-ups\n", iface->c_str());
+			std::printf("# %s: empty: every client gets ATR follow-ups\n", p->ifname().c_str());
 		for (const auto &pfx : *v)
 			std::printf("%s\n", format_prefix(pfx).c_str());
 		return {};

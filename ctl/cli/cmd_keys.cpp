@@ -29,10 +29,7 @@ void add_key_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> 
 				return k.error();
 			key = *k;
 		}
-		auto iface = one_interface(a->iface);
-		if (!iface)
-			return iface.error();
-		auto p = PinnedObjects::open(*iface);
+		auto p = open_one_interface(a->iface);
 		if (!p)
 			return p.error();
 		xdpdns_keys before = p->read_keys();
@@ -40,7 +37,7 @@ void add_key_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> 
 			return r;
 		xdpdns_keys after = p->read_keys();
 		std::printf("%s: cookie key rotated: slot %u -> %u, generation %u -> %u\n",
-			    iface->c_str(), before.current, after.current, before.generation,
+			    p->ifname().c_str(), before.current, after.current, before.generation,
 			    after.generation);
 		return {};
 	});

@@ -47,10 +47,7 @@ Result<void> set_addresses(const std::string &text, const std::optional<std::str
 	auto list = parse_address_list(text);
 	if (!list)
 		return list.error();
-	auto iface = one_interface(iface_opt);
-	if (!iface)
-		return iface.error();
-	auto p = PinnedObjects::open(*iface);
+	auto p = open_one_interface(iface_opt);
 	if (!p)
 		return p.error();
 	auto old = p->read_addresses();
@@ -58,7 +55,7 @@ Result<void> set_addresses(const std::string &text, const std::optional<std::str
 		return old.error();
 	if (auto r = p->write_addresses(*list); !r)
 		return r;
-	std::printf("%s: addresses %s -> %s\n", iface->c_str(), format_address_list(*old).c_str(),
+	std::printf("%s: addresses %s -> %s\n", p->ifname().c_str(), format_address_list(*old).c_str(),
 		    format_address_list(*list).c_str());
 	return {};
 }
@@ -89,10 +86,7 @@ void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 		}
 		if (g->value && !g->knob)
 			return Error{EINVAL, "get --value needs a KNOB"};
-		auto iface = one_interface(g->iface);
-		if (!iface)
-			return iface.error();
-		auto p = PinnedObjects::open(*iface);
+		auto p = open_one_interface(g->iface);
 		if (!p)
 			return p.error();
 		auto ports = p->read_ports();
@@ -141,7 +135,7 @@ void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 					arr.push_back({{"name", pk.name}, {"value", pk.value}, {"raw", pk.raw},
 						       {"default", pk.def}, {"range", pk.range},
 						       {"description", pk.help}});
-			std::printf("%s\n", nlohmann::json{{"interface", *iface}, {"knobs", arr}}.dump().c_str());
+			std::printf("%s\n", nlohmann::json{{"interface", p->ifname()}, {"knobs", arr}}.dump().c_str());
 			return {};
 		}
 		Table t({"KNOB", "VALUE", "DEFAULT", "RANGE", "DESCRIPTION"});
@@ -179,10 +173,7 @@ void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 			auto list = parse_port_list(s->value);
 			if (!list)
 				return list.error();
-			auto iface = one_interface(s->iface);
-			if (!iface)
-				return iface.error();
-			auto p = PinnedObjects::open(*iface);
+			auto p = open_one_interface(s->iface);
 			if (!p)
 				return p.error();
 			auto old = p->read_ports();
@@ -190,7 +181,7 @@ void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 				return old.error();
 			if (auto r = p->write_ports(*list); !r)
 				return r;
-			std::printf("%s: ports %s -> %s\n", iface->c_str(), format_port_list(*old).c_str(),
+			std::printf("%s: ports %s -> %s\n", p->ifname().c_str(), format_port_list(*old).c_str(),
 				    format_port_list(*list).c_str());
 			return {};
 		}
@@ -200,15 +191,12 @@ void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 		auto v = parse_knob_value(*k, s->value);
 		if (!v)
 			return v.error();
-		auto iface = one_interface(s->iface);
-		if (!iface)
-			return iface.error();
-		auto p = PinnedObjects::open(*iface);
+		auto p = open_one_interface(s->iface);
 		if (!p)
 			return p.error();
 		std::uint32_t old = knob_get(p->read_config(), *k);
 		p->set_knob(*k, *v);
-		std::printf("%s: %s %s -> %s\n", iface->c_str(), std::string(k->name).c_str(),
+		std::printf("%s: %s %s -> %s\n", p->ifname().c_str(), std::string(k->name).c_str(),
 			    format_knob_value_with_unit(*k, old).c_str(),
 			    format_knob_value_with_unit(*k, *v).c_str());
 		return {};

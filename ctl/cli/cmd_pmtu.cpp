@@ -19,10 +19,7 @@ void add_pmtu_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 	auto *list = pm->add_subcommand("list", "Show the path-MTU cache (age in seconds)");
 	list->add_option("-i,--iface", *l, "interface (default: the only attached one)");
 	cmds.emplace_back(list, [l]() -> Result<void> {
-		auto iface = one_interface(*l);
-		if (!iface)
-			return iface.error();
-		auto p = PinnedObjects::open(*iface);
+		auto p = open_one_interface(*l);
 		if (!p)
 			return p.error();
 		auto v = p->pmtu_list();
@@ -46,16 +43,13 @@ void add_pmtu_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 	auto *flush = pm->add_subcommand("flush", "Forget every learnt path MTU");
 	flush->add_option("-i,--iface", *f, "interface (default: the only attached one)");
 	cmds.emplace_back(flush, [f]() -> Result<void> {
-		auto iface = one_interface(*f);
-		if (!iface)
-			return iface.error();
-		auto p = PinnedObjects::open(*iface);
+		auto p = open_one_interface(*f);
 		if (!p)
 			return p.error();
 		auto n = p->pmtu_flush();
 		if (!n)
 			return n.error();
-		std::printf("%s: removed %zu path-MTU entries\n", iface->c_str(), *n);
+		std::printf("%s: removed %zu path-MTU entries\n", p->ifname().c_str(), *n);
 		return {};
 	});
 }

@@ -2,6 +2,7 @@
 // is chosen; failures come back as Error and main() prints one line.
 #pragma once
 
+#include "common/pinned.h"
 #include "common/result.h"
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,8 @@ namespace xdpdns::cli {
 // One interface: `iface` if given, else the only attached one (error when
 // none or several are attached in this network namespace).
 Result<std::string> one_interface(const std::optional<std::string> &iface);
+// The pins of one_interface(iface), opened.
+Result<PinnedObjects> open_one_interface(const std::optional<std::string> &iface);
 // `iface` if given, else every attached one (error when none).
 Result<std::vector<std::string>> some_interfaces(const std::optional<std::string> &iface);
 

@@ -47,6 +47,14 @@ Result<std::string> one_interface(const std::optional<std::string> &iface)
 	return all->front();
 }
 
+Result<PinnedObjects> open_one_interface(const std::optional<std::string> &iface)
+{
+	auto name = one_interface(iface);
+	if (!name)
+		return name.error();
+	return PinnedObjects::open(*name);
+}
+
 Result<std::vector<std::string>> some_interfaces(const std::optional<std::string> &iface)
 {
 	if (iface) {
