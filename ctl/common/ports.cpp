@@ -1,5 +1,7 @@
 #include "ports.h"
 
+#include "text_list.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -21,19 +23,11 @@ Result<std::uint16_t> parse_port(std::string_view text)
 Result<std::vector<std::uint16_t>> parse_port_list(std::string_view text)
 {
 	std::vector<std::uint16_t> out;
-	std::size_t i = 0;
-	while (i <= text.size()) {
-		std::size_t j = text.find_first_of(", ", i);
-		if (j == std::string_view::npos)
-			j = text.size();
-		std::string_view item = text.substr(i, j - i);
-		if (!item.empty()) {
-			auto port = parse_port(item);
-			if (!port)
-				return port.error();
-			out.push_back(*port);
-		}
-		i = j + 1;
+	for (std::string_view item : split_list(text)) {
+		auto port = parse_port(item);
+		if (!port)
+			return port.error();
+		out.push_back(*port);
 	}
 	if (out.empty())
 		return Error{EINVAL, "ports: '" + std::string(text) +

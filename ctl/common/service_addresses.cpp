@@ -1,5 +1,7 @@
 #include "service_addresses.h"
 
+#include "text_list.h"
+
 #include <algorithm>
 #include <cerrno>
 
@@ -28,19 +30,11 @@ Result<std::vector<Addr16>> parse_address_list(std::string_view text)
 	if (first != std::string_view::npos && text.substr(first, last - first + 1) == kAllAddresses)
 		return std::vector<Addr16>{};
 	std::vector<Addr16> out;
-	std::size_t i = 0;
-	while (i <= text.size()) {
-		std::size_t j = text.find_first_of(", ", i);
-		if (j == std::string_view::npos)
-			j = text.size();
-		std::string_view item = text.substr(i, j - i);
-		if (!item.empty()) {
-			auto a = parse_address(item);
-			if (!a)
-				return Error{EINVAL, "address: " + a.error().message};
-			out.push_back(*a);
-		}
-		i = j + 1;
+	for (std::string_view item : split_list(text)) {
+		auto a = parse_address(item);
+		if (!a)
+			return Error{EINVAL, "address: " + a.error().message};
+		out.push_back(*a);
 	}
 	if (out.empty())
 		return Error{EINVAL, "addresses: '" + std::string(text) +
