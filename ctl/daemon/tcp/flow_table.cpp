@@ -200,6 +200,29 @@ Plan FlowTable::plan(const Segment &seg)
 	return drop("unknown flow state");
 }
 
+// A new flow for the first `count` queries of `seg` (already split into
+// p.queries), the request ending at `request_end`, acknowledged to `ack_to`:
+// pending until its answer is sent.
+Plan FlowTable::answer_new_flow(const Segment &seg, Plan p, uint32_t count, uint32_t request_end,
+				uint32_t ack_to, const char *reason)
+{
+	uint32_t id = make_flow(seg.key, seg.now_ns);
+	if (id == npos)
+		return drop("flow table full");
+	Flow &f = flows_[id];
+	f.state = State::pending;
+	f.answer_seq = seg.ack;
+	f.request_seq = seg.seq;
+	f.request_end = request_end;
+	f.ack_to = ack_to;
+	p.verdict = Verdict::answer;
+	p.ack_to = ack_to;
+	p.request_seq = seg.seq;
+	p.query_count = count;
+	p.reason = reason;
+	return p;
+}
+
 Plan FlowTable::plan_new(const Segment &seg)
 {
 	Plan p;
@@ -210,21 +233,7 @@ Plan FlowTable::plan_new(const Segment &seg)
 	if (split.consumed == len) {
 		if (split.count > kMaxQueriesPerTrain)
 			return drop("too many queries in one segment");
-		uint32_t id = make_flow(seg.key, seg.now_ns);
-		if (id == npos)
-			return drop("flow table full");
-		Flow &f = flows_[id];
-		f.state = State::pending;
-		f.answer_seq = seg.ack;
-		f.request_seq = seg.seq;
-		f.request_end = end;
-		f.ack_to = end + (seg.fin ? 1 : 0);
-		p.verdict = Verdict::answer;
-		p.ack_to = f.ack_to;
-		p.request_seq = f.request_seq;
-		p.query_count = split.count;
-		p.reason = "complete queries";
-		return p;
+		return answer_new_flow(seg, p, split.count, end, end + (seg.fin ? 1 : 0), "complete queries");
 	}
 
 	// Ends inside a message: hold the whole payload, or else answer what is
@@ -244,21 +253,8 @@ Plan FlowTable::plan_new(const Segment &seg)
 	if (why) {
 		if (split.count == 0 || split.count > kMaxQueriesPerTrain)
 			return drop(why);
-		uint32_t id = make_flow(seg.key, seg.now_ns);
-		if (id == npos)
-			return drop("flow table full");
-		Flow &f = flows_[id];
-		f.state = State::pending;
-		f.answer_seq = seg.ack;
-		f.request_seq = seg.seq;
-		f.request_end = seg.seq + static_cast<uint32_t>(split.consumed);
-		f.ack_to = f.request_end;
-		p.verdict = Verdict::answer;
-		p.ack_to = f.ack_to;
-		p.request_seq = f.request_seq;
-		p.query_count = split.count;
-		p.reason = why;
-		return p;
+		const uint32_t consumed_end = seg.seq + static_cast<uint32_t>(split.consumed);
+		return answer_new_flow(seg, p, split.count, consumed_end, consumed_end, why);
 	}
 
 	uint32_t id = make_flow(seg.key, seg.now_ns);

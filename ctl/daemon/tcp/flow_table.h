@@ -247,6 +247,8 @@ private:
 	};
 
 	Plan plan_new(const Segment &seg);
+	Plan answer_new_flow(const Segment &seg, Plan p, uint32_t count, uint32_t request_end,
+			     uint32_t ack_to, const char *reason);
 	Plan plan_partial(uint32_t id, const Segment &seg);
 	Plan plan_pending(uint32_t id, const Segment &seg);
 	Plan plan_answered(uint32_t id, const Segment &seg);
