@@ -1,4 +1,4 @@
-#include "prog_runner.h"
+#include "prog_test_run.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace xdpdns::bench {
+namespace xdpdns::test {
 
 RunOutput run_prog(int prog_fd, const char *prog_name, const Bytes &frame, std::uint32_t repeat,
 		   const RunInput &in)
@@ -50,11 +50,12 @@ std::vector<std::uint64_t> read_stats(int stats_fd, std::size_t count)
 	std::vector<std::uint64_t> sums(count), percpu(static_cast<std::size_t>(ncpus));
 	for (__u32 i = 0; i < count; i++) {
 		if (bpf_map_lookup_elem(stats_fd, &i, percpu.data()))
-			throw std::runtime_error("read map stats[" + std::to_string(i) + "]: " + std::strerror(errno));
+			throw std::runtime_error("read per-CPU map entry " + std::to_string(i) + ": " +
+						 std::strerror(errno));
 		for (std::uint64_t v : percpu)
 			sums[i] += v;
 	}
 	return sums;
 }
 
-} // namespace xdpdns::bench
+} // namespace xdpdns::test

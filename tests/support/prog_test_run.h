@@ -1,14 +1,15 @@
 // BPF_PROG_TEST_RUN of one XDP program on one frame, `repeat` times, and the
 // kernel's own timing: `duration` is the mean time of one iteration in ns,
 // measured in the kernel around the program (no syscall, no copy-in/out).
+// Shared by the tests' XdpRunner (live frames) and the XDP benchmark.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-namespace xdpdns::bench {
+#include "net_types.h"
 
-using Bytes = std::vector<std::uint8_t>;
+namespace xdpdns::test {
 
 struct RunInput {
 	std::uint32_t ingress_ifindex = 1; // loopback of the current namespace
@@ -25,7 +26,8 @@ struct RunOutput {
 RunOutput run_prog(int prog_fd, const char *prog_name, const Bytes &frame, std::uint32_t repeat,
 		   const RunInput &in);
 
-// Sums of the per-CPU `stats` array of the xdpdns object.
+// Sums over the CPUs of entries 0..count-1 of a per-CPU array of u64
+// (the xdpdns object's `stats`).
 std::vector<std::uint64_t> read_stats(int stats_fd, std::size_t count);
 
-} // namespace xdpdns::bench
+} // namespace xdpdns::test

@@ -1,8 +1,11 @@
 #include "xdp_runner.h"
 
+#include "prog_test_run.h"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -19,6 +22,23 @@ std::runtime_error sys_failure(const std::string &what, int err)
 	if (err < 0)
 		err = -err;
 	return std::runtime_error(what + ": " + std::strerror(err));
+}
+
+// Entry 0 of a one-entry array map (config, keys).
+template <typename T> void write_entry0(int fd, const char *map, const T &value)
+{
+	__u32 key = 0;
+	if (bpf_map_update_elem(fd, &key, &value, BPF_ANY))
+		throw sys_failure(std::string("write map ") + map, errno);
+}
+
+template <typename T> T read_entry0(int fd, const char *map)
+{
+	__u32 key = 0;
+	T value;
+	if (bpf_map_lookup_elem(fd, &key, &value))
+		throw sys_failure(std::string("read map ") + map, errno);
+	return value;
 }
 
 const char *const kStatNames[] = {
@@ -97,9 +117,6 @@ XdpRunner::XdpRunner()
 	// tries again (and reports the same cause).
 	static const xdpdns_test_skel::Handles shared = load_shared_object();
 	h_ = shared;
-	ncpus_ = libbpf_num_possible_cpus();
-	if (ncpus_ <= 0)
-		throw sys_failure("libbpf_num_possible_cpus", ncpus_);
 
 	// What a fresh load would hold: zeroed arrays, empty hash/trie maps.
 	// Counters are compared as deltas, so they need no reset; sockets leave
@@ -143,21 +160,9 @@ xdpdns_config XdpRunner::default_config()
 	return c;
 }
 
-void XdpRunner::write_config(const xdpdns_config &cfg)
-{
-	__u32 key = 0;
-	if (bpf_map_update_elem(h_.config, &key, &cfg, BPF_ANY))
-		throw sys_failure("write map config", errno);
-}
+void XdpRunner::write_config(const xdpdns_config &cfg) { write_entry0(h_.config, "config", cfg); }
 
-xdpdns_config XdpRunner::read_config() const
-{
-	__u32 key = 0;
-	xdpdns_config cfg;
-	if (bpf_map_lookup_elem(h_.config, &key, &cfg))
-		throw sys_failure("read map config", errno);
-	return cfg;
-}
+xdpdns_config XdpRunner::read_config() const { return read_entry0<xdpdns_config>(h_.config, "config"); }
 
 void XdpRunner::set_ports(const std::vector<std::uint16_t> &list)
 {
@@ -170,34 +175,16 @@ void XdpRunner::set_ports(const std::vector<std::uint16_t> &list)
 		throw sys_failure("write map ports", errno);
 }
 
-void XdpRunner::write_keys(const xdpdns_keys &keys)
-{
-	__u32 key = 0;
-	if (bpf_map_update_elem(h_.keys, &key, &keys, BPF_ANY))
-		throw sys_failure("write map keys", errno);
-}
+void XdpRunner::write_keys(const xdpdns_keys &keys) { write_entry0(h_.keys, "keys", keys); }
 
-xdpdns_keys XdpRunner::read_keys() const
-{
-	__u32 key = 0;
-	xdpdns_keys keys;
-	if (bpf_map_lookup_elem(h_.keys, &key, &keys))
-		throw sys_failure("read map keys", errno);
-	return keys;
-}
+xdpdns_keys XdpRunner::read_keys() const { return read_entry0<xdpdns_keys>(h_.keys, "keys"); }
 
 Counters XdpRunner::read_counters() const
 {
-	Counters sum{};
-	std::vector<__u64> percpu(static_cast<std::size_t>(ncpus_));
-	int fd = h_.stats;
-	for (__u32 i = 0; i < XDPDNS_STAT_MAX; i++) {
-		if (bpf_map_lookup_elem(fd, &i, percpu.data()))
-			throw sys_failure("read map stats[" + std::to_string(i) + "]", errno);
-		for (__u64 v : percpu)
-			sum[i] += v;
-	}
-	return sum;
+	const std::vector<std::uint64_t> sums = read_stats(h_.stats, XDPDNS_STAT_MAX);
+	Counters c{};
+	std::copy(sums.begin(), sums.end(), c.begin());
+	return c;
 }
 
 RunResult XdpRunner::run(Prog prog, const Bytes &frame, const RunContext &rc)
@@ -256,24 +243,13 @@ RunResult XdpRunner::run(Prog prog, const Bytes &frame, const RunContext &rc)
 Counters XdpRunner::run_live(Prog prog, const Bytes &frame, const RunContext &rc)
 {
 	const int prog_fd = prog == Prog::Main ? h_.prog_main : h_.prog_atr;
-	xdp_md ctx_in;
-	std::memset(&ctx_in, 0, sizeof(ctx_in));
-	ctx_in.data_end = static_cast<__u32>(frame.size());
-	ctx_in.ingress_ifindex = rc.ingress_ifindex;
-	ctx_in.rx_queue_index = rc.rx_queue_index;
-	bpf_test_run_opts opts;
-	std::memset(&opts, 0, sizeof(opts));
-	opts.sz = sizeof(opts);
-	opts.data_in = frame.data();
-	opts.data_size_in = static_cast<__u32>(frame.size());
-	opts.ctx_in = &ctx_in;
-	opts.ctx_size_in = sizeof(ctx_in);
-	opts.repeat = 1;
-	opts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
-
+	const char *prog_name = prog == Prog::Main ? "xdpdns_main" : "xdpdns_atr";
+	RunInput in;
+	in.ingress_ifindex = rc.ingress_ifindex;
+	in.rx_queue_index = rc.rx_queue_index;
+	in.live = true;
 	Counters before = read_counters();
-	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		throw sys_failure("BPF_PROG_TEST_RUN (live frames)", errno);
+	run_prog(prog_fd, prog_name, frame, 1, in);
 	Counters after = read_counters();
 	Counters delta{};
 	for (std::size_t i = 0; i < delta.size(); i++)

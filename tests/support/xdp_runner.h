@@ -77,7 +77,6 @@ public:
 
 private:
 	xdpdns_test_skel::Handles h_;
-	int ncpus_ = 0;
 };
 
 // "XDP_TX", "XDP_DROP", ... for messages.

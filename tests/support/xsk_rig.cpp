@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,7 +30,6 @@ std::runtime_error failure(const std::string &what, int err)
 	return std::runtime_error(what + ": " + std::strerror(err));
 }
 
-constexpr std::uint32_t kFrames = 64;
 constexpr std::uint32_t kFrameSize = XSK_UMEM__DEFAULT_FRAME_SIZE;
 
 } // namespace
@@ -79,8 +79,9 @@ struct XskRig::Rings {
 	xsk_ring_prod tx;
 };
 
-XskRig::XskRig(const std::string &dev, const std::string &peer, std::uint32_t queue_id, unsigned queues)
-	: dev_(dev), rings_(new Rings{})
+XskRig::XskRig(const std::string &dev, const std::string &peer, std::uint32_t queue_id, unsigned queues,
+	       std::uint32_t frames)
+	: dev_(dev), frames_(frames), rings_(new Rings{})
 {
 	try {
 		const std::string q = std::to_string(queues);
@@ -95,15 +96,15 @@ XskRig::XskRig(const std::string &dev, const std::string &peer, std::uint32_t qu
 		if (!ifindex_)
 			throw failure("if_nametoindex " + dev, errno);
 
-		area_size_ = static_cast<std::size_t>(kFrames) * kFrameSize;
+		area_size_ = static_cast<std::size_t>(frames_) * kFrameSize;
 		area_ = mmap(nullptr, area_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (area_ == MAP_FAILED) {
 			area_ = nullptr;
-			throw failure("mmap UMEM area", errno);
+			throw failure("mmap UMEM area (" + std::to_string(area_size_) + " octets)", errno);
 		}
 		xsk_umem_config ucfg{};
-		ucfg.fill_size = kFrames;
-		ucfg.comp_size = kFrames;
+		ucfg.fill_size = frames_;
+		ucfg.comp_size = frames_;
 		ucfg.frame_size = kFrameSize;
 		ucfg.frame_headroom = 0;
 		ucfg.flags = 0;
@@ -112,8 +113,8 @@ XskRig::XskRig(const std::string &dev, const std::string &peer, std::uint32_t qu
 			throw failure("xsk_umem__create", err);
 
 		xsk_socket_config scfg{};
-		scfg.rx_size = kFrames;
-		scfg.tx_size = kFrames;
+		scfg.rx_size = frames_;
+		scfg.tx_size = frames_;
 		scfg.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
 		scfg.xdp_flags = 0;
 		scfg.bind_flags = XDP_COPY;
@@ -136,11 +137,11 @@ void XskRig::register_in(int xsks_map_fd)
 void XskRig::fill_all()
 {
 	__u32 idx = 0;
-	if (xsk_ring_prod__reserve(&rings_->fill, kFrames, &idx) != kFrames)
-		throw std::runtime_error("XSK fill ring: cannot reserve " + std::to_string(kFrames) + " entries");
-	for (__u32 i = 0; i < kFrames; i++)
+	if (xsk_ring_prod__reserve(&rings_->fill, frames_, &idx) != frames_)
+		throw std::runtime_error("XSK fill ring: cannot reserve " + std::to_string(frames_) + " entries");
+	for (__u32 i = 0; i < frames_; i++)
 		*xsk_ring_prod__fill_addr(&rings_->fill, idx + i) = static_cast<__u64>(i) * kFrameSize;
-	xsk_ring_prod__submit(&rings_->fill, kFrames);
+	xsk_ring_prod__submit(&rings_->fill, frames_);
 }
 
 std::optional<XskRig::Received> XskRig::receive()
@@ -159,6 +160,35 @@ std::optional<XskRig::Received> XskRig::receive()
 	r.headroom.assign(data - head, data);
 	xsk_ring_cons__release(&rings_->rx, 1);
 	return r;
+}
+
+int XskRig::socket_fd() const { return xsk_socket__fd(xsk_); }
+
+std::uint32_t XskRig::recycle(std::uint32_t max)
+{
+	__u32 rx_idx = 0, fill_idx = 0;
+	const __u32 n = xsk_ring_cons__peek(&rings_->rx, max, &rx_idx);
+	if (n == 0)
+		return 0;
+	// Every frame is in the fill ring, the RX ring or with the kernel, so
+	// the n just taken off RX always have room in the fill ring.
+	if (xsk_ring_prod__reserve(&rings_->fill, n, &fill_idx) != n)
+		throw std::runtime_error("XSK fill ring: no room for " + std::to_string(n) + " recycled frames");
+	for (__u32 i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&rings_->fill, fill_idx + i) =
+			xsk_umem__extract_addr(xsk_ring_cons__rx_desc(&rings_->rx, rx_idx + i)->addr);
+	xsk_ring_prod__submit(&rings_->fill, n);
+	xsk_ring_cons__release(&rings_->rx, n);
+	return n;
+}
+
+std::uint64_t XskRig::kernel_drops() const
+{
+	xdp_statistics st{};
+	socklen_t len = sizeof(st);
+	if (getsockopt(socket_fd(), SOL_XDP, XDP_STATISTICS, &st, &len))
+		throw failure("getsockopt XDP_STATISTICS", errno);
+	return st.rx_dropped + st.rx_ring_full + st.rx_fill_ring_empty_descs;
 }
 
 void XskRig::teardown()

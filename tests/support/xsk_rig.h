@@ -39,14 +39,16 @@ class XskRig {
 public:
 	// Creates veth `dev`<->`peer` with `queues` RX/TX queues in the current
 	// namespace, brings both up and binds an XSK (copy mode) to `dev` queue
-	// `queue_id`. Throws std::runtime_error naming the step that failed.
+	// `queue_id`, with `frames` UMEM frames (= fill, RX and TX ring size, a
+	// power of two). Throws std::runtime_error naming the step that failed.
 	XskRig(const std::string &dev, const std::string &peer, std::uint32_t queue_id,
-	       unsigned queues = 2);
+	       unsigned queues = 2, std::uint32_t frames = 64);
 	~XskRig();
 	XskRig(const XskRig &) = delete;
 	XskRig &operator=(const XskRig &) = delete;
 
 	std::uint32_t ifindex() const { return ifindex_; }
+	int socket_fd() const;
 	// xsks[queue_id] = this socket (xsk_socket__update_xskmap).
 	void register_in(int xsks_map_fd);
 
@@ -60,11 +62,18 @@ public:
 	};
 	// Takes one frame off the RX ring, if there is one.
 	std::optional<Received> receive();
+	// Hands up to `max` received frames straight back to the fill ring,
+	// unread; returns how many (0: the RX ring is empty).
+	std::uint32_t recycle(std::uint32_t max);
+	// Frames the kernel could not deliver to this socket (XDP_STATISTICS:
+	// rx_dropped + rx_ring_full + rx_fill_ring_empty_descs).
+	std::uint64_t kernel_drops() const;
 
 private:
 	void teardown();
 
 	std::string dev_;
+	std::uint32_t frames_;
 	std::uint32_t ifindex_ = 0;
 	void *area_ = nullptr;
 	std::size_t area_size_ = 0;

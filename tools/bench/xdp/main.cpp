@@ -27,7 +27,7 @@
 #include "bench_objects.h"
 #include "cookie_calc.h"
 #include "paths.h"
-#include "prog_runner.h"
+#include "prog_test_run.h"
 #include "skeleton.h"
 #include "xdp_runner.h" // XdpRunner::default_config(): the loader's knob defaults
 #include "xsk_rig.h"    // PrivateNetns
@@ -35,6 +35,11 @@
 
 namespace xdpdns::bench {
 namespace {
+
+using test::read_stats;
+using test::run_prog;
+using test::RunInput;
+using test::RunOutput;
 
 struct Options {
 	std::uint32_t repeat = 1'000'000;

@@ -1,8 +1,8 @@
 // An AF_XDP socket that takes whatever is redirected to it, for the redirect
-// paths: a veth pair in the current network namespace (the caller makes a
-// private one), an XSK in copy mode on queue 0 of its first end (no program
-// loaded by libxdp: the xdpdns object owns the XSKMAP), and a thread that
-// hands every received frame straight back to the fill ring and counts it.
+// paths: the test suite's XskRig (a veth pair in the current network
+// namespace, which the caller makes private; an XSK in copy mode on queue 0
+// of its first end, no program loaded by libxdp) and a thread that hands
+// every received frame straight back to the fill ring and counts it.
 #pragma once
 
 #include <atomic>
@@ -10,8 +10,7 @@
 #include <string>
 #include <thread>
 
-struct xsk_socket;
-struct xsk_umem;
+#include "xsk_rig.h"
 
 namespace xdpdns::bench {
 
@@ -26,26 +25,16 @@ public:
 	XskSink(const XskSink &) = delete;
 	XskSink &operator=(const XskSink &) = delete;
 
-	std::uint32_t ifindex() const { return ifindex_; }
-	int socket_fd() const;
+	std::uint32_t ifindex() const { return rig_.ifindex(); }
+	int socket_fd() const { return rig_.socket_fd(); }
 	std::uint64_t received() const { return received_.load(std::memory_order_relaxed); }
-	// Frames the kernel could not deliver (XDP_STATISTICS: rx_dropped +
-	// rx_ring_full + rx_fill_ring_empty_descs).
-	std::uint64_t kernel_drops() const;
+	std::uint64_t kernel_drops() const { return rig_.kernel_drops(); }
 
 private:
 	void drain();
-	void teardown();
+	void stop();
 
-	struct Rings;
-	std::string dev_;
-	std::uint32_t ifindex_ = 0;
-	bool veth_made_ = false;
-	void *area_ = nullptr;
-	std::size_t area_size_ = 0;
-	xsk_umem *umem_ = nullptr;
-	xsk_socket *xsk_ = nullptr;
-	Rings *rings_ = nullptr;
+	xdpdns::test::XskRig rig_;
 	std::atomic<bool> stop_{false};
 	std::atomic<std::uint64_t> received_{0};
 	std::thread thread_;
