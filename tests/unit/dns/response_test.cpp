@@ -9,18 +9,11 @@ namespace xdpdns::dns {
 namespace {
 
 using test::Bytes;
+using test::concat;
 using test::Decoded;
 using test::make_query;
 using test::QuerySpec;
 using test::wire_name;
-
-Bytes concat(std::initializer_list<Bytes> parts)
-{
-	Bytes out;
-	for (const Bytes &p : parts)
-		out.insert(out.end(), p.begin(), p.end());
-	return out;
-}
 
 Query parsed(const Bytes &m, ParseResult expect = ParseResult::ok)
 {

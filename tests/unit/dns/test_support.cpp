@@ -12,6 +12,14 @@
 
 namespace xdpdns::dns::test {
 
+Bytes concat(std::initializer_list<Bytes> parts)
+{
+	Bytes out;
+	for (const Bytes &p : parts)
+		out.insert(out.end(), p.begin(), p.end());
+	return out;
+}
+
 Bytes wire_name(std::string_view text)
 {
 	Bytes out;

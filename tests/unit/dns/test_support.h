@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,6 +16,9 @@
 namespace xdpdns::dns::test {
 
 using Bytes = std::vector<uint8_t>;
+
+// The parts one after the other.
+Bytes concat(std::initializer_list<Bytes> parts);
 
 // "www.example.test" (trailing dot optional, "." for the root) -> wire form,
 // case kept. No escapes.

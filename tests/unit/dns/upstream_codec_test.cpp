@@ -11,18 +11,11 @@ namespace {
 
 using test::append_opt;
 using test::Bytes;
+using test::concat;
 using test::Decoded;
 using test::make_query;
 using test::QuerySpec;
 using test::wire_name;
-
-Bytes concat(std::initializer_list<Bytes> parts)
-{
-	Bytes out;
-	for (const Bytes &p : parts)
-		out.insert(out.end(), p.begin(), p.end());
-	return out;
-}
 
 Query parsed(const Bytes &m)
 {
