@@ -65,3 +65,15 @@ require_built() {
 
 # field LINE INDEX: the INDEX-th (1-based) '|'-separated field of LINE.
 field() { printf '%s' "$1" | cut -d'|' -f"$2"; }
+
+# The server side of netns_pair_create / netns_router_create.
+# start_daemon ARGS...: xdpdnsd on SERVER_IF (ARGS: --zone, --upstream,
+# knobs ...), once it serves; DAEMON_PID and DAEMON_LOG are xdpdnsd_start's
+# XDPDNSD_PID and XDPDNSD_LOG.
+start_daemon() {
+	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
+	DAEMON_PID=$XDPDNSD_PID
+	DAEMON_LOG=$XDPDNSD_LOG
+}
+# counter NAME: one counter of SERVER_IF (xdpdns_stat), XDP or daemon.
+counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }

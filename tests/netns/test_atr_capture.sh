@@ -26,16 +26,12 @@ ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
 netns_init
 netns_pair_create
 
-# start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
-# answers a UDP query. Its pins are removed at teardown even if it dies.
+# start_xdpdnsd ARGS...: start_daemon with the example zone.
 # shellcheck disable=SC2120
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" --zone "$ZONE" "$@"
-}
+start_xdpdnsd() { start_daemon --zone "$ZONE" "$@"; }
 
 knob() { xdpdns_set "$SERVER_NS" "$SERVER_IF" "$@" >/dev/null || fail "xdpdnsctl set $*"; }
 allow() { xdpdnsctl_run "$SERVER_NS" atr allow "$@" --iface "$SERVER_IF" || fail "xdpdnsctl atr allow $*"; }
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 
 step "start xdpdnsd on $SERVER_IF"
 start_xdpdnsd

@@ -25,15 +25,11 @@ ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
 netns_init
 netns_router_create
 
-# start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
-# answers a UDP query. Its pins are removed at teardown even if it dies.
+# start_xdpdnsd ARGS...: start_daemon with the example zone.
 # shellcheck disable=SC2120
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" --zone "$ZONE" "$@"
-}
+start_xdpdnsd() { start_daemon --zone "$ZONE" "$@"; }
 
 knob() { xdpdns_set "$SERVER_NS" "$SERVER_IF" "$@" >/dev/null || fail "xdpdnsctl set $*"; }
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # drops FAMILY: packets the router's rule for FAMILY (v4|v6) dropped.

@@ -26,12 +26,6 @@ require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
 
-# start_daemon ARGS...: xdpdnsd on the server veth; returns once it serves.
-start_daemon() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-	DAEMON_LOG=$XDPDNSD_LOG
-	DAEMON_PID=$XDPDNSD_PID
-}
 DAEMON_RUNS=0
 
 # stop_daemon: SIGTERM, then the exit status (fails after 10 s).
@@ -71,7 +65,6 @@ rcode() {
 	nsrun "$CLIENT_NS" dig +norec +time=2 +tries=2 @"$1" "$2" "$3" |
 		sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
 }
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 pins=$(xdpdns_pin_dir "$SERVER_NS" "$SERVER_IF")
 zone=$NETNS_TMP/example.test.zone
 cp "$ZONE_SRC" "$zone"

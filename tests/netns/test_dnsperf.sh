@@ -40,13 +40,6 @@ require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
 
-# start_daemon ARGS...: xdpdnsd on the server veth; returns once it serves.
-start_daemon() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-	DAEMON_LOG=$XDPDNSD_LOG
-	DAEMON_PID=$XDPDNSD_PID
-}
-
 # Small answers only over UDP (dnsperf sends no EDNS: 512 octets); TCP also
 # carries the 1,200- and 4,000-octet ones (3 and 9 segments of 512).
 udp_queries=$NETNS_TMP/queries-udp.txt
@@ -75,7 +68,6 @@ start_daemon --zone "$ZONE_FILE"
 nsrun "$CLIENT_NS" dig +short +time=2 +tries=1 @"$SERVER_IP4" small.example.test A >/dev/null
 nsrun "$CLIENT_NS" dig +short +time=2 +tries=1 @"$SERVER_IP6" small.example.test A >/dev/null
 
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 COUNTERS=(udp-to-daemon d-udp-answers d-udp-truncated d-udp-fragmented tcp-syn-answered
 	tcp-to-daemon d-tcp-answers tcp-fin-answered d-tcp-after-fin d-tcp-unanswerable
 	d-tcp-window-tc d-tx-ring-full d-dns-dropped d-dns-formerr tcp-bad-cookie

@@ -38,10 +38,6 @@ ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
 netns_init
 netns_pair_create
 
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-}
-
 # client_check WHAT OPTIONS-FOR-CHECKER -- CLIENT-COMMAND...: runs the client
 # in the client namespace, checks its output; sets ANSWERED and LOST.
 client_check() {
@@ -64,7 +60,7 @@ client_check() {
 }
 
 nsrun "$CLIENT_NS" sysctl -qw net.ipv4.tcp_fastopen=1 # client side of TFO on
-start_xdpdnsd --zone "$ZONE"
+start_daemon --zone "$ZONE"
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" tcp port 53
 show_on_failure "$cap"
@@ -136,7 +132,6 @@ data_after_tfo=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.len > 0 && tcp.
 expect_lines "$data_after_tfo" 4 "queries sent after the handshake on the TFO connections"
 
 step "counters"
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 # Every query sent on a kept connection after our FIN acknowledges the FIN:
 # the XDP program drops it as carrying no cookie.
 expect_eq "$(counter tcp-bad-cookie)" "$bad_cookie_expected" "tcp-bad-cookie (queries after our FIN)"

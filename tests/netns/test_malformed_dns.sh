@@ -22,13 +22,6 @@ require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
 
-# start_daemon ARGS...: xdpdnsd on the server veth; returns once it serves.
-start_daemon() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-	DAEMON_LOG=$XDPDNSD_LOG
-	DAEMON_PID=$XDPDNSD_PID
-}
-
 step "xdpdnsd on $SERVER_IF"
 start_daemon --zone "$ZONE_FILE"
 

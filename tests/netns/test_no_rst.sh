@@ -107,7 +107,6 @@ expect_ge "$no_daemon" 2 "kernel data segments (2 queries, plus retransmissions)
 expect_ge "$pure_ack" 6 "pure ACKs (4 handshakes + 2 strays)"
 
 step "counters match the traffic exactly"
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 expect_eq "$(counter tcp-rst-consumed)" "$rst" "tcp-rst-consumed"
 expect_eq "$(counter tcp-syn-answered)" "$syn" "tcp-syn-answered"
 expect_eq "$(counter tcp-no-ack-dropped)" "$noack" "tcp-no-ack-dropped"

@@ -31,13 +31,10 @@ COUNT4=100000
 netns_init
 netns_pair_create
 
-# start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
-# answers a UDP query. Its pins are removed at teardown even if it dies.
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" --zone "$ZONE" "$@"
-}
+# start_xdpdnsd ARGS...: start_daemon with the example zone.
+# shellcheck disable=SC2120
+start_xdpdnsd() { start_daemon --zone "$ZONE" "$@"; }
 
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 pmtu_entries() {
 	xdpdnsctl_run "$SERVER_NS" pmtu list --iface "$SERVER_IF" | awk 'NR > 1' | grep -c . || true
 }

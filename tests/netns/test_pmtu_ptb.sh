@@ -27,14 +27,10 @@ ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
 netns_init
 netns_pair_create
 
-# start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
-# answers a UDP query. Its pins are removed at teardown even if it dies.
+# start_xdpdnsd ARGS...: start_daemon with the example zone.
 # shellcheck disable=SC2120
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" --zone "$ZONE" "$@"
-}
+start_xdpdnsd() { start_daemon --zone "$ZONE" "$@"; }
 
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 pmtu() { xdpdnsctl_run "$SERVER_NS" pmtu "$@" --iface "$SERVER_IF" || fail "xdpdnsctl pmtu $*"; }
 
 # pmtu_of ADDR: the MTU `pmtu list` shows for ADDR (empty if none).

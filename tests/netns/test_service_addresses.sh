@@ -45,29 +45,7 @@ cat >"$nsd_dir/example.test.zone" <<EOF
 ns1    A     $HOST4
 small  A     $HOST_A
 EOF
-cat >"$nsd_dir/nsd.conf" <<EOF
-server:
-  ip-address: $HOST4
-  ip-address: $HOST6
-  port: 53
-  username: ""
-  chroot: ""
-  database: ""
-  zonelistfile: "$nsd_dir/zone.list"
-  xfrdfile: "$nsd_dir/xfrd.state"
-  xfrdir: "$nsd_dir"
-  pidfile: "$nsd_dir/nsd.pid"
-  logfile: "$nsd_dir/nsd.log"
-  rrl-ratelimit: 0
-  server-count: 1
-remote-control:
-  control-enable: no
-zone:
-  name: example.test
-  zonefile: $nsd_dir/example.test.zone
-EOF
-nsd-checkconf "$nsd_dir/nsd.conf" || fail "nsd-checkconf rejected $nsd_dir/nsd.conf"
-nsbg "$SERVER_NS" nsd -d -c "$nsd_dir/nsd.conf"
+nsd_serve "$SERVER_NS" example.test "$nsd_dir/example.test.zone" "$HOST4" "$HOST6"
 
 # answer ADDR [DIG-OPTIONS...]: the A record of small.example.test as ADDR
 # answers it (dig from the client namespace, one try).
@@ -79,17 +57,8 @@ answer() {
 	printf '%s' "$out"
 }
 
-nsd_up=0
-for ((i = 0; i < 100; i++)); do
-	if [[ $(answer "$HOST4" 2>/dev/null) == "$HOST_A" ]]; then
-		nsd_up=1
-		break
-	fi
-	sleep 0.1
-done
-((nsd_up)) || { cat "$nsd_dir/nsd.log" >&2; fail "nsd does not answer on $HOST4"; }
+expect_eq "$(answer "$HOST4")" "$HOST_A" "nsd on $HOST4, asked from the client namespace"
 
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 OURS_COUNTERS=(udp-to-daemon tcp-syn-answered tcp-to-daemon tcp-fin-answered d-udp-answers d-tcp-answers)
 snap_ours() {
 	local c s=()

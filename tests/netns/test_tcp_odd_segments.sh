@@ -40,12 +40,6 @@ ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
 netns_init
 netns_pair_create
 
-# start_xdpdnsd ARGS...: the daemon in the server namespace; returns once it
-# answers a UDP query (or fails with its log).
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-}
-
 step "client namespace: drop the kernel's RSTs (scapy owns these ports)"
 nsrun "$CLIENT_NS" nft -f - <<'EOF'
 table inet et_norst {
@@ -57,7 +51,7 @@ table inet et_norst {
 EOF
 
 step "start xdpdnsd on $SERVER_IF"
-start_xdpdnsd --zone "$ZONE"
+start_daemon --zone "$ZONE"
 
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" tcp port 53
@@ -82,7 +76,6 @@ expect_eq "$(awk -F'|' '$2 != 1 || ($3 != "" && $3 != 1)' <<<"$rows" | grep -c .
 	"server segments with a bad (or unverified) checksum"
 
 step "counters (both families)"
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 expect_eq "$(counter d-tcp-partial)" 6 "d-tcp-partial (cases split, repack, oneandhalf)"
 expect_eq "$(counter d-tcp-retransmit)" 4 "d-tcp-retransmit (cases retransmit, repack)"
 expect_eq "$(counter d-tcp-after-fin)" 2 "d-tcp-after-fin (case pipeline)"

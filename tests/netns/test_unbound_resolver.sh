@@ -35,10 +35,6 @@ PORT=5335
 netns_init
 netns_pair_create
 
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-}
-
 # start_unbound yes|no: a fresh unbound with tcp-upstream set so; returns
 # once it listens.
 start_unbound() {
@@ -82,15 +78,6 @@ EOF
 	cat "$dir/log" >&2
 	fail "unbound did not listen on 127.0.0.1:$PORT"
 }
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "$2 (pid $1) did not exit after SIGTERM"
-}
 
 # resolve NAME TYPE [DIG-OPTIONS...]: through unbound; the zone's answer.
 resolve() {
@@ -104,7 +91,7 @@ resolve() {
 	printf 'ok: %s %s through unbound: %s\n' "$name" "$type" "$(head -n 1 "$out.check")"
 }
 
-start_xdpdnsd --zone "$ZONE"
+start_daemon --zone "$ZONE"
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" host "$SERVER_IP4" and port 53
 show_on_failure "$cap"

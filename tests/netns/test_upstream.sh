@@ -33,78 +33,15 @@ netns_init
 netns_pair_create
 
 step "upstream namespace behind the server"
-# lib.sh makes pairs and routers; the third namespace is ours: a veth from
-# the server namespace (no XDP on it), addresses .1 (server) / .2 (upstream).
-n=$_NETNS_LINKS
-_NETNS_LINKS=$((n + 1))
-UP_NS="${XDPDNS_NETNS_TAG}-${_NETNS_OWNER}-${n}u"
-UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}u"
-SRV_UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}x"
-netns_add "$UP_NS"
-netns_veth "$SERVER_NS" "$SRV_UP_IF" "$UP_NS" "$UP_IF" "$n"
-UP4="$VETH_NET4.2"
-UP6="$VETH_NET6::2"
+netns_upstream_create
 
-# nsd_start: NSD in the foreground (-d) in the upstream namespace, its files
-# in the test's temp dir; returns once it answers.
-nsd_dir=$NETNS_TMP/nsd
-mkdir -p "$nsd_dir"
-cat >"$nsd_dir/nsd.conf" <<EOF
-server:
-	ip-address: $UP4
-	ip-address: $UP6
-	port: 53
-	username: ""
-	chroot: ""
-	zonesdir: "$nsd_dir"
-	database: ""
-	zonelistfile: "$nsd_dir/zone.list"
-	xfrdfile: "$nsd_dir/xfrd.state"
-	pidfile: "$nsd_dir/nsd.pid"
-	logfile: "$nsd_dir/nsd.log"
-	server-count: 1
-	verbosity: 1
-	# Answers above 1232 octets go out TC=1 over UDP, whatever the client's
-	# EDNS size: xdpdnsd must retry them over TCP.
-	ipv4-edns-size: 1232
-	ipv6-edns-size: 1232
-remote-control:
-	control-enable: no
-zone:
-	name: "example.test"
-	zonefile: "$ZONE"
-EOF
-nsd-checkconf "$nsd_dir/nsd.conf" || fail "nsd-checkconf rejects $nsd_dir/nsd.conf"
+# Answers above 1232 octets go out TC=1 over UDP, whatever the client's EDNS
+# size: xdpdnsd must retry them over TCP.
 nsd_start() {
-	local i
-	nsbg "$UP_NS" nsd -d -c "$nsd_dir/nsd.conf"
-	NSD_PID=$NSBG_PID
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$NSD_PID" 2>/dev/null || { cat "$nsd_dir/nsd.log" >&2; fail "nsd exited at start"; }
-		if nsrun "$SERVER_NS" dig +time=1 +tries=1 +short @"$UP4" small.example.test A 2>/dev/null | grep -qx 192.0.2.1 &&
-			nsrun "$SERVER_NS" dig +time=1 +tries=1 +short @"$UP6" small.example.test A 2>/dev/null | grep -qx 192.0.2.1; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	cat "$nsd_dir/nsd.log" >&2
-	fail "nsd did not answer within 10 s"
-}
-# stop_pid PID WHAT: SIGTERM and wait for the exit.
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "$2 (pid $1) did not exit after SIGTERM"
+	NSD_OPTIONS=$'ipv4-edns-size: 1232\nipv6-edns-size: 1232' \
+		nsd_serve "$UP_NS" example.test "$ZONE" "$UP4" "$UP6"
 }
 
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-}
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 # The worker copies the upstream backend's counters (d-upstream-*) into the
 # shared row once per loop, before handling a batch: up to 100 ms late.
 ustat() {
@@ -137,7 +74,7 @@ grep -q '^;; flags: qr aa tc' <<<"$direct" || { echo "$direct" >&2; fail "NSD di
 echo "ok: NSD answers big4000 over UDP with TC=1"
 
 step "1. xdpdnsd --upstream $UP4 --upstream-timeout 300ms"
-start_xdpdnsd --upstream "$UP4" --upstream-timeout 300ms
+start_daemon --upstream "$UP4" --upstream-timeout 300ms
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" port 53
 show_on_failure "$cap"
@@ -195,7 +132,7 @@ table inet et_blackhole {
 	}
 }
 EOF
-start_xdpdnsd --upstream "$UP4:5300" --upstream "[$UP6]" --upstream-timeout 300ms
+start_daemon --upstream "$UP4:5300" --upstream "[$UP6]" --upstream-timeout 300ms
 timeouts_before=$(ustat d-upstream-timeout)
 for q in small.example.test/A www.example.test/A nothere.example.test/A big1200.example.test/TXT \
 	big4000.example.test/TXT mx.example.test/MX; do

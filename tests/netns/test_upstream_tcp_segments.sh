@@ -28,50 +28,8 @@ netns_init
 netns_pair_create
 
 step "upstream namespace behind the server, NSD and a slow forwarder in it"
-n=$_NETNS_LINKS
-_NETNS_LINKS=$((n + 1))
-UP_NS="${XDPDNS_NETNS_TAG}-${_NETNS_OWNER}-${n}u"
-UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}u"
-SRV_UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}x"
-netns_add "$UP_NS"
-netns_veth "$SERVER_NS" "$SRV_UP_IF" "$UP_NS" "$UP_IF" "$n"
-UP4="$VETH_NET4.2"
-UP6="$VETH_NET6::2"
-
-nsd_dir=$NETNS_TMP/nsd
-mkdir -p "$nsd_dir"
-cat >"$nsd_dir/nsd.conf" <<EOF
-server:
-	ip-address: $UP4
-	ip-address: $UP6
-	port: 53
-	username: ""
-	chroot: ""
-	zonesdir: "$nsd_dir"
-	database: ""
-	zonelistfile: "$nsd_dir/zone.list"
-	xfrdfile: "$nsd_dir/xfrd.state"
-	pidfile: "$nsd_dir/nsd.pid"
-	logfile: "$nsd_dir/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "example.test"
-	zonefile: "$ZONE"
-EOF
-nsd-checkconf "$nsd_dir/nsd.conf" || fail "nsd-checkconf rejects $nsd_dir/nsd.conf"
-nsbg "$UP_NS" nsd -d -c "$nsd_dir/nsd.conf"
-NSD_PID=$NSBG_PID
-for ((i = 0; ; i++)); do
-	nsrun "$SERVER_NS" dig +time=1 +tries=1 +short @"$UP4" small.example.test A 2>/dev/null | grep -qx 192.0.2.1 && break
-	if ! kill -0 "$NSD_PID" 2>/dev/null || ((i >= 50)); then
-		cat "$nsd_dir/nsd.log" >&2
-		fail "nsd does not answer"
-	fi
-	sleep 0.2
-done
+netns_upstream_create
+nsd_serve "$UP_NS" example.test "$ZONE" "$UP4" "$UP6"
 nsbg "$UP_NS" "$PYTHON" "$here/py/et_slow_udp_forwarder.py" "$UP4" 5400 "$UP4" 53 400 \
 	>"$NETNS_TMP/forwarder.log" 2>&1
 for ((i = 0; ; i++)); do
@@ -79,20 +37,6 @@ for ((i = 0; ; i++)); do
 	((i < 50)) || { cat "$NETNS_TMP/forwarder.log" >&2; fail "slow forwarder did not start"; }
 	sleep 0.1
 done
-
-start_xdpdnsd() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-}
-stop_pid() {
-	local i
-	kill "$1" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "$2 (pid $1) did not exit after SIGTERM"
-}
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 
 nsrun "$CLIENT_NS" nft -f - <<'EOF'
 table inet et_norst {
@@ -113,7 +57,7 @@ segments() {
 }
 
 step "A. xdpdnsd --upstream $UP4 (NSD answers at once)"
-start_xdpdnsd --upstream "$UP4" --upstream-timeout 2s
+start_daemon --upstream "$UP4" --upstream-timeout 2s
 cases=(split repack oneandhalf two retransmit badcookie rst fin pipeline mss600 window)
 segments "$CLIENT_IP4" "$SERVER_IP4" 30000 "${cases[@]}"
 segments "$CLIENT_IP6" "$SERVER_IP6" 31000 "${cases[@]}"
@@ -128,7 +72,7 @@ expect_eq "$(counter d-upstream-servfail)" 0 "d-upstream-servfail"
 
 step "B. xdpdnsd --upstream $UP4:5400 (answers 400 ms late)"
 stop_pid "$XDPDNSD_PID" xdpdnsd
-start_xdpdnsd --upstream "$UP4:5400" --upstream-timeout 2s
+start_daemon --upstream "$UP4:5400" --upstream-timeout 2s
 segments "$CLIENT_IP4" "$SERVER_IP4" 32000 pending
 segments "$CLIENT_IP6" "$SERVER_IP6" 33000 pending
 expect_eq "$(counter d-tcp-unanswerable)" 2 "d-tcp-unanswerable (the retransmissions while pending)"

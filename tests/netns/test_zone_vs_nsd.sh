@@ -20,54 +20,13 @@ source "$here/assert.sh"
 
 ZONE_FILE=$XDPDNS_REPO/tools/zones/example.test.zone
 
-require_cmds nsd dig kdig drill ethtool nsenter "$PYTHON"
+require_cmds nsd nsd-checkconf dig kdig drill ethtool nsenter "$PYTHON"
 require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
 
-# start_daemon ARGS...: xdpdnsd on the server veth; returns once it serves.
-start_daemon() {
-	xdpdnsd_start "$SERVER_NS" "$SERVER_IF" "$@"
-	DAEMON_LOG=$XDPDNSD_LOG
-	DAEMON_PID=$XDPDNSD_PID
-}
-
 step "nsd on 127.0.0.1 and ::1 in the client namespace"
-nsd_dir=$NETNS_TMP/nsd
-mkdir -p "$nsd_dir"
-cat >"$nsd_dir/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.1
-  ip-address: ::1
-  port: 53
-  username: ""
-  chroot: ""
-  database: ""
-  zonelistfile: "$nsd_dir/zone.list"
-  xfrdfile: "$nsd_dir/xfrd.state"
-  xfrdir: "$nsd_dir"
-  pidfile: "$nsd_dir/nsd.pid"
-  logfile: "$nsd_dir/nsd.log"
-  minimal-responses: yes
-  rrl-ratelimit: 0
-  server-count: 1
-remote-control:
-  control-enable: no
-zone:
-  name: example.test
-  zonefile: $ZONE_FILE
-EOF
-nsd-checkconf "$nsd_dir/nsd.conf" || fail "nsd-checkconf rejected $nsd_dir/nsd.conf"
-nsbg "$CLIENT_NS" nsd -d -c "$nsd_dir/nsd.conf"
-nsd_up=0
-for ((i = 0; i < 100; i++)); do
-	if nsrun "$CLIENT_NS" dig +short +time=1 +tries=1 @127.0.0.1 example.test SOA 2>/dev/null | grep -q '^ns1\.'; then
-		nsd_up=1
-		break
-	fi
-	sleep 0.1
-done
-((nsd_up)) || { cat "$nsd_dir/nsd.log" >&2; fail "nsd does not answer example.test SOA on 127.0.0.1"; }
+NSD_OPTIONS="minimal-responses: yes" nsd_serve "$CLIENT_NS" example.test "$ZONE_FILE" 127.0.0.1 ::1
 
 step "xdpdnsd on $SERVER_IF with $(basename "$ZONE_FILE")"
 start_daemon --zone "$ZONE_FILE"
@@ -86,7 +45,6 @@ checks=$(grep -c '^ok ' "$out" || true)
 expect_ge "$checks" 200 "checks passed"
 
 step "counters: everything answered by the daemon, nothing malformed"
-counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "xdpdnsd died"
 expect_eq "$(counter pass-udp-no-daemon)" 0 "pass-udp-no-daemon"
 expect_eq "$(counter tcp-no-daemon)" 0 "tcp-no-daemon"

@@ -5,6 +5,7 @@
 #   netns_init                 root check, bpffs, temp dir, teardown trap
 #   netns_pair_create          server and client namespaces over one veth
 #   netns_router_create        client -- router -- server (IP forwarding)
+#   netns_upstream_create      a third namespace behind the server (upstreams)
 #   nsrun NS CMD...            run CMD in namespace NS (keeps bpffs visible)
 #   nsbg NS CMD...             same in the background; pid in NSBG_PID
 #   capture_start NS IF FILE [FILTER...] / capture_stop FILE
@@ -14,6 +15,8 @@
 #   xdpdnsd_start NS IFACE [ARGS...]   the built xdpdnsd, once it serves
 #   xdpdns_stat NS IFACE NAME  one counter from `xdpdnsctl stats IFACE --json`
 #   xdp_prog_id NS IFACE       id of the XDP program on IFACE
+#   nsd_serve NS ZONE FILE ADDR...   NSD answering a zone, once it serves
+#   stop_pid PID WHAT          SIGTERM and wait for the exit
 #
 # Names are unique per process (tag + pid in hex), so parallel runs never
 # clash: namespaces "<tag>-<pid>-<n>s", interfaces "<tag><pidhex><n>s" (at
@@ -210,6 +213,76 @@ netns_router_create() {
 	netns_attach_xdp_pass "$ROUTER_NS" "$ROUTER_SERVER_IF"
 	export SERVER_NS CLIENT_NS ROUTER_NS SERVER_IF CLIENT_IF ROUTER_CLIENT_IF \
 		ROUTER_SERVER_IF SERVER_IP4 CLIENT_IP4 SERVER_IP6 CLIENT_IP6 SERVER_MAC CLIENT_MAC
+}
+
+# A namespace behind the server, for upstream servers: a veth from the
+# server namespace (no XDP on it), the server's end .1/::1, the upstream's
+# .2/::2. Sets UP_NS UP_IF SRV_UP_IF UP4 UP6.
+netns_upstream_create() {
+	local n=$_NETNS_LINKS
+	_NETNS_LINKS=$((n + 1))
+	UP_NS="${XDPDNS_NETNS_TAG}-${_NETNS_OWNER:-$BASHPID}-${n}u"
+	UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}u"
+	SRV_UP_IF="${XDPDNS_NETNS_TAG}$(_netns_pid_hex)${n}x"
+	netns_add "$UP_NS"
+	netns_veth "$SERVER_NS" "$SRV_UP_IF" "$UP_NS" "$UP_IF" "$n"
+	UP4="$VETH_NET4.2"
+	UP6="$VETH_NET6::2"
+}
+
+# ---- other servers --------------------------------------------------------
+
+# nsd_serve NS ZONE FILE ADDR...: NSD in the foreground (one server process,
+# no rate limit) in NS, answering zone ZONE from FILE on ADDR port 53 (each
+# ADDR an ip-address line); NSD_OPTIONS (lines) goes into its server: clause.
+# Returns once every ADDR answers the zone's SOA inside NS; sets NSD_PID and
+# NSD_DIR (config, log). Called again, it writes the same config and starts
+# a new NSD (stop the old one first).
+nsd_serve() {
+	local ns=$1 zone=$2 file=$3 addr line i ok
+	shift 3
+	NSD_DIR=$NETNS_TMP/nsd-$ns
+	mkdir -p "$NSD_DIR"
+	{
+		echo "server:"
+		for addr in "$@"; do printf '\tip-address: %s\n' "$addr"; done
+		printf '\t%s\n' "port: 53" 'username: ""' 'chroot: ""' 'database: ""' \
+			"zonesdir: \"$NSD_DIR\"" "zonelistfile: \"$NSD_DIR/zone.list\"" \
+			"xfrdfile: \"$NSD_DIR/xfrd.state\"" "xfrdir: \"$NSD_DIR\"" \
+			"pidfile: \"$NSD_DIR/nsd.pid\"" "logfile: \"$NSD_DIR/nsd.log\"" \
+			"rrl-ratelimit: 0" "server-count: 1" "verbosity: 1"
+		while IFS= read -r line; do
+			[[ -z $line ]] || printf '\t%s\n' "$line"
+		done <<<"${NSD_OPTIONS:-}"
+		printf '%s\n' "remote-control:" "	control-enable: no" "zone:" \
+			"	name: \"$zone\"" "	zonefile: \"$file\""
+	} >"$NSD_DIR/nsd.conf"
+	nsd-checkconf "$NSD_DIR/nsd.conf" || netns_die "nsd-checkconf rejects $NSD_DIR/nsd.conf"
+	nsbg "$ns" nsd -d -c "$NSD_DIR/nsd.conf"
+	NSD_PID=$NSBG_PID
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$NSD_PID" 2>/dev/null || { cat "$NSD_DIR/nsd.log" >&2; netns_die "nsd exited at start"; }
+		ok=1
+		for addr in "$@"; do
+			nsrun "$ns" dig +short +time=1 +tries=1 @"$addr" "$zone" SOA 2>/dev/null | grep -q . ||
+				{ ok=0; break; }
+		done
+		((ok)) && return 0
+		sleep 0.1
+	done
+	cat "$NSD_DIR/nsd.log" >&2
+	netns_die "nsd does not answer $zone SOA on $* within 10 s"
+}
+
+# stop_pid PID WHAT: SIGTERM to PID and wait (up to 5 s) until it is gone.
+stop_pid() {
+	local i
+	kill "$1" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	netns_die "$2 (pid $1) did not exit after SIGTERM"
 }
 
 # ---- xdpdns ---------------------------------------------------------------
