@@ -19,8 +19,10 @@ struct Query {
 
 	// Question. Valid only when has_question is true.
 	bool has_question = false;
-	std::array<uint8_t, max_name_len> qname{};        // wire form as sent (case kept)
-	std::array<uint8_t, max_name_len> qname_lower{};  // same, ASCII lowercased
+	// Only the first qname_len octets are ever read: not zeroed, because a
+	// Query is made for every packet.
+	std::array<uint8_t, max_name_len> qname;        // wire form as sent (case kept)
+	std::array<uint8_t, max_name_len> qname_lower;  // same, ASCII lowercased
 	uint8_t qname_len = 0;                            // wire octets incl. root (1..255)
 	uint16_t qtype = 0;
 	uint16_t qclass = 0;

@@ -13,7 +13,9 @@
 #   tools/bench/qps.sh [--duration S] [--runs N] [--quick]
 #                      [--servers "xdpdns knot-xdp knot nsd"]
 #                      [--modes "kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp"]
-#                      [--build DIR] [--logs DIR]
+#                      [--build DIR] [--logs DIR] [--xdpdnsd-args "ARGS"]
+#
+# --xdpdnsd-args: extra xdpdnsd flags, e.g. "--set tcp.segment-size=1460".
 #
 # Root only. Everything lives in namespaces it creates and removes on exit.
 set -euo pipefail
@@ -27,6 +29,7 @@ SERVERS="xdpdns knot-xdp knot nsd"
 MODES="kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp"
 BUILD=${XDPDNS_BUILD_DIR:-$REPO/build}
 LOGS=""
+XDPDNSD_ARGS=""
 CLIENT_CPU=0
 SERVER_CPU=1
 
@@ -41,6 +44,7 @@ while (($#)); do
 	--modes) MODES=$2; shift 2 ;;
 	--build) BUILD=$2; shift 2 ;;
 	--logs) LOGS=$2; shift 2 ;;
+	--xdpdnsd-args) XDPDNSD_ARGS=$2; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "qps.sh: unknown argument '$1'" >&2; usage 2 >&2 ;;
 	esac

@@ -25,7 +25,9 @@ struct UdpContext {
 	std::uint16_t path_mtu = 0;   // learnt from ICMP (XDP metadata), 0 unknown
 	bool atr_allowed = true;      // client passes the ATR allow-list
 	std::uint16_t frame_len = 0;  // 0: frame not saved (too long)
-	std::array<std::uint8_t, kMaxSavedFrame> frame{};
+	// Only frame_len octets are valid: not zeroed, because a UdpContext is
+	// made for every UDP query.
+	std::array<std::uint8_t, kMaxSavedFrame> frame;
 };
 
 struct TcpContext {

@@ -107,8 +107,10 @@ server_start() {
 	local name=$1 log=$QPS_LOG_DIR/$1.log
 	case $name in
 	xdpdns)
+		local -a extra=()
+		read -r -a extra <<<"${XDPDNSD_ARGS:-}"
 		nsbg "$SERVER_NS" taskset -c "$SERVER_CPU" "$XDPDNSD" --interface "$SERVER_IF" \
-			--zone "$ZONE" --log-level warn 2>>"$log"
+			--zone "$ZONE" --log-level warn "${extra[@]}" 2>>"$log"
 		;;
 	knot-xdp | knot)
 		local conf=$NETNS_TMP/knot.conf
