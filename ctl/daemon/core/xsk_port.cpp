@@ -95,11 +95,10 @@ XskPort::~XskPort()
 
 void XskPort::unregister()
 {
-	if (!registered_)
+	if (!registered_.exchange(false))
 		return;
 	std::uint32_t key = queue_;
 	bpf_map_delete_elem(xsks_map_fd_, &key);  // ENOENT if someone else removed it: fine
-	registered_ = false;
 }
 
 int XskPort::fd() const
@@ -176,12 +175,19 @@ bool XskPort::tx_queue(std::span<const std::span<std::uint8_t>> frames, std::spa
 
 void XskPort::tx_kick()
 {
-	if (!xsk_ring_prod__needs_wakeup(&tx_))
-		return;
-	// EAGAIN/EBUSY/ENOBUFS: the kernel is busy sending; the next kick
-	// (every loop iteration) retries. Anything else surfaces as missing
-	// completions and TX-ring-full counts.
-	sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0);
+	// In copy mode one sendto() sends at most the socket's TX budget (32
+	// descriptors by default) and answers EAGAIN while more are queued or
+	// while the completion ring is full: kick again, reclaiming completions
+	// in between, until the ring is drained. Bounded by one pass over the
+	// ring. EBUSY/ENOBUFS (device or memory busy): the next loop retries.
+	const std::uint32_t max_kicks = opts_.ring_size / 32 + 2;
+	for (std::uint32_t i = 0; i < max_kicks; i++) {
+		if (!xsk_ring_prod__needs_wakeup(&tx_))
+			return;
+		if (sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0 || errno != EAGAIN)
+			return;
+		reclaim();
+	}
 }
 
 void XskPort::reclaim()

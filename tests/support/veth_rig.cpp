@@ -26,8 +26,8 @@ namespace xdpdns::test {
 
 namespace {
 
-constexpr const char *kServer = "atrs0";
-constexpr const char *kClient = "atrc0";
+constexpr const char *kServer = VethRig::kServerName;
+constexpr const char *kClient = VethRig::kClientName;
 
 std::runtime_error failure(const std::string &what, int err)
 {

@@ -1,6 +1,6 @@
-// A private network namespace with one veth pair, for replaying ATR frames
-// for real: `server` is where xdpdns_atr transmits (XDP_TX in live-frames
-// mode), `client` its peer, which runs the pass-through XDP program (a veth
+// A private network namespace with one veth pair, for sending frames for
+// real: `server` is where the code under test transmits (xdpdns_atr's XDP_TX
+// in live-frames mode, the daemon's AF_XDP socket), `client` its peer, which runs the pass-through XDP program (a veth
 // hands XDP-transmitted frames only to a peer running XDP) and an AF_PACKET
 // socket that captures what arrives.
 //
@@ -33,6 +33,9 @@ public:
 	~VethRig();
 	VethRig(const VethRig &) = delete;
 	VethRig &operator=(const VethRig &) = delete;
+
+	static constexpr const char *kServerName = "atrs0";
+	static constexpr const char *kClientName = "atrc0";
 
 	std::uint32_t server_ifindex() const { return server_ifindex_; }
 	std::uint32_t client_ifindex() const { return client_ifindex_; }
