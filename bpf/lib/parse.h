@@ -24,7 +24,7 @@ enum parse_result {
 	PARSE_NOT_IP,     /* ethertype is neither IPv4 nor IPv6            */
 	PARSE_TRUNCATED,  /* a header is cut short                        */
 	PARSE_MALFORMED,  /* a header field makes no sense                */
-	PARSE_UNKNOWN,    /* extension header chain we do not walk: pass  */
+	PARSE_EXT_CHAIN,  /* more IPv6 extension headers than we walk     */
 };
 
 enum frag_kind {
@@ -141,7 +141,7 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pkt *p)
 	}
 	if (nh == IPV6_NH_HOP || nh == IPV6_NH_ROUTE || nh == IPV6_NH_DEST ||
 	    nh == IPV6_NH_FRAG)
-		return PARSE_UNKNOWN; /* longer chain than we walk */
+		return PARSE_EXT_CHAIN;
 	p->proto = nh;
 	p->l4_off = off;
 	return PARSE_OK;

@@ -35,7 +35,8 @@
 	X(PMTU_NOT_OURS,       "pmtu-not-ours",       "ICMP too-big not about our answer")     \
 	X(PMTU_TOO_SMALL,      "pmtu-too-small",      "ICMP too-big with an MTU below floor")  \
 	X(PMTU_TRUNCATED,      "pmtu-truncated",      "ICMP too-big with a cut inner packet")  \
-	X(PASS_OTHER_ADDRESS,  "pass-other-address",  "passed: service port, not a service address")
+	X(PASS_OTHER_ADDRESS,  "pass-other-address",  "passed: service port, not a service address") \
+	X(DROP_EXT_HEADERS,    "drop-ext-headers",    "dropped: IPv6 extension-header chain too long")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \

@@ -197,6 +197,18 @@ std::vector<Fixture> parse_table()
 			     frame(v6.to_server().fragment(0, true).udp(40000, 80).payload(small_query()).build()),
 			     XDPDNS_STAT_PASS_OTHER));
 
+	// ---- IPv6 extension headers beyond the walk (6): whatever follows
+	// could be TCP to a service port, so it is dropped, never passed ----
+	{
+		auto seven = [&] { return v6.to_server().hop_by_hop().dest_opts().routing(0).dest_opts().dest_opts().dest_opts().dest_opts(); };
+		v.push_back(drop_row("ipv6_7_ext_headers_tcp53_syn",
+				     frame(seven().tcp(40000, 53).seq(kIsn).flags(tcp::SYN).build()),
+				     XDPDNS_STAT_DROP_EXT_HEADERS));
+		v.push_back(drop_row("ipv6_7_ext_headers_udp80",
+				     frame(seven().udp(40000, 80).payload(small_query()).build()),
+				     XDPDNS_STAT_DROP_EXT_HEADERS));
+	}
+
 	// ---- not IP ----
 	const Mac bcast = mac("ff:ff:ff:ff:ff:ff"), client = v4.client_mac;
 	Bytes arp_body{0, 1, 8, 0, 6, 4, 0, 1};
