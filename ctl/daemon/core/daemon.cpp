@@ -223,6 +223,15 @@ Result<void> Daemon::start_workers(Interface &itf)
 	auto mtu = interface_mtu(itf.name);
 	if (!mtu)
 		return mtu.error();
+	// Every frame we send is one UMEM frame: Ethernet, two VLAN tags and
+	// the IP packet must fit, so a jumbo MTU is served as the largest packet
+	// a frame holds (larger answers are fragmented or cut into segments).
+	const std::uint32_t frame_mtu = XskOptions{}.frame_size - 14 - 2 * 4;
+	if (*mtu > frame_mtu) {
+		spdlog::info("{}: MTU {} is above what one {}-octet AF_XDP frame holds; sending packets of at most {} octets",
+			     itf.name, *mtu, XskOptions{}.frame_size, frame_mtu);
+		*mtu = frame_mtu;
+	}
 	auto dstats = itf.pins->map_dstats(true);
 	if (!dstats)
 		return dstats.error();
@@ -344,11 +353,13 @@ void Daemon::shutdown()
 {
 	stop_ = true;
 	for (auto &itf : interfaces_) {
+		// Out of the XSKMAP first: from here on UDP goes to the host
+		// stack, rather than into rings the stopping workers no longer read.
+		for (auto &w : itf->workers)
+			w->port().unregister();
 		for (auto &t : itf->threads)
 			t.join();
 		itf->threads.clear();
-		for (auto &w : itf->workers)
-			w->port().unregister();
 		itf->workers.clear();  // sockets and UMEMs freed
 		itf->dstats = MapMmap();
 		itf->pins.reset();
