@@ -17,6 +17,7 @@ struct KnobSnapshot {
 	std::uint32_t atr_size_v6 = 1232;
 	std::uint32_t atr_delay_us = 10000;
 	std::uint32_t atr_probability = 100;
+	bool atr_allow_active = false;  // the allow-list has entries
 
 	static KnobSnapshot read(const xdpdns_config *cfg)
 	{
@@ -32,6 +33,7 @@ struct KnobSnapshot {
 		k.atr_size_v6 = load(cfg->atr_size_v6);
 		k.atr_delay_us = load(cfg->atr_delay_us);
 		k.atr_probability = load(cfg->atr_probability);
+		k.atr_allow_active = load(cfg->atr_allow_active) != 0;
 		return k;
 	}
 };

@@ -69,6 +69,10 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	if (meta) {
 		c.path_mtu = meta->path_mtu;
 		c.atr_allowed = meta->flags & XDPDNS_META_F_ATR_ALLOWED;
+	} else {
+		// No metadata (a driver without room for it): the allow-list
+		// could not be checked, so a non-empty one admits nobody.
+		c.atr_allowed = !knobs_.atr_allow_active;
 	}
 
 	std::size_t size = 0;

@@ -4,6 +4,7 @@
 #include "net/checksum.h"
 
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <algorithm>
@@ -76,8 +77,14 @@ void Worker::run(const std::atomic<bool> &stop)
 			// Frames we queued but the kernel has not taken yet need a kick
 			// before sleeping (copy mode sends from sendto()).
 			port_->tx_kick();
-			if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR)
+			if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR) {
+				// Out of the XSKMAP, so that the XDP program passes UDP
+				// to the host instead of into a ring nobody reads.
+				spdlog::error("{}: queue {}: poll on the AF_XDP socket: {}; worker stops",
+					      cfg_.ifname, cfg_.queue, std::strerror(errno));
+				port_->unregister();
 				break;
+			}
 			now_ns_ = monotonic_now_ns();
 			port_->reclaim();
 			n = port_->rx_peek(batch);

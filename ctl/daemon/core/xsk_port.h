@@ -11,6 +11,7 @@
 
 #include <xdp/xsk.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -78,7 +79,8 @@ private:
 	std::string ifname_;
 	std::uint32_t queue_ = 0;
 	int xsks_map_fd_ = -1;
-	bool registered_ = false;
+	// The worker (on a fatal error) and shutdown may both unregister.
+	std::atomic<bool> registered_{false};
 	bool zero_copy_ = false;
 	XskOptions opts_;
 	void *area_ = nullptr;
