@@ -212,13 +212,22 @@ Result<void> attach(const AttachOptions &opts)
 		return ifindex.error();
 	if (auto r = ensure_bpffs(); !r)
 		return r;
-	if (auto r = make_pin_root(); !r)
-		return r;
 	// One attach/detach at a time: a concurrent attach must not mistake a
-	// half-pinned directory for stale pins and remove it.
-	auto lock = DirLock::take(kPinRoot);
+	// half-pinned directory for stale pins and remove it. A detach removes
+	// the root when it empties it, possibly while we wait for the lock:
+	// then make a new root and lock that.
+	std::optional<DirLock> lock;
+	for (int tries = 0; !lock && tries < 8; tries++) {
+		if (auto r = make_pin_root(); !r)
+			return r;
+		auto l = DirLock::take(kPinRoot);
+		if (!l && l.error().err != ENOENT)
+			return l.error();
+		if (l && l->still_at(kPinRoot))
+			lock = std::move(*l);
+	}
 	if (!lock)
-		return lock.error();
+		return Error{EAGAIN, std::string("cannot lock ") + kPinRoot + ": removed again and again while attaching"};
 	auto dir = pin_dir(opts.ifname);
 	if (!dir)
 		return dir.error();
@@ -317,7 +326,12 @@ Result<void> detach(std::string_view ifname, const NoteFn &note)
 		}
 	}
 	prog.reset();
-	return remove_pin_dir(*dir);
+	if (auto r = remove_pin_dir(*dir); !r)
+		return r;
+	// The last interface gone: leave nothing of ours in bpffs. Fails with
+	// ENOTEMPTY while other interfaces (or namespaces) have pins: fine.
+	(void)rmdir(kPinRoot);
+	return {};
 }
 
 }  // namespace xdpdns

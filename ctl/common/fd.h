@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -113,6 +114,15 @@ public:
 			if (errno != EINTR)
 				return sys_error(errno, "lock " + dir);
 		return l;
+	}
+
+	// True while `dir` is still the directory this lock holds: false once
+	// it was removed (or replaced) after we opened it.
+	bool still_at(const std::string &dir) const
+	{
+		struct stat held, now;
+		return ::fstat(fd_.get(), &held) == 0 && ::stat(dir.c_str(), &now) == 0 &&
+		       held.st_dev == now.st_dev && held.st_ino == now.st_ino;
 	}
 
 private:

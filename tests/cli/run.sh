@@ -24,6 +24,13 @@ for tool in bpftool ip nsenter python3; do
 	fi
 done
 
+# pin_root watches /sys/fs/bpf/xdpdns come and go, so it runs in a mount
+# namespace of its own (and mounts a bpffs of its own there): no other
+# test's pins share that root.
+if [ "$CASE" = pin_root ] && [ -z "${XDPDNS_CLI_OWN_MOUNTS:-}" ]; then
+	exec env XDPDNS_CLI_OWN_MOUNTS=1 unshare --mount --propagation private bash "$0" "$@"
+fi
+
 ID=$(printf '%x' $$)
 NS=xcli-$CASE-$ID            # namespace
 NS2=xcli2-$CASE-$ID          # second namespace (isolation cases)
@@ -205,8 +212,12 @@ case_attach_options() {
 	# An XDP program that is not ours is named and left alone.
 	ok detach "$IF"
 	[ -n "${XDP_PASS_OBJ:-}" ] || fail "XDP_PASS_OBJ (build/bpf/xdp_pass.bpf.o) not set"
-	nsenter --net=/var/run/netns/"$NS" ip link set dev "$IF" xdpgeneric obj "$XDP_PASS_OBJ" sec xdp 2>>"$LOG" ||
-		fail "could not attach a foreign XDP program"
+	# bpftool, not `ip ... obj` (iproute2 leaves directories in bpffs).
+	local pass_pin=/sys/fs/bpf/xdpdns-cli-pass-$$
+	bpftool prog load "$XDP_PASS_OBJ" "$pass_pin" type xdp 2>>"$LOG" || fail "bpftool cannot load $XDP_PASS_OBJ"
+	nsenter --net=/var/run/netns/"$NS" bpftool net attach xdpgeneric pinned "$pass_pin" dev "$IF" 2>>"$LOG" ||
+		{ rm -f "$pass_pin"; fail "could not attach a foreign XDP program"; }
+	rm -f "$pass_pin"
 	local foreign
 	foreign=$(xdp_prog_id)
 	bad "interface $IF already has an XDP program (id $foreign" attach "$IF"
@@ -605,6 +616,28 @@ case_rollback() {
 	expect_eq "$(nsenter --net=/var/run/netns/"$NS" ip -j link show dev lo | python3 -c 'import json,sys; print(json.load(sys.stdin)[0].get("xdp",{}).get("prog",{}).get("id",0))')" 0 "XDP on lo"
 	ok attach lo --mode skb
 	ok detach lo
+}
+
+# The pin root exists only while something is attached: the last detach
+# removes it, the next attach makes it again; nothing else of ours is left
+# in bpffs.
+case_pin_root() {
+	[ -n "${XDPDNS_CLI_OWN_MOUNTS:-}" ] || fail "pin_root must run in its own mount namespace"
+	mount -t bpf bpf /sys/fs/bpf || fail "cannot mount a private bpffs"
+	local before
+	before=$(ls -A /sys/fs/bpf)
+	make_ns "$NS" "$IF" "$PEER"
+	[ ! -e /sys/fs/bpf/xdpdns ] || fail "a fresh bpffs has /sys/fs/bpf/xdpdns"
+	ok attach "$IF" --mode skb
+	ok attach lo --mode skb
+	ok detach lo
+	[ -d /sys/fs/bpf/xdpdns ] || fail "pin root removed while $IF is still attached"
+	ok detach "$IF"
+	[ ! -e /sys/fs/bpf/xdpdns ] || fail "pin root left after the last detach: $(ls -A /sys/fs/bpf/xdpdns)"
+	ok attach "$IF" --mode skb
+	[ -d "$(pins)" ] || fail "no pins after attaching again"
+	ok detach "$IF"
+	expect_eq "$(ls -A /sys/fs/bpf)" "$before" "bpffs entries after attach/detach"
 }
 
 case_help() {

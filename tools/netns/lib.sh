@@ -137,11 +137,18 @@ netns_veth() {
 
 # Frames sent by XDP_TX or AF_XDP on one end of a veth reach the other end
 # only if that end runs an XDP program itself.
+# Loaded with bpftool, not `ip link set ... obj`: iproute2's loader leaves
+# its tc/, ip/ and xdp/ directories in bpffs for good. The pin is only the
+# handle between load and attach; the attachment keeps the program alive.
 netns_attach_xdp_pass() {
-	local ns=$1 ifc=$2
+	local ns=$1 ifc=$2 pin rc
 	[[ -r $XDP_PASS_OBJ ]] || netns_die "missing $XDP_PASS_OBJ (build the project first)"
-	nsrun "$ns" ip link set dev "$ifc" xdpdrv obj "$XDP_PASS_OBJ" sec xdp ||
-		netns_die "cannot attach $XDP_PASS_OBJ to $ifc in $ns"
+	pin=/sys/fs/bpf/xdpdns-pass-$BASHPID-$ifc
+	bpftool prog load "$XDP_PASS_OBJ" "$pin" type xdp || netns_die "bpftool cannot load $XDP_PASS_OBJ"
+	nsrun "$ns" bpftool net attach xdpdrv pinned "$pin" dev "$ifc"
+	rc=$?
+	rm -f "$pin"
+	((rc == 0)) || netns_die "cannot attach $XDP_PASS_OBJ to $ifc in $ns"
 }
 
 # (/sys/class/net shows the root namespace's devices under nsenter --net.)
@@ -491,6 +498,9 @@ netns_cleanup() {
 		# Pins outlive the interface: remove whatever detach left.
 		[[ $3 == "$XDPDNS_PIN_ROOT/$2@"* && -e $3 ]] && rm -rf "$3"
 	done
+	# The root too once it is empty (as detach does), under the lock that
+	# attach takes; it fails while other interfaces have pins.
+	[[ -d $XDPDNS_PIN_ROOT ]] && flock "$XDPDNS_PIN_ROOT" rmdir "$XDPDNS_PIN_ROOT" 2>/dev/null
 	for ((i = ${#_NETNS_NAMESPACES[@]} - 1; i >= 0; i--)); do
 		ip netns del "${_NETNS_NAMESPACES[i]}" 2>/dev/null
 	done
