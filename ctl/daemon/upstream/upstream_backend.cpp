@@ -15,6 +15,15 @@ namespace {
 
 constexpr std::size_t epoll_batch = 64;
 constexpr int epoll_rounds = 4;  // bounded: under load the UDP sockets never run dry
+constexpr int max_udp_per_drain = 256;
+
+// SERVFAIL, REFUSED or NOTIMP: this server cannot or will not answer; another
+// may. (NXDOMAIN, FORMERR and the rest are answers to pass on.)
+bool declined(std::span<const std::uint8_t> reply)
+{
+	const std::uint8_t rcode = reply[3] & dns::flag::rcode_mask;
+	return rcode == dns::rcode::servfail || rcode == dns::rcode::refused || rcode == dns::rcode::notimp;
+}
 
 std::uint64_t monotonic_ns()
 {
@@ -335,7 +344,9 @@ std::uint64_t UpstreamBackend::next_deadline_ns() const
 
 void UpstreamBackend::drain_udp(int fd, AnswerSink &sink, std::uint64_t now_ns)
 {
-	for (;;) {
+	// Bounded, so that a flood of datagrams to our port cannot keep the
+	// worker here: epoll is level-triggered and reports the rest again.
+	for (int n = 0; n < max_udp_per_drain; n++) {
 		sockaddr_storage from{};
 		socklen_t from_len = sizeof from;
 		const ssize_t r = ::recvfrom(fd, rx_.data(), rx_.size(), MSG_DONTWAIT | MSG_TRUNC,
@@ -375,6 +386,14 @@ void UpstreamBackend::on_udp_reply(std::span<const std::uint8_t> reply, const so
 	if (dns::tc_bit(reply)) {
 		start_tcp(slot, *server, sink, now_ns);
 		return;
+	}
+	// A server that refuses us or fails (SERVFAIL, REFUSED, NOTIMP) counts
+	// as a failed try: the next server is asked while tries remain; the
+	// last such reply goes to the client as it is.
+	if (declined(reply) && s.tries_done < tries_) {
+		counters_.declined++;
+		if (start_next_try(slot, now_ns))
+			return;
 	}
 	// A malformed reply is ignored (counted) like a forged one: the try
 	// goes on until another reply or its time-out.

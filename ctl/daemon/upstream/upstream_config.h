@@ -37,6 +37,8 @@ struct UpstreamCounters {
 	std::uint64_t malformed = 0;    // matching replies that could not be restored
 	std::uint64_t send_errors = 0;  // sendto()/connect() failures (next server tried)
 	std::uint64_t tcp_errors = 0;   // TCP retries refused, reset or closed early
+	std::uint64_t declined = 0;     // SERVFAIL/REFUSED/NOTIMP replies that sent
+	                                // the query on to the next server
 };
 
 }  // namespace xdpdns::daemon

@@ -103,7 +103,7 @@ Bytes make_answer(std::span<const std::uint8_t> query, const AnswerSpec &spec)
 	m.assign(query.begin(), query.begin() + 12);
 	const std::uint16_t flags = static_cast<std::uint16_t>(
 		(u16(query, 2) & ~dns::flag::rcode_mask) | dns::flag::qr | dns::flag::ra |
-		(spec.tc ? dns::flag::tc : 0));
+		(spec.tc ? dns::flag::tc : 0) | spec.rcode);
 	set16(m, 2, flags);
 	set16(m, 4, 1);
 	set16(m, 6, 0);
@@ -111,7 +111,7 @@ Bytes make_answer(std::span<const std::uint8_t> query, const AnswerSpec &spec)
 	set16(m, 10, spec.opt ? 1 : 0);
 	m.insert(m.end(), question.begin(), question.end());
 	std::uint16_t an = 0;
-	if (spec.tc) {
+	if (spec.tc || spec.rcode) {
 		// no records
 	} else if (spec.big == 0) {
 		put16(m, 0xc00c);

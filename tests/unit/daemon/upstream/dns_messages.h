@@ -37,6 +37,7 @@ struct AnswerSpec {
 	bool opt = false;          // append an OPT record
 	std::uint16_t opt_class = 4096;
 	bool opt_do = false;
+	std::uint8_t rcode = 0;    // != 0: that RCODE and no records
 };
 // The answer to `query` (header and question copied from it): QR and RA
 // set, RCODE 0, one A record 192.0.2.53 (owner: pointer to the question) or

@@ -50,6 +50,65 @@ TEST(Retry, SilentServerTimesOutAndTheNextOneAnswers)
 	EXPECT_EQ(b->counters().servfails, 0u);
 }
 
+// A server answering with RCODE `rcode` and no records.
+UdpHandler replying_rcode(std::uint8_t rcode)
+{
+	return [rcode](const Bytes &q) { return std::vector<Reply>{{make_answer(q, {.rcode = rcode})}}; };
+}
+
+TEST(Retry, RefusingServerSendsTheQueryOnToTheNext)
+{
+	FakeUpstream refusing(AF_INET, replying_rcode(5));
+	FakeUpstream good(AF_INET, answer());
+	auto b = make_backend(config_for({&refusing, &good}));
+	ASSERT_TRUE(b);
+	const Bytes q = make_query({.id = 0x5151});
+	EXPECT_EQ(resolve(*b, q, 4).status, Backend::Status::pending);
+	CollectingSink sink;
+	drive(*b, sink, 1);
+
+	ASSERT_EQ(sink.got.size(), 1u);
+	EXPECT_EQ(sink.got[0].answer, make_answer(q, {}));
+	EXPECT_EQ(refusing.udp_queries().size(), 1u);
+	EXPECT_EQ(good.udp_queries().size(), 1u);
+	EXPECT_EQ(b->counters().declined, 1u);
+	EXPECT_EQ(b->counters().timeouts, 0u);
+}
+
+TEST(Retry, EveryServerDecliningPassesOnTheLastReply)
+{
+	FakeUpstream failing(AF_INET, replying_rcode(2));
+	FakeUpstream refusing(AF_INET, replying_rcode(5));
+	auto b = make_backend(config_for({&failing, &refusing}));
+	ASSERT_TRUE(b);
+	const Bytes q = make_query({.id = 0x5252});
+	EXPECT_EQ(resolve(*b, q, 5).status, Backend::Status::pending);
+	CollectingSink sink;
+	drive(*b, sink, 1);
+
+	ASSERT_EQ(sink.got.size(), 1u);
+	EXPECT_EQ(sink.got[0].answer, make_answer(q, {.rcode = 5}));
+	EXPECT_EQ(b->counters().declined, 1u);
+	EXPECT_EQ(b->counters().servfails, 0u);
+}
+
+TEST(Retry, NxdomainIsAnAnswerNotAFailure)
+{
+	FakeUpstream nx(AF_INET, replying_rcode(3));
+	FakeUpstream other(AF_INET, answer());
+	auto b = make_backend(config_for({&nx, &other}));
+	ASSERT_TRUE(b);
+	const Bytes q = make_query({.id = 0x5353});
+	EXPECT_EQ(resolve(*b, q, 6).status, Backend::Status::pending);
+	CollectingSink sink;
+	drive(*b, sink, 1);
+
+	ASSERT_EQ(sink.got.size(), 1u);
+	EXPECT_EQ(sink.got[0].answer, make_answer(q, {.rcode = 3}));
+	EXPECT_TRUE(other.udp_queries().empty());
+	EXPECT_EQ(b->counters().declined, 0u);
+}
+
 TEST(Retry, AllSilentGivesServfailWithoutOpt)
 {
 	FakeUpstream a(AF_INET, silent());
