@@ -1,5 +1,7 @@
 #include "yaml_file.h"
 
+#include <sys/stat.h>
+
 #include "values.h"
 
 #include "common/attach.h"
@@ -411,6 +413,12 @@ Result<DaemonConfig> load_text(std::string_view text, const std::string &name)
 
 Result<DaemonConfig> load_file(const std::string &path)
 {
+	// A directory opens as a stream that reads nothing: say what it is.
+	struct stat st;
+	if (::stat(path.c_str(), &st) != 0)
+		return sys_error(errno, "open " + path);
+	if (!S_ISREG(st.st_mode))
+		return Error{EINVAL, path + ": not a regular file"};
 	std::ifstream f(path);
 	if (!f)
 		return sys_error(errno ? errno : ENOENT, "open " + path);

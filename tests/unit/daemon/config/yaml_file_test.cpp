@@ -312,6 +312,13 @@ TEST_F(YamlFile, UnreadableFile)
 	EXPECT_EQ(r.error().err, ENOENT);
 }
 
+TEST_F(YamlFile, DirectoryIsNotAConfigFile)
+{
+	auto r = load_file(dir.path());
+	ASSERT_FALSE(r.ok());
+	EXPECT_EQ(r.error().message, dir.path() + ": not a regular file");
+}
+
 TEST_F(YamlFile, LoadTextNamesTheGivenSource)
 {
 	auto r = load_text("interfaces: [eth0]\nbackend: {zones: [{file: z.zone}]}\n", "/etc/xdpdns/x.yaml");
