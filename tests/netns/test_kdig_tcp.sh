@@ -118,17 +118,19 @@ conns=$(sed -n 's/^connections=\([0-9]*\).*/\1/p' "$NETNS_TMP/streams")
 expect_ge "$conns" 30 "connections seen"
 
 step "capture: TFO SYNs carried a TFO option, our SYN-ACKs only MSS"
-tfo_ports=$(capture_fields "$cap" "tcp.flags == 0x002 && tcp.option_kind == 34" tcp.srcport)
-expect_lines "$tfo_ports" 2 "SYNs with TFO option 34 (first kdig +fastopen connection per family)"
+# Connections are named by tshark's tcp.stream: kdig may use the same source
+# port over IPv4 and IPv6.
+tfo_streams=$(capture_fields "$cap" "tcp.flags == 0x002 && tcp.option_kind == 34" tcp.stream)
+expect_lines "$tfo_streams" 2 "SYNs with TFO option 34 (first kdig +fastopen connection per family)"
 # 254 with ExID 0xf989: the experimental TFO option (RFC 7413 section 4.1.1).
-tfo_exp=$(capture_fields "$cap" "tcp.flags == 0x002 && tcp.option_kind == 254 && tcp.options contains f9:89" tcp.srcport)
+tfo_exp=$(capture_fields "$cap" "tcp.flags == 0x002 && tcp.option_kind == 254 && tcp.options contains f9:89" tcp.stream)
 expect_lines "$tfo_exp" 2 "SYNs with the experimental TFO option (second connection per family)"
-tfo_ports=$(printf '%s\n%s\n' "$tfo_ports" "$tfo_exp")
-for port in $tfo_ports; do
-	synack=$(capture_fields "$cap" "tcp.flags == 0x012 && tcp.dstport == $port" tcp.options tcp.checksum.status)
-	expect_eq "$synack" "020404c4|1" "SYN-ACK to TFO port $port: options (MSS 1220 only)|checksum"
+tfo_streams=$(printf '%s\n%s\n' "$tfo_streams" "$tfo_exp")
+for stream in $tfo_streams; do
+	synack=$(capture_fields "$cap" "tcp.flags == 0x012 && tcp.stream == $stream" tcp.options tcp.checksum.status)
+	expect_eq "$synack" "020404c4|1" "SYN-ACK on TFO connection $stream: options (MSS 1220 only)|checksum"
 done
-data_after_tfo=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.len > 0 && tcp.srcport in {$(paste -sd, - <<<"$tfo_ports")}" tcp.srcport)
+data_after_tfo=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.len > 0 && tcp.stream in {$(paste -sd, - <<<"$tfo_streams")}" tcp.stream)
 expect_lines "$data_after_tfo" 4 "queries sent after the handshake on the TFO connections"
 
 step "counters"
