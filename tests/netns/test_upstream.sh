@@ -14,6 +14,8 @@
 #    big4000 query). In the client capture, every TCP answer has Huston's
 #    shape: SYN-ACK, a bare ACK of the query at once, then the train and FIN
 #    (et_tcp_streams.py --ack-first), and nothing overlaps or is corrupt.
+#    Then 40 queries: at NSD they come from at least 8 distinct source
+#    ports (the pool of random ports).
 # 2. NSD killed: SERVFAIL over UDP and TCP well within the client's time-out
 #    (--upstream-timeout 300ms), d-upstream-servfail counts each.
 # 3. NSD back, xdpdnsd restarted with two upstreams, the first a black hole
@@ -107,6 +109,24 @@ rows=$(capture_fields "$cap" "tcp.srcport == 53" ip.dst tcp.dstport tcp.seq tcp.
 tail -n 1 "$NETNS_TMP/streams"
 expect_eq "$(sed -n 's/^connections=[0-9]* answers=\([0-9]*\)$/\1/p' "$NETNS_TMP/streams")" 17 \
 	"TCP answers in the capture (16 compared + big4000 +tcp)"
+
+step "1b. upstream queries leave from a pool of random source ports"
+# 40 names in one dig run through xdpdns; NSD's side of the link shows which
+# source ports xdpdnsd's queries came from (16 sockets per family per worker
+# by default, one picked at random per query).
+upcap=$NETNS_TMP/upstream.pcap
+capture_start "$UP_NS" "$UP_IF" "$upcap" udp dst port 53
+names=()
+for i in $(seq 1 40); do names+=("p$i.example.test" A); done
+out=$(nsrun "$CLIENT_NS" dig +time=3 +tries=1 @"$SERVER_IP4" "${names[@]}")
+expect_eq "$(grep -c 'status: NXDOMAIN' <<<"$out" || true)" 40 "NXDOMAIN answers for p1..p40.example.test"
+capture_stop "$upcap"
+sources=$(capture_fields "$upcap" "dns.qry.name matches \"^p[0-9]+[.]example[.]test$\"" udp.srcport)
+expect_lines "$sources" 40 "queries from xdpdnsd to NSD for p1..p40"
+distinct=$(sort -u <<<"$sources" | wc -l)
+# 40 random picks over 16 sockets: at least 8 distinct ports unless the pick
+# is broken (the chance is far below 1e-9).
+expect_ge "$distinct" 8 "distinct source ports of 40 upstream queries"
 
 step "2. NSD killed: SERVFAIL within the time-out"
 stop_pid "$NSD_PID" nsd

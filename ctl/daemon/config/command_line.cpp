@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
-	std::string mode, upstream_timeout, fleet_key, pmtu_entries, tcp_flows, log_level;
+	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, log_level;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *fleet_key, *pmtu_entries, *tcp_flows, *log_level;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *log_level;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -48,6 +48,9 @@ Options declare(CLI::App &app, Flags &f)
 	o.zones->excludes(o.upstreams);
 	o.upstream_timeout = one("--upstream-timeout", f.upstream_timeout, "DURATION",
 				 "time to wait for an upstream before the next (default 800ms)");
+	o.upstream_source_ports = one("--upstream-source-ports", f.upstream_source_ports, "N",
+				      "UDP sockets (random ports) per address family and worker for "
+				      "upstream queries, 1..1024 (default 16)");
 	o.ports = many("--port", f.ports, "N", "service port (repeatable; default 53)");
 	o.addresses = many("--address", f.addresses, "ADDR", "service address (repeatable)");
 	o.mode = one("--mode", f.mode, "native|skb", "XDP mode when xdpdnsd attaches itself (default native)");
@@ -109,6 +112,14 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!ms)
 			return flag_error("--upstream-timeout", ms.error());
 		c.upstream_timeout_ms = *ms;
+	}
+	if (o.upstream_source_ports->count()) {
+		if (c.upstreams.empty())
+			return Error{EINVAL, "--upstream-source-ports: only used with --upstream (or an upstream backend in --config)"};
+		auto n = parse_count(f.upstream_source_ports, 1, kMaxUpstreamSourcePorts);
+		if (!n)
+			return flag_error("--upstream-source-ports", n.error());
+		c.upstream_source_ports = static_cast<std::uint32_t>(*n);
 	}
 	if (o.ports->count())
 		if (auto r = each("--port", f.ports, c.ports, parse_service_port); !r)

@@ -2,7 +2,8 @@
 //   xdpdnsd --interface IFACE [--interface ...]
 //           (--zone FILE[@ORIGIN]... | --upstream ADDR[:PORT]...)
 //           [--port N]... [--address ADDR]... [--mode native|skb]
-//           [--upstream-timeout DURATION] [--set KNOB=VALUE]... [--fleet-key FILE]
+//           [--upstream-timeout DURATION]
+//           [--upstream-source-ports N] [--set KNOB=VALUE]... [--fleet-key FILE]
 //           [--pmtu-entries N] [--tcp-flows N] [--log-level L]
 //           [--config FILE] [--check-config FILE]
 // Without --config the flags are the whole configuration. With --config FILE

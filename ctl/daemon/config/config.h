@@ -31,6 +31,10 @@ struct ZoneFile {
 
 inline constexpr std::uint32_t kDefaultUpstreamTimeoutMs = 800;
 inline constexpr std::uint32_t kMaxUpstreamTimeoutMs = 60 * 1000;
+// UDP sockets per address family and worker that upstream queries leave
+// from, each on its own random port (daemon/upstream/source_ports.h).
+inline constexpr std::uint32_t kDefaultUpstreamSourcePorts = 16;
+inline constexpr std::uint32_t kMaxUpstreamSourcePorts = 1024;
 inline constexpr std::size_t kMaxTcpFlows = std::size_t{1} << 24;
 
 struct DaemonConfig {
@@ -46,6 +50,7 @@ struct DaemonConfig {
 	std::vector<ZoneFile> zones;                  // backend zone ...
 	std::vector<Upstream> upstreams;              // ... or backend upstream, never both
 	std::uint32_t upstream_timeout_ms = kDefaultUpstreamTimeoutMs;
+	std::uint32_t upstream_source_ports = kDefaultUpstreamSourcePorts;
 	std::vector<std::pair<std::string, std::string>> knobs;  // knob name -> value text, in order
 	enum class KeySource { random, file } key_source = KeySource::random;
 	std::string key_file;                         // KeySource::file: the fleet key file

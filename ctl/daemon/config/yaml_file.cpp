@@ -294,7 +294,7 @@ void Loader::backend(const Entry &e)
 	const YAML::Node &m = map(e, "{zones: [{file: example.test.zone}]}");
 	// The first kind seen decides; the second is reported at its key.
 	std::string kind_seen;
-	std::optional<Entry> timeout;
+	std::optional<Entry> upstream_only;  // a setting of the upstream backend
 	auto one_kind = [&](const Entry &k) {
 		if (!kind_seen.empty())
 			fail(k.key_node.Mark(), e.key, "zones and upstream exclude each other; choose one backend");
@@ -308,13 +308,17 @@ void Loader::backend(const Entry &e)
 			 if (!ms)
 				 fail(value_mark(t), t.key, ms.error());
 			 c_.upstream_timeout_ms = *ms;
-			 timeout = t;
+			 upstream_only = t;
+		 }},
+		{"upstream-source-ports", [&](const Entry &p) {
+			 count(p, 1, kMaxUpstreamSourcePorts, c_.upstream_source_ports);
+			 upstream_only = p;
 		 }},
 	});
 	if (kind_seen.empty())
 		fail(value_mark(e), e.key, "no backend; write zones: [...] or upstream: [...]");
-	if (timeout && kind_seen != "upstream")
-		fail(timeout->key_node.Mark(), timeout->key, "only used with upstream");
+	if (upstream_only && kind_seen != "upstream")
+		fail(upstream_only->key_node.Mark(), upstream_only->key, "only used with upstream");
 }
 
 void Loader::knobs(const Entry &e)

@@ -122,7 +122,9 @@ Result<void> Daemon::prepare_backend()
 		upstream_.servers.push_back(*ep);
 	}
 	upstream_.timeout_ms = cfg_.upstream_timeout_ms;
-	spdlog::info("upstream backend: {} server(s)", upstream_.servers.size());
+	upstream_.source_ports = cfg_.upstream_source_ports;
+	spdlog::info("upstream backend: {} server(s), {} source port(s) per family and worker",
+		     upstream_.servers.size(), upstream_.source_ports);
 	return {};
 }
 

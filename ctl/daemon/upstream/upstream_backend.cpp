@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -16,6 +17,7 @@ namespace {
 constexpr std::size_t epoll_batch = 64;
 constexpr int epoll_rounds = 4;  // bounded: under load the UDP sockets never run dry
 constexpr int max_udp_per_drain = 256;
+constexpr std::uint32_t min_socket_buffer = 256u << 10;
 
 // SERVFAIL, REFUSED or NOTIMP: this server cannot or will not answer; another
 // may. (NXDOMAIN, FORMERR and the rest are answers to pass on.)
@@ -30,11 +32,6 @@ std::uint64_t monotonic_ns()
 	timespec ts{};
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return std::uint64_t(ts.tv_sec) * 1000000000u + std::uint64_t(ts.tv_nsec);
-}
-
-const char *family_name(int family)
-{
-	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
 Error range_error(const char *what, std::uint64_t value, std::uint64_t lo, std::uint64_t hi)
@@ -60,6 +57,8 @@ Result<void> validate(const UpstreamConfig &c)
 		return range_error("max in flight", c.max_in_flight, 1, InFlightTable::max_capacity);
 	if (c.max_tcp > 4096)
 		return range_error("max TCP retries", c.max_tcp, 0, 4096);
+	if (c.source_ports < 1 || c.source_ports > SourcePorts::max_per_family)
+		return range_error("source ports per family", c.source_ports, 1, SourcePorts::max_per_family);
 	if (c.edns_size < dns::min_udp_size)
 		return range_error("EDNS size", c.edns_size, dns::min_udp_size, 65535);
 	return {};
@@ -78,85 +77,33 @@ Result<std::unique_ptr<UpstreamBackend>> UpstreamBackend::create(const UpstreamC
 	if (!ep.valid())
 		return sys_error(errno, "upstream: epoll_create1");
 
-	std::unique_ptr<UpstreamBackend> b(new UpstreamBackend(config, std::move(*ids), std::move(ep)));
 	bool v4 = false, v6 = false;
 	for (const Endpoint &e : config.servers)
 		(e.family() == AF_INET ? v4 : v6) = true;
-	if (v4)
-		if (auto r = b->open_udp(AF_INET); !r)
-			return r.error();
-	if (v6)
-		if (auto r = b->open_udp(AF_INET6); !r)
-			return r.error();
-	return b;
+	// The receive buffer is shared out over the pool: replies to a burst of
+	// queries spread over its sockets.
+	const std::uint32_t per_socket =
+		std::max<std::uint32_t>(config.socket_buffer / config.source_ports, min_socket_buffer);
+	auto ports = SourcePorts::open(v4, v6, config.source_ports, per_socket, ep.get());
+	if (!ports)
+		return ports.error();
+	return std::unique_ptr<UpstreamBackend>(
+		new UpstreamBackend(config, std::move(*ids), std::move(ep), std::move(*ports)));
 }
 
-UpstreamBackend::UpstreamBackend(const UpstreamConfig &config, QueryIdSource ids, Fd epoll)
+UpstreamBackend::UpstreamBackend(const UpstreamConfig &config, QueryIdSource ids, Fd epoll,
+				 SourcePorts ports)
 	: config_(config),
 	  tries_(config.tries ? config.tries : static_cast<unsigned>(config.servers.size())),
 	  timeout_ns_(std::uint64_t{config.timeout_ms} * 1000000u),
 	  ids_(std::move(ids)),
 	  epoll_(std::move(epoll)),
+	  ports_(std::move(ports)),
 	  table_(config.max_in_flight),
 	  tcp_(config.max_tcp, epoll_.get()),
 	  rx_(dns::max_message),
 	  out_(dns::max_message)
 {
-}
-
-Result<void> UpstreamBackend::open_udp(int family)
-{
-	const std::string what = std::string("upstream UDP socket (") + family_name(family) + ")";
-	Fd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-	if (!fd.valid())
-		return sys_error(errno, "create " + what);
-	const int one = 1;
-	if (family == AF_INET6 && setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
-		return sys_error(errno, "set IPV6_V6ONLY on " + what);
-	// The FORCE variants pass net.core.[rw]mem_max when we have CAP_NET_ADMIN.
-	const int size = static_cast<int>(config_.socket_buffer);
-	if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0 &&
-	    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0)
-		return sys_error(errno, "set SO_RCVBUF on " + what);
-	if (setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0 &&
-	    setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
-		return sys_error(errno, "set SO_SNDBUF on " + what);
-	int granted = 0;
-	socklen_t glen = sizeof granted;
-	if (getsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &granted, &glen) < 0)
-		return sys_error(errno, "read SO_RCVBUF of " + what);
-	rcvbuf_ = granted;
-
-	// Port 0: the kernel picks an ephemeral source port. Not connected,
-	// since one socket talks to every server of its family.
-	sockaddr_storage any{};
-	socklen_t len = 0;
-	if (family == AF_INET) {
-		auto *a = reinterpret_cast<sockaddr_in *>(&any);
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_ANY);
-		len = sizeof *a;
-	} else {
-		auto *a = reinterpret_cast<sockaddr_in6 *>(&any);
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_any;
-		len = sizeof *a;
-	}
-	if (::bind(fd.get(), reinterpret_cast<const sockaddr *>(&any), len) < 0)
-		return sys_error(errno, "bind " + what + " to port 0");
-
-	epoll_event ev{};
-	ev.events = EPOLLIN;
-	ev.data.u64 = static_cast<std::uint64_t>(family);
-	if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &ev) < 0)
-		return sys_error(errno, "add " + what + " to epoll");
-	(family == AF_INET ? udp4_ : udp6_) = std::move(fd);
-	return {};
-}
-
-int UpstreamBackend::udp_fd_for(int family) const
-{
-	return family == AF_INET ? udp4_.get() : udp6_.get();
 }
 
 std::uint16_t UpstreamBackend::edns_size() const
@@ -214,6 +161,7 @@ Backend::Status UpstreamBackend::resolve(const dns::Query &q, std::span<const st
 	s.tag = tag;
 	s.query = q;
 	s.first_server = next_first_server_;
+	s.port_pick = ids_.next();
 	next_first_server_ = static_cast<std::uint16_t>((next_first_server_ + 1) % config_.servers.size());
 	if (start_next_try(slot, monotonic_ns()))
 		return Status::pending;
@@ -236,7 +184,7 @@ bool UpstreamBackend::start_next_try(std::uint32_t slot, std::uint64_t now_ns)
 		s.tries_done++;
 		ssize_t r;
 		do
-			r = ::sendto(udp_fd_for(server.family()), query_buf_.data(), len,
+			r = ::sendto(ports_.fd(server.family(), s.port_pick), query_buf_.data(), len,
 				     MSG_DONTWAIT | MSG_NOSIGNAL, server.sa(), server.len);
 		while (r < 0 && errno == EINTR);
 		if (r == static_cast<ssize_t>(len)) {
@@ -329,7 +277,7 @@ void UpstreamBackend::poll(AnswerSink &sink, std::uint64_t now_ns)
 			if (TcpRetries::is_tcp_tag(tag))
 				on_tcp_event(tag, events[i].events, sink, now_ns);
 			else
-				drain_udp(udp_fd_for(static_cast<int>(tag)), sink, now_ns);
+				drain_udp(tag, sink, now_ns);
 		}
 	}
 	expire(sink, now_ns);
@@ -342,8 +290,10 @@ std::uint64_t UpstreamBackend::next_deadline_ns() const
 					   : table_[slot].deadline_ns;
 }
 
-void UpstreamBackend::drain_udp(int fd, AnswerSink &sink, std::uint64_t now_ns)
+void UpstreamBackend::drain_udp(std::uint64_t tag, AnswerSink &sink, std::uint64_t now_ns)
 {
+	const int fd = ports_.fd_of_tag(tag);
+	const unsigned index = SourcePorts::index_of_tag(tag);
 	// Bounded, so that a flood of datagrams to our port cannot keep the
 	// worker here: epoll is level-triggered and reports the rest again.
 	for (int n = 0; n < max_udp_per_drain; n++) {
@@ -360,12 +310,12 @@ void UpstreamBackend::drain_udp(int fd, AnswerSink &sink, std::uint64_t now_ns)
 			counters_.mismatched++;  // cannot happen for IPv4/IPv6 UDP
 			continue;
 		}
-		on_udp_reply({rx_.data(), static_cast<std::size_t>(r)}, from, sink, now_ns);
+		on_udp_reply({rx_.data(), static_cast<std::size_t>(r)}, from, index, sink, now_ns);
 	}
 }
 
 void UpstreamBackend::on_udp_reply(std::span<const std::uint8_t> reply, const sockaddr_storage &from,
-				   AnswerSink &sink, std::uint64_t now_ns)
+				   unsigned socket_index, AnswerSink &sink, std::uint64_t now_ns)
 {
 	if (reply.size() < dns::header_size) {
 		counters_.mismatched++;
@@ -378,8 +328,10 @@ void UpstreamBackend::on_udp_reply(std::span<const std::uint8_t> reply, const so
 	}
 	InFlight &s = table_[slot];
 	const Endpoint *server = sender(s, from);
-	// s.tcp >= 0: a late UDP reply while the TCP retry is under way.
-	if (s.tcp >= 0 || !server || !dns::match_reply(reply, s.fwd_id, s.query)) {
+	// s.tcp >= 0: a late UDP reply while the TCP retry is under way. A reply
+	// to another socket of the pool did not answer our datagram.
+	if (s.tcp >= 0 || !server || socket_index != ports_.index_of(s.port_pick) ||
+	    !dns::match_reply(reply, s.fwd_id, s.query)) {
 		counters_.mismatched++;
 		return;
 	}

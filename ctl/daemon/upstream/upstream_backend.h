@@ -18,6 +18,9 @@
 // length are accepted (records other than the question and OPT, e.g. TSIG,
 // are not forwarded).
 //
+// Each query sends its UDP tries from one socket of a pool (SourcePorts),
+// picked at random, and takes replies only on that socket.
+//
 // Memory, all at create(): about 560 octets per in-flight slot (2.3 MB for
 // 4096), 64 KiB per TCP retry connection (4 MiB for 64), 192 KiB of ID
 // index and datagram buffers.
@@ -28,6 +31,7 @@
 #include "daemon/backend.h"
 #include "daemon/upstream/inflight_table.h"
 #include "daemon/upstream/query_id_source.h"
+#include "daemon/upstream/source_ports.h"
 #include "daemon/upstream/tcp_retries.h"
 #include "daemon/upstream/upstream_config.h"
 
@@ -42,9 +46,9 @@ namespace xdpdns::daemon {
 
 class UpstreamBackend final : public Backend {
 public:
-	// Validates the settings, opens the sockets (one UDP socket per address
-	// family in use, bound to an ephemeral port, and an epoll set) and
-	// allocates every table and buffer.
+	// Validates the settings, opens the sockets (config.source_ports UDP
+	// sockets per address family in use, each on a random ephemeral port,
+	// and an epoll set) and allocates every table and buffer.
 	static Result<std::unique_ptr<UpstreamBackend>> create(const UpstreamConfig &config);
 
 	Status resolve(const dns::Query &q, std::span<const std::uint8_t> msg, Transport t,
@@ -58,17 +62,16 @@ public:
 
 	const UpstreamCounters &counters() const { return counters_; }
 	std::size_t in_flight() const { return table_.size(); }
-	// The receive buffer the kernel granted (SO_RCVBUF as read back).
-	int udp_receive_buffer() const { return rcvbuf_; }
+	// The receive buffer the kernel granted each UDP socket (SO_RCVBUF).
+	int udp_receive_buffer() const { return ports_.receive_buffer(); }
+	const SourcePorts &source_ports() const { return ports_; }
 
 	UpstreamBackend(const UpstreamBackend &) = delete;
 	UpstreamBackend &operator=(const UpstreamBackend &) = delete;
 
 private:
-	UpstreamBackend(const UpstreamConfig &config, QueryIdSource ids, Fd epoll);
+	UpstreamBackend(const UpstreamConfig &config, QueryIdSource ids, Fd epoll, SourcePorts ports);
 
-	Result<void> open_udp(int family);
-	int udp_fd_for(int family) const;
 	std::uint16_t edns_size() const;
 	std::uint16_t unused_id();
 	const Endpoint &server_of_try(const InFlight &s, unsigned try_index) const;
@@ -84,9 +87,10 @@ private:
 	void deliver_servfail(std::uint32_t slot, AnswerSink &sink);
 	void release(std::uint32_t slot);
 
-	void drain_udp(int fd, AnswerSink &sink, std::uint64_t now_ns);
+	// tag: the epoll tag of the socket (SourcePorts::tag).
+	void drain_udp(std::uint64_t tag, AnswerSink &sink, std::uint64_t now_ns);
 	void on_udp_reply(std::span<const std::uint8_t> reply, const sockaddr_storage &from,
-			  AnswerSink &sink, std::uint64_t now_ns);
+			  unsigned socket_index, AnswerSink &sink, std::uint64_t now_ns);
 	void on_tcp_event(std::uint64_t tag, std::uint32_t events, AnswerSink &sink, std::uint64_t now_ns);
 	void expire(AnswerSink &sink, std::uint64_t now_ns);
 
@@ -95,9 +99,7 @@ private:
 	std::uint64_t timeout_ns_;
 	QueryIdSource ids_;
 	Fd epoll_;
-	Fd udp4_;
-	Fd udp6_;
-	int rcvbuf_ = 0;
+	SourcePorts ports_;
 	std::uint16_t next_first_server_ = 0;
 	InFlightTable table_;
 	TcpRetries tcp_;

@@ -19,8 +19,12 @@ struct UpstreamConfig {
 	// Live EDNS size knob (e.g. the mmapped config), read per answer when set;
 	// values outside 512..65535 fall back to edns_size.
 	const std::uint32_t *live_edns_size = nullptr;
-	// SO_RCVBUF of the UDP sockets: replies to a burst of queries wait there
-	// until the worker polls. SO_RCVBUFFORCE is tried first (CAP_NET_ADMIN).
+	// UDP sockets per address family, each on its own random ephemeral
+	// port (1..1024); each query uses one, picked at random (RFC 5452).
+	std::uint32_t source_ports = 16;
+	// SO_RCVBUF of the UDP sockets, shared out over the pool (at least
+	// 256 KiB each): replies to a burst of queries wait there until the
+	// worker polls. SO_RCVBUFFORCE is tried first (CAP_NET_ADMIN).
 	std::uint32_t socket_buffer = 4u << 20;
 };
 
@@ -32,8 +36,9 @@ struct UpstreamCounters {
 	std::uint64_t tcp_retries = 0;  // TCP retries started after TC=1
 	std::uint64_t servfails = 0;    // SERVFAIL after all tries failed (or TCP full)
 	std::uint64_t table_full = 0;   // queries dropped: in-flight table full
-	std::uint64_t mismatched = 0;   // replies ignored: unknown ID, wrong source
-	                                // or question, late, short or truncated
+	std::uint64_t mismatched = 0;   // replies ignored: unknown ID, wrong source,
+	                                // wrong socket of the pool, wrong question,
+	                                // late, short or truncated
 	std::uint64_t malformed = 0;    // matching replies that could not be restored
 	std::uint64_t send_errors = 0;  // sendto()/connect() failures (next server tried)
 	std::uint64_t tcp_errors = 0;   // TCP retries refused, reset or closed early

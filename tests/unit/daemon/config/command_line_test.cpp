@@ -64,8 +64,9 @@ TEST(CommandLine, RepeatableFlags)
 TEST(CommandLine, FlagsOnlyUpstream)
 {
 	Command c = run({"--interface", "veth0", "--upstream", "[::1]:5353", "--upstream", "192.0.2.1",
-			 "--upstream-timeout", "1s"});
+			 "--upstream-timeout", "1s", "--upstream-source-ports", "64"});
 	ASSERT_EQ(c.action, Action::run) << c.message;
+	EXPECT_EQ(c.config.upstream_source_ports, 64u);
 	EXPECT_EQ(c.config.upstreams, (std::vector<Upstream>{{"[::1]:5353"}, {"192.0.2.1"}}));
 	EXPECT_TRUE(c.config.zones.empty());
 	EXPECT_EQ(c.config.upstream_timeout_ms, 1000u);
@@ -122,6 +123,12 @@ TEST(CommandLine, FlagsOverrideTheFile)
 	EXPECT_EQ(z.config.zones, (std::vector<ZoneFile>{{"z.zone", std::nullopt}}));
 	EXPECT_EQ(refused({"--config", up, "--zone", "z.zone", "--upstream-timeout", "1s"}),
 		  "--upstream-timeout: only used with --upstream (or an upstream backend in --config)");
+	EXPECT_EQ(refused({"--config", up, "--zone", "z.zone", "--upstream-source-ports", "4"}),
+		  "--upstream-source-ports: only used with --upstream (or an upstream backend in --config)");
+	EXPECT_EQ(refused({"--config", up, "--upstream-source-ports", "0"}),
+		  "--upstream-source-ports: 0 is out of range 1..1024");
+	EXPECT_EQ(refused({"--config", up, "--upstream-source-ports", "many"}),
+		  "--upstream-source-ports: 'many' is not a whole number");
 	Command t = run({"--config", up, "--upstream-timeout", "300ms"});
 	ASSERT_EQ(t.action, Action::run) << t.message;
 	EXPECT_EQ(t.config.upstream_timeout_ms, 300u);

@@ -46,7 +46,8 @@ TEST(SampleFile, CommentedAlternativesLoad)
 		auto starts = [&](const char *p) { return line.rfind(p, 0) == 0; };
 		if (starts("  zones:") || starts("    - file:") || starts("      origin:"))
 			continue;
-		for (const char *p : {"# addresses:", "  # upstream:", "  # upstream-timeout:"}) {
+		for (const char *p : {"# addresses:", "  # upstream:", "  # upstream-timeout:",
+				      "  # upstream-source-ports:"}) {
 			if (starts(p)) {
 				line.erase(line.find("# "), 2);
 				uncommented++;
@@ -54,12 +55,13 @@ TEST(SampleFile, CommentedAlternativesLoad)
 		}
 		text += line + "\n";
 	}
-	ASSERT_EQ(uncommented, 3);
+	ASSERT_EQ(uncommented, 4);
 	auto r = load_text(text, "xdpdnsd.yaml.example");
 	ASSERT_TRUE(r.ok()) << r.error().message;
 	EXPECT_EQ(r->addresses, (std::vector<std::string>{"192.0.2.53", "2001:db8::53"}));
 	EXPECT_EQ(r->upstreams, (std::vector<Upstream>{{"192.0.2.1"}, {"[2001:db8::1]:5353"}}));
 	EXPECT_EQ(r->upstream_timeout_ms, 800u);
+	EXPECT_EQ(r->upstream_source_ports, 16u);
 	EXPECT_TRUE(r->zones.empty());
 }
 

@@ -124,7 +124,7 @@ TEST_F(YamlFile, UnknownKeysAreErrorsListingTheValidOnes)
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  upstreams: [192.0.2.1]\n"),
-		  at(3, 3) + "backend.upstreams: unknown key; valid keys: zones, upstream, upstream-timeout");
+		  at(3, 3) + "backend.upstreams: unknown key; valid keys: zones, upstream, upstream-timeout, upstream-source-ports");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  zones:\n"
@@ -267,6 +267,15 @@ TEST_F(YamlFile, UpstreamAddressesAndTimeout)
 	auto bare = load_file(dir.write("c.yaml", head + "250\n"));
 	ASSERT_TRUE(bare.ok()) << bare.error().message;
 	EXPECT_EQ(bare->upstream_timeout_ms, 250u);  // a bare number is milliseconds
+
+	const std::string ports = "interfaces: [eth0]\nbackend:\n  upstream: [192.0.2.1]\n  upstream-source-ports: ";
+	EXPECT_EQ(error_of(ports + "0\n"), at(4, 26) + "backend.upstream-source-ports: 0 is out of range 1..1024");
+	EXPECT_EQ(error_of(ports + "1025\n"), at(4, 26) + "backend.upstream-source-ports: 1025 is out of range 1..1024");
+	auto four = load_file(dir.write("c.yaml", ports + "4\n"));
+	ASSERT_TRUE(four.ok()) << four.error().message;
+	EXPECT_EQ(four->upstream_source_ports, 4u);
+	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  zones: [{file: z.zone}]\n  upstream-source-ports: 4\n"),
+		  at(4, 3) + "backend.upstream-source-ports: only used with upstream");
 }
 
 TEST_F(YamlFile, CookieKeySource)

@@ -57,14 +57,27 @@ int bound_socket(int family, int type, std::uint16_t port)
 	return fd;
 }
 
+std::uint16_t port_of_address(const sockaddr_storage &ss)
+{
+	return ss.ss_family == AF_INET ? ntohs(reinterpret_cast<const sockaddr_in *>(&ss)->sin_port)
+				       : ntohs(reinterpret_cast<const sockaddr_in6 *>(&ss)->sin6_port);
+}
+
+void set_port(sockaddr_storage &ss, std::uint16_t port)
+{
+	if (ss.ss_family == AF_INET)
+		reinterpret_cast<sockaddr_in *>(&ss)->sin_port = htons(port);
+	else
+		reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port = htons(port);
+}
+
 std::uint16_t port_of(int fd)
 {
 	sockaddr_storage ss{};
 	socklen_t len = sizeof ss;
 	if (getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len) < 0)
 		fail("getsockname");
-	return ss.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port)
-				       : ntohs(reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port);
+	return port_of_address(ss);
 }
 
 bool read_full(int fd, std::uint8_t *p, std::size_t n)
@@ -139,6 +152,12 @@ std::vector<Bytes> FakeUpstream::udp_queries() const
 	return udp_queries_;
 }
 
+std::vector<std::uint16_t> FakeUpstream::udp_source_ports() const
+{
+	std::lock_guard lock(mu_);
+	return udp_source_ports_;
+}
+
 std::vector<Bytes> FakeUpstream::tcp_queries() const
 {
 	std::lock_guard lock(mu_);
@@ -166,10 +185,15 @@ void FakeUpstream::run()
 				{
 					std::lock_guard lock(mu_);
 					udp_queries_.push_back(q);
+					udp_source_ports_.push_back(port_of_address(from));
 				}
-				for (const Reply &rep : udp_handler_(q))
+				for (const Reply &rep : udp_handler_(q)) {
+					sockaddr_storage to = from;
+					if (rep.to_port)
+						set_port(to, rep.to_port);
 					::sendto(rep.from_other_port ? other_ : udp_, rep.data.data(),
-						 rep.data.size(), 0, reinterpret_cast<sockaddr *>(&from), len);
+						 rep.data.size(), 0, reinterpret_cast<sockaddr *>(&to), len);
+				}
 			}
 		}
 		if (listen_ >= 0 && (fds[2].revents & POLLIN)) {

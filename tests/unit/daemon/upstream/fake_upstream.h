@@ -18,6 +18,7 @@ namespace xdpdns::daemon::test {
 struct Reply {
 	Bytes data;
 	bool from_other_port = false;  // sent from a second socket (forged source)
+	std::uint16_t to_port = 0;     // 0: back to the query's source port
 };
 using UdpHandler = std::function<std::vector<Reply>(const Bytes &query)>;
 // nullopt: close the connection without answering.
@@ -38,6 +39,9 @@ public:
 
 	const Endpoint &endpoint() const { return endpoint_; }
 	std::vector<Bytes> udp_queries() const;
+	// The source port of each UDP query, in the order received; recorded
+	// before the handler runs, so a handler may read its own query's.
+	std::vector<std::uint16_t> udp_source_ports() const;
 	std::vector<Bytes> tcp_queries() const;
 
 private:
@@ -53,6 +57,7 @@ private:
 	int stop_ = -1;   // eventfd
 	mutable std::mutex mu_;
 	std::vector<Bytes> udp_queries_;
+	std::vector<std::uint16_t> udp_source_ports_;
 	std::vector<Bytes> tcp_queries_;
 	std::thread thread_;
 };

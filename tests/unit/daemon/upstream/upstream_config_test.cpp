@@ -26,6 +26,7 @@ TEST(UpstreamConfig, DefaultsAreAccepted)
 	EXPECT_EQ(c.max_in_flight, 4096u);
 	EXPECT_EQ(c.max_tcp, 64u);
 	EXPECT_EQ(c.edns_size, 1232);
+	EXPECT_EQ(c.source_ports, 16u);
 	auto b = UpstreamBackend::create(c);
 	ASSERT_TRUE(b.ok()) << b.error().message;
 	EXPECT_GE((*b)->poll_fd(), 0);
@@ -54,6 +55,11 @@ TEST(UpstreamConfig, BadSettingsNamed)
 	c = one_server();
 	c.edns_size = 511;
 	EXPECT_EQ(create_error(c), "upstream: EDNS size 511 is out of range 512..65535");
+	c = one_server();
+	c.source_ports = 0;
+	EXPECT_EQ(create_error(c), "upstream: source ports per family 0 is out of range 1..1024");
+	c.source_ports = 1025;
+	EXPECT_EQ(create_error(c), "upstream: source ports per family 1025 is out of range 1..1024");
 	c = one_server();
 	c.servers.push_back(Endpoint{});
 	EXPECT_EQ(create_error(c), "upstream: server address of an unknown family");
