@@ -63,7 +63,10 @@
 	X(D_UPSTREAM_TIMEOUT,  "d-upstream-timeout",  "upstream tries timed out")              \
 	X(D_UPSTREAM_TCP,      "d-upstream-tcp",      "upstream retries over TCP")             \
 	X(D_UPSTREAM_SERVFAIL, "d-upstream-servfail", "SERVFAIL after all upstreams failed")   \
-	X(D_UPSTREAM_FULL,     "d-upstream-full",     "queries dropped: too many in flight")
+	X(D_UPSTREAM_FULL,     "d-upstream-full",     "queries dropped: too many in flight")   \
+	X(D_UPSTREAM_MISMATCHED, "d-upstream-mismatched", "upstream replies ignored: no query matches") \
+	X(D_UPSTREAM_MALFORMED, "d-upstream-malformed", "matching upstream replies that would not parse") \
+	X(D_UPSTREAM_DECLINED, "d-upstream-declined", "SERVFAIL/REFUSED/NOTIMP: next server asked")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

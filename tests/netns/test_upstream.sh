@@ -15,7 +15,8 @@
 #    shape: SYN-ACK, a bare ACK of the query at once, then the train and FIN
 #    (et_tcp_streams.py --ack-first), and nothing overlaps or is corrupt.
 #    Then 40 queries: at NSD they come from at least 8 distinct source
-#    ports (the pool of random ports).
+#    ports (the pool of random ports); stray datagrams sent to three of
+#    them count in d-upstream-mismatched.
 # 2. NSD killed: SERVFAIL over UDP and TCP well within the client's time-out
 #    (--upstream-timeout 300ms), d-upstream-servfail counts each.
 # 3. NSD back, xdpdnsd restarted with two upstreams, the first a black hole
@@ -127,6 +128,15 @@ distinct=$(sort -u <<<"$sources" | wc -l)
 # 40 random picks over 16 sockets: at least 8 distinct ports unless the pick
 # is broken (the chance is far below 1e-9).
 expect_ge "$distinct" 8 "distinct source ports of 40 upstream queries"
+# Stray datagrams to three of those ports (a DNS header whose ID no query
+# waits for) are read, counted and never taken as answers.
+srv_up4=${UP4%.*}.1
+mismatched_before=$(ustat d-upstream-mismatched)
+for port in $(sort -u <<<"$sources" | head -n 3); do
+	nsrun "$UP_NS" bash -c "printf '\\xbe\\xef\\x81\\x80\\0\\0\\0\\0\\0\\0\\0\\0' >/dev/udp/$srv_up4/$port"
+done
+expect_eq "$(($(ustat d-upstream-mismatched) - mismatched_before))" 3 \
+	"d-upstream-mismatched: stray datagrams to three source ports"
 
 step "2. NSD killed: SERVFAIL within the time-out"
 stop_pid "$NSD_PID" nsd

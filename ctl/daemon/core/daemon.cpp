@@ -285,6 +285,9 @@ Result<void> Daemon::start_workers(Interface &itf)
 				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_TCP], c.tcp_retries, __ATOMIC_RELAXED);
 				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_SERVFAIL], c.servfails, __ATOMIC_RELAXED);
 				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_FULL], c.table_full, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_MISMATCHED], c.mismatched, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_MALFORMED], c.malformed, __ATOMIC_RELAXED);
+				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_DECLINED], c.declined, __ATOMIC_RELAXED);
 			};
 			wc.async_backend = true;
 			backend = std::move(*ub);
