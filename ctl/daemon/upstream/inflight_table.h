@@ -20,7 +20,7 @@ struct InFlight {
 	dns::Query query;               // the client's parse: its ID, question, OPT
 	std::uint16_t fwd_id = 0;       // the ID we sent upstream (all tries)
 	std::uint16_t first_server = 0; // index of the server of the first try
-	std::uint16_t port_pick = 0;    // random: the pool socket of every UDP try
+	std::uint16_t port_index = 0;   // the pool socket of every UDP try (SourcePorts)
 	std::uint8_t tries_done = 0;    // UDP tries started
 	std::int32_t tcp = -1;          // TCP retry connection, -1 while on UDP
 	// Deadline list links (slot indices); InFlightTable internals.

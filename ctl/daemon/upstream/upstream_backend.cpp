@@ -59,6 +59,10 @@ Result<void> validate(const UpstreamConfig &c)
 		return range_error("max TCP retries", c.max_tcp, 0, 4096);
 	if (c.source_ports < 1 || c.source_ports > SourcePorts::max_per_family)
 		return range_error("source ports per family", c.source_ports, 1, SourcePorts::max_per_family);
+	if (c.source_port_queries < 1)
+		return range_error("queries per source port", c.source_port_queries, 1, UINT32_MAX);
+	if (c.source_port_lifetime_ms < 1)
+		return range_error("source port lifetime (ms)", c.source_port_lifetime_ms, 1, UINT32_MAX);
 	if (c.edns_size < dns::min_udp_size)
 		return range_error("EDNS size", c.edns_size, dns::min_udp_size, 65535);
 	return {};
@@ -84,7 +88,13 @@ Result<std::unique_ptr<UpstreamBackend>> UpstreamBackend::create(const UpstreamC
 	// queries spread over its sockets.
 	const std::uint32_t per_socket =
 		std::max<std::uint32_t>(config.socket_buffer / config.source_ports, min_socket_buffer);
-	auto ports = SourcePorts::open(v4, v6, config.source_ports, per_socket, ep.get());
+	const SourcePorts::Settings settings{
+		.per_family = config.source_ports,
+		.buffer = per_socket,
+		.rotate_after = config.source_port_queries,
+		.lifetime_ns = std::uint64_t{config.source_port_lifetime_ms} * 1000000u,
+	};
+	auto ports = SourcePorts::open(v4, v6, settings, ep.get(), monotonic_ns());
 	if (!ports)
 		return ports.error();
 	return std::unique_ptr<UpstreamBackend>(
@@ -161,7 +171,8 @@ Backend::Status UpstreamBackend::resolve(const dns::Query &q, std::span<const st
 	s.tag = tag;
 	s.query = q;
 	s.first_server = next_first_server_;
-	s.port_pick = ids_.next();
+	s.port_index = static_cast<std::uint16_t>(
+		ports_.take(std::uint32_t{ids_.next()} << 16 | ids_.next(), monotonic_ns()));
 	next_first_server_ = static_cast<std::uint16_t>((next_first_server_ + 1) % config_.servers.size());
 	if (start_next_try(slot, monotonic_ns()))
 		return Status::pending;
@@ -184,7 +195,7 @@ bool UpstreamBackend::start_next_try(std::uint32_t slot, std::uint64_t now_ns)
 		s.tries_done++;
 		ssize_t r;
 		do
-			r = ::sendto(ports_.fd(server.family(), s.port_pick), query_buf_.data(), len,
+			r = ::sendto(ports_.fd(server.family(), s.port_index), query_buf_.data(), len,
 				     MSG_DONTWAIT | MSG_NOSIGNAL, server.sa(), server.len);
 		while (r < 0 && errno == EINTR);
 		if (r == static_cast<ssize_t>(len)) {
@@ -260,6 +271,7 @@ void UpstreamBackend::release(std::uint32_t slot)
 	if (s.tcp >= 0)
 		tcp_.close(s.tcp);
 	s.tcp = -1;
+	ports_.give_back(s.port_index, monotonic_ns());
 	table_.release(slot);
 }
 
@@ -330,7 +342,7 @@ void UpstreamBackend::on_udp_reply(std::span<const std::uint8_t> reply, const so
 	const Endpoint *server = sender(s, from);
 	// s.tcp >= 0: a late UDP reply while the TCP retry is under way. A reply
 	// to another socket of the pool did not answer our datagram.
-	if (s.tcp >= 0 || !server || socket_index != ports_.index_of(s.port_pick) ||
+	if (s.tcp >= 0 || !server || socket_index != s.port_index ||
 	    !dns::match_reply(reply, s.fwd_id, s.query)) {
 		counters_.mismatched++;
 		return;

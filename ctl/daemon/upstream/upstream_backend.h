@@ -19,7 +19,8 @@
 // are not forwarded).
 //
 // Each query sends its UDP tries from one socket of a pool (SourcePorts),
-// picked at random, and takes replies only on that socket.
+// picked at random, and takes replies only on that socket; sockets move to
+// new random ports after 1,000 queries or 30 s.
 //
 // Memory, all at create(): about 560 octets per in-flight slot (2.3 MB for
 // 4096), 64 KiB per TCP retry connection (4 MiB for 64), 192 KiB of ID

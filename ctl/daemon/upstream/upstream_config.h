@@ -22,6 +22,10 @@ struct UpstreamConfig {
 	// UDP sockets per address family, each on its own random ephemeral
 	// port (1..1024); each query uses one, picked at random (RFC 5452).
 	std::uint32_t source_ports = 16;
+	// A socket is replaced by one on a new random port after this many
+	// queries or this long, once no query waits on it.
+	std::uint32_t source_port_queries = 1000;
+	std::uint32_t source_port_lifetime_ms = 30000;
 	// SO_RCVBUF of the UDP sockets, shared out over the pool (at least
 	// 256 KiB each): replies to a burst of queries wait there until the
 	// worker polls. SO_RCVBUFFORCE is tried first (CAP_NET_ADMIN).

@@ -27,6 +27,8 @@ TEST(UpstreamConfig, DefaultsAreAccepted)
 	EXPECT_EQ(c.max_tcp, 64u);
 	EXPECT_EQ(c.edns_size, 1232);
 	EXPECT_EQ(c.source_ports, 16u);
+	EXPECT_EQ(c.source_port_queries, 1000u);
+	EXPECT_EQ(c.source_port_lifetime_ms, 30000u);
 	auto b = UpstreamBackend::create(c);
 	ASSERT_TRUE(b.ok()) << b.error().message;
 	EXPECT_GE((*b)->poll_fd(), 0);
@@ -60,6 +62,12 @@ TEST(UpstreamConfig, BadSettingsNamed)
 	EXPECT_EQ(create_error(c), "upstream: source ports per family 0 is out of range 1..1024");
 	c.source_ports = 1025;
 	EXPECT_EQ(create_error(c), "upstream: source ports per family 1025 is out of range 1..1024");
+	c = one_server();
+	c.source_port_queries = 0;
+	EXPECT_EQ(create_error(c), "upstream: queries per source port 0 is out of range 1..4294967295");
+	c = one_server();
+	c.source_port_lifetime_ms = 0;
+	EXPECT_EQ(create_error(c), "upstream: source port lifetime (ms) 0 is out of range 1..4294967295");
 	c = one_server();
 	c.servers.push_back(Endpoint{});
 	EXPECT_EQ(create_error(c), "upstream: server address of an unknown family");

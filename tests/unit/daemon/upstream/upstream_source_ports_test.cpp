@@ -1,11 +1,14 @@
 // Queries leave from a pool of sockets on distinct random ports, one picked
 // at random per query, and a reply is taken only on the socket its query
-// left from (RFC 5452).
+// left from (RFC 5452). Sockets move to new ports after their queries or
+// their lifetime, never while a query waits on them.
 #include "backend_driver.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace xdpdns::daemon::test {
 namespace {
@@ -110,6 +113,85 @@ TEST(SourcePorts, ReplyToAnotherSocketOfThePoolIsIgnored)
 	}));
 	EXPECT_EQ(b->counters().mismatched, 15u);
 	EXPECT_EQ(sink.got.size(), 1u);
+}
+
+// One query at a time through the backend, answered.
+void resolve_one(UpstreamBackend &b, std::uint64_t tag)
+{
+	ASSERT_EQ(resolve(b, make_query({.name = "q" + std::to_string(tag) + ".example.test"}), tag).status,
+		  Backend::Status::pending);
+	CollectingSink sink;
+	drive(b, sink, 1);
+	ASSERT_EQ(sink.got.size(), 1u);
+}
+
+TEST(SourcePorts, APortMovesAfterItsQueries)
+{
+	FakeUpstream server(AF_INET, answer());
+	UpstreamConfig c = config_for({&server}, 2000);
+	c.source_ports = 1;
+	c.source_port_queries = 4;
+	auto b = make_backend(c);
+	ASSERT_TRUE(b);
+	for (std::uint64_t i = 0; i < 12; i++)
+		resolve_one(*b, i);
+	const std::vector<std::uint16_t> used = server.udp_source_ports();
+	ASSERT_EQ(used.size(), 12u);
+	for (std::size_t i = 0; i < used.size(); i++)
+		EXPECT_EQ(used[i], used[i / 4 * 4]) << "query " << i << " left a 4-query socket early";
+	EXPECT_NE(used[0], used[4]);
+	EXPECT_NE(used[4], used[8]);
+	EXPECT_EQ(b->source_ports().rotations(), 3u);
+	EXPECT_EQ(b->source_ports().rotation_failures(), 0u);
+}
+
+TEST(SourcePorts, APortMovesAfterItsLifetime)
+{
+	FakeUpstream server(AF_INET6, answer());
+	UpstreamConfig c = config_for({&server}, 2000);
+	c.source_ports = 1;
+	c.source_port_lifetime_ms = 20;
+	auto b = make_backend(c);
+	ASSERT_TRUE(b);
+	resolve_one(*b, 1);
+	std::this_thread::sleep_for(std::chrono::milliseconds(40));
+	resolve_one(*b, 2);
+	const std::vector<std::uint16_t> used = server.udp_source_ports();
+	ASSERT_EQ(used.size(), 2u);
+	EXPECT_NE(used[0], used[1]);
+	EXPECT_GE(b->source_ports().rotations(), 1u);
+}
+
+TEST(SourcePorts, ABusyRetiredSocketKeepsItsPortUntilItsQueriesAreDone)
+{
+	// Each socket retires after one query. The second query avoids the
+	// first's socket; the third finds both retired and busy and shares one.
+	// All three answers arrive on the sockets their queries left from.
+	FakeUpstream server(AF_INET, answer());
+	UpstreamConfig c = config_for({&server}, 2000);
+	c.source_ports = 2;
+	c.source_port_queries = 1;
+	auto b = make_backend(c);
+	ASSERT_TRUE(b);
+	const std::uint16_t before[2] = {b->source_ports().port(AF_INET, 0), b->source_ports().port(AF_INET, 1)};
+	for (std::uint64_t tag = 1; tag <= 3; tag++)
+		ASSERT_EQ(resolve(*b, make_query({.name = "b" + std::to_string(tag) + ".example.test"}), tag).status,
+			  Backend::Status::pending);
+	CollectingSink sink;
+	drive(*b, sink, 3);
+	ASSERT_EQ(sink.got.size(), 3u);
+	EXPECT_EQ(b->counters().answered, 3u);
+	EXPECT_EQ(b->counters().mismatched, 0u);
+
+	const std::vector<std::uint16_t> used = server.udp_source_ports();
+	ASSERT_EQ(used.size(), 3u);
+	EXPECT_NE(used[0], used[1]);
+	for (std::uint16_t p : used)
+		EXPECT_TRUE(p == before[0] || p == before[1]) << "query from port " << p;
+	// Both sockets were replaced once their queries were done.
+	EXPECT_EQ(b->source_ports().rotations(), 2u);
+	EXPECT_NE(b->source_ports().port(AF_INET, 0), before[0]);
+	EXPECT_NE(b->source_ports().port(AF_INET, 1), before[1]);
 }
 
 }  // namespace
