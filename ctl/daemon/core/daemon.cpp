@@ -32,6 +32,10 @@
 
 namespace xdpdns::daemon {
 
+// The config layer checks the setting; the backend opens the sockets.
+static_assert(config::kMaxUpstreamSourcePorts == SourcePorts::max_per_family);
+static_assert(config::kDefaultUpstreamSourcePorts == UpstreamConfig{}.source_ports);
+
 namespace {
 
 // The configured service addresses (validated text) as the map keys them.

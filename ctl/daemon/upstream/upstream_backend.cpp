@@ -304,11 +304,13 @@ std::uint64_t UpstreamBackend::next_deadline_ns() const
 
 void UpstreamBackend::drain_udp(std::uint64_t tag, AnswerSink &sink, std::uint64_t now_ns)
 {
-	const int fd = ports_.fd_of_tag(tag);
 	const unsigned index = SourcePorts::index_of_tag(tag);
 	// Bounded, so that a flood of datagrams to our port cannot keep the
 	// worker here: epoll is level-triggered and reports the rest again.
 	for (int n = 0; n < max_udp_per_drain; n++) {
+		// Looked up each time: delivering a reply can retire this socket
+		// and replace it, and the old descriptor number may be reused.
+		const int fd = ports_.fd_of_tag(tag);
 		sockaddr_storage from{};
 		socklen_t from_len = sizeof from;
 		const ssize_t r = ::recvfrom(fd, rx_.data(), rx_.size(), MSG_DONTWAIT | MSG_TRUNC,

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/epoll.h>
+
 #include <chrono>
 #include <set>
 #include <thread>
@@ -21,13 +23,31 @@ std::set<std::uint16_t> pool_ports(const UpstreamBackend &b, int family)
 	return ports;
 }
 
+// A backend on `server` whose pool has `sockets` per family, each moving
+// after `queries` queries or `lifetime_ms`.
+std::unique_ptr<UpstreamBackend> pool_backend(const FakeUpstream &server, std::uint32_t sockets,
+					      std::uint32_t queries = 1000, std::uint32_t lifetime_ms = 30000)
+{
+	UpstreamConfig c = config_for({&server}, 2000);
+	c.source_ports = sockets;
+	c.source_port_queries = queries;
+	c.source_port_lifetime_ms = lifetime_ms;
+	return make_backend(c);
+}
+
+// `count` queries for distinct names, all left pending.
+void send_pending(UpstreamBackend &b, const std::string &prefix, std::uint64_t count)
+{
+	for (std::uint64_t tag = 1; tag <= count; tag++)
+		ASSERT_EQ(resolve(b, make_query({.name = prefix + std::to_string(tag) + ".example.test"}), tag).status,
+			  Backend::Status::pending);
+}
+
 TEST(SourcePorts, EachSocketOfThePoolHasItsOwnPort)
 {
 	for (int family : {AF_INET, AF_INET6}) {
 		FakeUpstream server(family, silent());
-		UpstreamConfig c = config_for({&server});
-		c.source_ports = 32;
-		auto b = make_backend(c);
+		auto b = pool_backend(server, 32);
 		ASSERT_TRUE(b);
 		const std::set<std::uint16_t> ports = pool_ports(*b, family);
 		EXPECT_EQ(ports.size(), 32u);
@@ -43,9 +63,7 @@ TEST(SourcePorts, QueriesSpreadOverThePoolAndStayInIt)
 	auto b = make_backend(config_for({&server}, 2000));
 	ASSERT_TRUE(b);
 	const std::size_t count = 256;
-	for (std::size_t i = 0; i < count; i++)
-		ASSERT_EQ(resolve(*b, make_query({.name = "n" + std::to_string(i) + ".example.test"}), i).status,
-			  Backend::Status::pending);
+	send_pending(*b, "n", count);
 	CollectingSink sink;
 	drive(*b, sink, count);
 	ASSERT_EQ(sink.got.size(), count);
@@ -128,10 +146,7 @@ void resolve_one(UpstreamBackend &b, std::uint64_t tag)
 TEST(SourcePorts, APortMovesAfterItsQueries)
 {
 	FakeUpstream server(AF_INET, answer());
-	UpstreamConfig c = config_for({&server}, 2000);
-	c.source_ports = 1;
-	c.source_port_queries = 4;
-	auto b = make_backend(c);
+	auto b = pool_backend(server, 1, 4);
 	ASSERT_TRUE(b);
 	for (std::uint64_t i = 0; i < 12; i++)
 		resolve_one(*b, i);
@@ -148,10 +163,7 @@ TEST(SourcePorts, APortMovesAfterItsQueries)
 TEST(SourcePorts, APortMovesAfterItsLifetime)
 {
 	FakeUpstream server(AF_INET6, answer());
-	UpstreamConfig c = config_for({&server}, 2000);
-	c.source_ports = 1;
-	c.source_port_lifetime_ms = 20;
-	auto b = make_backend(c);
+	auto b = pool_backend(server, 1, 1000, 20);
 	ASSERT_TRUE(b);
 	resolve_one(*b, 1);
 	std::this_thread::sleep_for(std::chrono::milliseconds(40));
@@ -168,15 +180,10 @@ TEST(SourcePorts, ABusyRetiredSocketKeepsItsPortUntilItsQueriesAreDone)
 	// first's socket; the third finds both retired and busy and shares one.
 	// All three answers arrive on the sockets their queries left from.
 	FakeUpstream server(AF_INET, answer());
-	UpstreamConfig c = config_for({&server}, 2000);
-	c.source_ports = 2;
-	c.source_port_queries = 1;
-	auto b = make_backend(c);
+	auto b = pool_backend(server, 2, 1);
 	ASSERT_TRUE(b);
 	const std::uint16_t before[2] = {b->source_ports().port(AF_INET, 0), b->source_ports().port(AF_INET, 1)};
-	for (std::uint64_t tag = 1; tag <= 3; tag++)
-		ASSERT_EQ(resolve(*b, make_query({.name = "b" + std::to_string(tag) + ".example.test"}), tag).status,
-			  Backend::Status::pending);
+	send_pending(*b, "b", 3);
 	CollectingSink sink;
 	drive(*b, sink, 3);
 	ASSERT_EQ(sink.got.size(), 3u);
@@ -192,6 +199,48 @@ TEST(SourcePorts, ABusyRetiredSocketKeepsItsPortUntilItsQueriesAreDone)
 	EXPECT_EQ(b->source_ports().rotations(), 2u);
 	EXPECT_NE(b->source_ports().port(AF_INET, 0), before[0]);
 	EXPECT_NE(b->source_ports().port(AF_INET, 1), before[1]);
+}
+
+// The pool on its own, with chosen "random" values: which socket each
+// query gets, and that a retired socket is replaced only when idle.
+TEST(SourcePorts, RetiredSocketsAreAvoidedAndReplacedOnlyWhenIdle)
+{
+	Fd ep(epoll_create1(EPOLL_CLOEXEC));
+	ASSERT_TRUE(ep.valid());
+	auto pool = SourcePorts::open(true, false, {.per_family = 2, .rotate_after = 1}, ep.get(), 0);
+	ASSERT_TRUE(pool.ok()) << pool.error().message;
+	SourcePorts &p = *pool;
+	const std::uint16_t port0 = p.port(AF_INET, 0), port1 = p.port(AF_INET, 1);
+
+	EXPECT_EQ(p.take(0, 0), 0u);  // socket 0, now retired (1 query)
+	EXPECT_EQ(p.take(0, 0), 1u);  // 0 is retired and busy: the next one
+	EXPECT_EQ(p.take(0, 0), 0u);  // both retired and busy: shared
+	EXPECT_EQ(p.port(AF_INET, 0), port0);
+
+	p.give_back(0, 0);  // one query still waits on socket 0
+	EXPECT_EQ(p.port(AF_INET, 0), port0);
+	EXPECT_EQ(p.rotations(), 0u);
+	p.give_back(0, 0);  // idle now: replaced
+	EXPECT_NE(p.port(AF_INET, 0), port0);
+	EXPECT_NE(p.port(AF_INET, 0), 0);
+	EXPECT_EQ(p.port(AF_INET, 1), port1);
+	p.give_back(1, 0);
+	EXPECT_NE(p.port(AF_INET, 1), port1);
+	EXPECT_EQ(p.rotations(), 2u);
+	// No IPv6 sockets were asked for.
+	EXPECT_EQ(p.fd(AF_INET6, 0), -1);
+}
+
+TEST(SourcePorts, BadPoolSizesAreRefused)
+{
+	Fd ep(epoll_create1(EPOLL_CLOEXEC));
+	ASSERT_TRUE(ep.valid());
+	auto none = SourcePorts::open(true, true, {.per_family = 0}, ep.get(), 0);
+	ASSERT_FALSE(none.ok());
+	EXPECT_EQ(none.error().message, "upstream: source ports per family 0 is out of range 1..1024");
+	auto never = SourcePorts::open(true, true, {.per_family = 4, .rotate_after = 0}, ep.get(), 0);
+	ASSERT_FALSE(never.ok());
+	EXPECT_EQ(never.error().message, "upstream: source ports must carry at least one query before rotation");
 }
 
 }  // namespace
