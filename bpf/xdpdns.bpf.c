@@ -40,14 +40,17 @@ int xdpdns_main(struct xdp_md *ctx)
 		return verdict(XDPDNS_STAT_DROP_TRUNCATED, XDP_DROP);
 	if (r == PARSE_MALFORMED)
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
-	/* The transport header lies beyond the headers we walk: it could be
-	 * TCP to a service port, which the host stack would answer with a RST,
-	 * so such a packet is never passed. */
-	if (r == PARSE_EXT_CHAIN)
-		return verdict(XDPDNS_STAT_DROP_EXT_HEADERS, XDP_DROP);
 
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	set = bpf_map_lookup_elem(&ports, &zero);
+	/* The transport header lies beyond the headers we walk: it could be
+	 * TCP to a service port, which the host stack would answer with a RST,
+	 * so such a packet to one of our addresses is never passed. */
+	if (r == PARSE_EXT_CHAIN) {
+		if (cfg && !addr_is_ours(cfg, &p))
+			return verdict(XDPDNS_STAT_PASS_OTHER_ADDRESS, XDP_PASS);
+		return verdict(XDPDNS_STAT_DROP_EXT_HEADERS, XDP_DROP);
+	}
 	if (!cfg || !set || p.frag == FRAG_LATER)
 		return verdict(XDPDNS_STAT_PASS_OTHER, XDP_PASS);
 

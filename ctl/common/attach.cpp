@@ -194,44 +194,46 @@ Result<XdpAttachment> query_xdp(int ifindex)
 	return a;
 }
 
-Result<void> attach(const AttachOptions &opts)
+namespace {
+
+// One attach/detach at a time: a concurrent attach must not mistake a
+// half-pinned directory for stale pins and remove it. A detach removes the
+// root when it empties it, possibly while we wait for the lock: then the
+// lock holds a removed directory, and we lock the current one. With
+// `create` the root is made first (attach); without, no root means nothing
+// to lock (nullopt).
+Result<std::optional<DirLock>> lock_pin_root(bool create)
 {
-	// Validate everything before touching the system.
-	if (opts.ports.empty())
-		return Error{EINVAL, "attach " + opts.ifname + ": no service port given"};
-	for (auto p : opts.ports)
-		if (p == 0)
-			return Error{ERANGE, "port: 0 is out of range 1..65535"};
-	if (auto r = check_address_count(opts.addresses); !r)
-		return r;
-	if (opts.pmtu_entries < 1 || opts.pmtu_entries > kMaxPmtuEntries)
-		return Error{ERANGE, "pmtu entries: " + std::to_string(opts.pmtu_entries) +
-					     " is out of range 1.." + std::to_string(kMaxPmtuEntries)};
-	auto ifindex = resolve_ifindex(opts.ifname);
-	if (!ifindex)
-		return ifindex.error();
-	if (auto r = ensure_bpffs(); !r)
-		return r;
-	// One attach/detach at a time: a concurrent attach must not mistake a
-	// half-pinned directory for stale pins and remove it. A detach removes
-	// the root when it empties it, possibly while we wait for the lock:
-	// then make a new root and lock that.
-	std::optional<DirLock> lock;
-	for (int tries = 0; !lock && tries < 8; tries++) {
-		if (auto r = make_pin_root(); !r)
-			return r;
+	for (int tries = 0; tries < 8; tries++) {
+		if (create) {
+			if (auto r = make_pin_root(); !r)
+				return r.error();
+		} else if (!exists(kPinRoot)) {
+			return std::optional<DirLock>{};
+		}
 		auto l = DirLock::take(kPinRoot);
 		if (!l && l.error().err != ENOENT)
 			return l.error();
 		if (l && l->still_at(kPinRoot))
-			lock = std::move(*l);
+			return std::optional<DirLock>{std::move(*l)};
 	}
-	if (!lock)
-		return Error{EAGAIN, std::string("cannot lock ") + kPinRoot + ": removed again and again while attaching"};
+	return Error{EAGAIN, std::string("cannot lock ") + kPinRoot + ": removed again and again meanwhile"};
+}
+
+// The last interface gone: leave nothing of ours in bpffs. Fails with
+// ENOTEMPTY while other interfaces (or namespaces) have pins: fine.
+void remove_pin_root_if_empty()
+{
+	(void)rmdir(kPinRoot);
+}
+
+// attach() after the validation, holding the pin-root lock.
+Result<void> attach_locked(const AttachOptions &opts, int ifindex)
+{
 	auto dir = pin_dir(opts.ifname);
 	if (!dir)
 		return dir.error();
-	auto cur = query_xdp(*ifindex);
+	auto cur = query_xdp(ifindex);
 	if (!cur)
 		return cur.error();
 
@@ -264,7 +266,7 @@ Result<void> attach(const AttachOptions &opts)
 						     " (pin directory " + *dir + " exists)"};
 		return sys_error(errno, "create pin directory " + *dir);
 	}
-	auto r = load_pin_attach(opts, *ifindex, *dir);
+	auto r = load_pin_attach(opts, ifindex, *dir);
 	if (!r) {
 		// The attach is the last step of load_pin_attach, so nothing is on
 		// the interface: unpinning releases every object.
@@ -272,6 +274,35 @@ Result<void> attach(const AttachOptions &opts)
 		return r;
 	}
 	return {};
+}
+
+}  // namespace
+
+Result<void> attach(const AttachOptions &opts)
+{
+	// Validate everything before touching the system.
+	if (opts.ports.empty())
+		return Error{EINVAL, "attach " + opts.ifname + ": no service port given"};
+	for (auto p : opts.ports)
+		if (p == 0)
+			return Error{ERANGE, "port: 0 is out of range 1..65535"};
+	if (auto r = check_address_count(opts.addresses); !r)
+		return r;
+	if (opts.pmtu_entries < 1 || opts.pmtu_entries > kMaxPmtuEntries)
+		return Error{ERANGE, "pmtu entries: " + std::to_string(opts.pmtu_entries) +
+					     " is out of range 1.." + std::to_string(kMaxPmtuEntries)};
+	auto ifindex = resolve_ifindex(opts.ifname);
+	if (!ifindex)
+		return ifindex.error();
+	if (auto r = ensure_bpffs(); !r)
+		return r;
+	auto lock = lock_pin_root(true);
+	if (!lock)
+		return lock.error();
+	auto r = attach_locked(opts, *ifindex);
+	if (!r)
+		remove_pin_root_if_empty();  // made for this attach, perhaps
+	return r;
 }
 
 Result<void> detach(std::string_view ifname, const NoteFn &note)
@@ -282,13 +313,9 @@ Result<void> detach(std::string_view ifname, const NoteFn &note)
 	auto dir = pin_dir(ifname);
 	if (!dir)
 		return dir.error();
-	std::optional<DirLock> lock;
-	if (exists(kPinRoot)) {
-		auto l = DirLock::take(kPinRoot);
-		if (!l)
-			return l.error();
-		lock = std::move(*l);
-	}
+	auto lock = lock_pin_root(false);
+	if (!lock)
+		return lock.error();
 	if (!exists(*dir)) {
 		if (!ifindex)
 			return ifindex.error();
@@ -328,9 +355,7 @@ Result<void> detach(std::string_view ifname, const NoteFn &note)
 	prog.reset();
 	if (auto r = remove_pin_dir(*dir); !r)
 		return r;
-	// The last interface gone: leave nothing of ours in bpffs. Fails with
-	// ENOTEMPTY while other interfaces (or namespaces) have pins: fine.
-	(void)rmdir(kPinRoot);
+	remove_pin_root_if_empty();
 	return {};
 }
 

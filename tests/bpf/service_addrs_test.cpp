@@ -154,6 +154,15 @@ std::vector<Fixture> service_addrs_table()
 	all.push_back(other_address("ipv4_other_first_fragment", frame(frag4)));
 	all.push_back(other_address("vlan_ipv4_other_first_fragment", frame(frag_vlan4)));
 	all.push_back(other_address("ipv6_other_first_fragment", frame(frag6)));
+
+	// More IPv6 extension headers than the walk takes: dropped when the
+	// destination is ours (it could be TCP to port 53), passed to the host
+	// when it is another address.
+	const Bytes seven = v6.to_server().hop_by_hop().dest_opts().routing(0).dest_opts().dest_opts().dest_opts()
+				    .dest_opts().tcp(40000, 53).seq(kIsn).flags(tcp::SYN).build();
+	all.push_back(with_set(drop_row("ipv6_ours_7_ext_headers_syn", frame(seven), XDPDNS_STAT_DROP_EXT_HEADERS),
+			       {v6.server_key()}));
+	all.push_back(other_address("ipv6_other_7_ext_headers_syn", frame(seven)));
 	return all;
 }
 

@@ -176,14 +176,14 @@ case_attach_detach() {
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
-	expect_eq "$(cfg abi_version)" 2 "config.abi_version"
+	expect_eq "$(cfg abi_version)" 3 "config.abi_version"
 	expect_eq "$(cfg addr_filter_active)" 0 "no address filter by default"
 	expect_eq "$(cfg tcp_mss_v4)" 1220 "default tcp_mss_v4 written at attach"
 	expect_eq "$(cfg atr_delay_us)" 10000 "default atr_delay_us written at attach"
 
 	ok status
 	out_has "INTERFACE"
-	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +2 +$dir\$" "$OUT" >/dev/null ||
+	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +3 +$dir\$" "$OUT" >/dev/null ||
 		fail "status row wrong: $(cat "$OUT")"
 
 	bad "xdpdns is already attached to $IF (program id $id" attach "$IF"
@@ -598,7 +598,7 @@ case_abi_mismatch() {
 	local value
 	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
-	bad "pins in $(pins) have ABI version 99, this build speaks 2; detach and attach again with this build" get
+	bad "pins in $(pins) have ABI version 99, this build speaks 3; detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
 	ok status
 	out_has "error: pins in $(pins) have ABI version 99"
@@ -637,6 +637,16 @@ case_pin_root() {
 	ok attach "$IF" --mode skb
 	[ -d "$(pins)" ] || fail "no pins after attaching again"
 	ok detach "$IF"
+	# A refused attach (another XDP program on the interface) leaves no
+	# root behind either.
+	local pass_pin=/sys/fs/bpf/xdpdns-cli-pass-$$
+	bpftool prog load "$XDP_PASS_OBJ" "$pass_pin" type xdp 2>>"$LOG" || fail "bpftool cannot load $XDP_PASS_OBJ"
+	nsenter --net=/var/run/netns/"$NS" bpftool net attach xdpgeneric pinned "$pass_pin" dev "$IF" 2>>"$LOG" ||
+		{ rm -f "$pass_pin"; fail "could not attach a foreign XDP program"; }
+	rm -f "$pass_pin"
+	bad "interface $IF already has an XDP program" attach "$IF" --mode skb
+	[ ! -e /sys/fs/bpf/xdpdns ] || fail "pin root left by a refused attach: $(ls -A /sys/fs/bpf/xdpdns)"
+	nsenter --net=/var/run/netns/"$NS" ip link set dev "$IF" xdpgeneric off
 	expect_eq "$(ls -A /sys/fs/bpf)" "$before" "bpffs entries after attach/detach"
 }
 

@@ -145,8 +145,9 @@ netns_attach_xdp_pass() {
 	[[ -r $XDP_PASS_OBJ ]] || netns_die "missing $XDP_PASS_OBJ (build the project first)"
 	pin=/sys/fs/bpf/xdpdns-pass-$BASHPID-$ifc
 	bpftool prog load "$XDP_PASS_OBJ" "$pin" type xdp || netns_die "bpftool cannot load $XDP_PASS_OBJ"
-	nsrun "$ns" bpftool net attach xdpdrv pinned "$pin" dev "$ifc"
-	rc=$?
+	# Under errexit a bare failing command would exit before the pin goes.
+	rc=0
+	nsrun "$ns" bpftool net attach xdpdrv pinned "$pin" dev "$ifc" || rc=$?
 	rm -f "$pin"
 	((rc == 0)) || netns_die "cannot attach $XDP_PASS_OBJ to $ifc in $ns"
 }

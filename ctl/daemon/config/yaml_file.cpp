@@ -417,7 +417,9 @@ Result<DaemonConfig> load_text(std::string_view text, const std::string &name)
 
 Result<DaemonConfig> load_file(const std::string &path)
 {
-	// A directory opens as a stream that reads nothing: say what it is.
+	// A directory opens as a stream that reads nothing: say what it is. A
+	// pipe is refused too: SIGHUP reads the file again, and a pipe would
+	// be empty (or block) then.
 	struct stat st;
 	if (::stat(path.c_str(), &st) != 0)
 		return sys_error(errno, "open " + path);

@@ -111,6 +111,10 @@ void Worker::run(const std::atomic<bool> &stop)
 void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
 {
 	counters_.inc(XDPDNS_STAT_D_RX);
+	// First, so that the hints are cleared from the chunk even when the
+	// frame is dropped below.
+	xdpdns_meta meta_copy;
+	const xdpdns_meta *meta = take_meta(f, meta_copy) ? &meta_copy : nullptr;
 	net::FrameView v;
 	if (net::parse_frame(f.packet, v) != net::ParseError::ok) {
 		counters_.inc(XDPDNS_STAT_D_BAD_FRAME);
@@ -121,8 +125,6 @@ void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
 		counters_.inc(XDPDNS_STAT_D_BAD_CSUM);
 		return;
 	}
-	xdpdns_meta meta_copy;
-	const xdpdns_meta *meta = take_meta(f, meta_copy) ? &meta_copy : nullptr;
 	if (v.is_udp())
 		on_udp(v, f, meta, now_ns);
 	else if (v.is_tcp())
