@@ -66,7 +66,12 @@ struct xdpdns_config {
 	__u32 pmtu_min_v4;       /* IPv4 MTUs below this are rejected            */
 	__u32 addr_filter_active;/* 1: only destinations in service_addrs are
 				  * ours, 0: every address (kept by ctl)         */
-	__u32 reserved[14];      /* room for knobs without an ABI bump           */
+	__u32 tcp_reuse;         /* 1: keep connections open after an answer     */
+	__u32 tcp_idle_ms;       /* daemon: idle connections get our FIN, ms     */
+	__u32 tcp_max_queries;   /* daemon: queries per connection, then FIN     */
+	__u32 checksum_strict;   /* 1: reject the CHECKSUM_PARTIAL form of a
+				  * transport checksum that a local stack leaves */
+	__u32 reserved[10];      /* room for knobs without an ABI bump           */
 };
 
 /* Service ports: a bitmap over all 65536 ports, one lookup per packet. */

@@ -257,6 +257,11 @@ atr.probability 10% 10% atr_probability 10
 atr.probability 0 0% atr_probability 0
 pmtu.lifetime 10m 10m pmtu_lifetime_s 600
 pmtu.min-v4 1500 1500 pmtu_min_v4 1500
+tcp.reuse off off tcp_reuse 0
+tcp.idle-timeout 2500ms 2500ms tcp_idle_ms 2500
+tcp.idle-timeout 30 30s tcp_idle_ms 30000
+tcp.max-queries 7 7 tcp_max_queries 7
+checksum.strict on on checksum_strict 1
 EOF
 	note "every knob type set and read back (get and bpftool)"
 	ok set atr.delay 25ms
@@ -271,9 +276,9 @@ EOF
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
 	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 18 ] || fail "get lists header + 15 knobs + ports + addresses"
+	[ "$(grep -c . "$OUT")" = 22 ] || fail "get lists header + 19 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 17' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 21' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"

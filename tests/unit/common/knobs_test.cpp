@@ -35,7 +35,9 @@ TEST(Knobs, TableHasEveryKnobOfTheContract)
 			       "tcp.segment-size", "cookie.epoch",    "cookie.rotate",
 			       "udp.truncate-all", "edns.buffer-size", "atr.enabled",
 			       "atr.size-v4",      "atr.size-v6",     "atr.delay",
-			       "atr.probability",  "pmtu.lifetime",   "pmtu.min-v4"};
+			       "atr.probability",  "pmtu.lifetime",   "pmtu.min-v4",
+			       "tcp.reuse",        "tcp.idle-timeout", "tcp.max-queries",
+			       "checksum.strict"};
 	EXPECT_EQ(knobs().size(), std::size(names));
 	for (const char *n : names)
 		EXPECT_NE(find_knob(n), nullptr) << n;
@@ -51,6 +53,10 @@ TEST(Knobs, DefaultsMatchTheBpfContract)
 	EXPECT_EQ(c.tcp_mss_v6, 1220u);
 	EXPECT_EQ(c.tcp_window, 65535u);
 	EXPECT_EQ(c.tcp_segment_size, 512u);
+	EXPECT_EQ(c.tcp_reuse, 1u);
+	EXPECT_EQ(c.tcp_idle_ms, 10000u);  // 10 s, as Knot
+	EXPECT_EQ(c.tcp_max_queries, 0u);  // no limit, as NSD's tcp-query-count
+	EXPECT_EQ(c.checksum_strict, 0u);
 	EXPECT_EQ(c.cookie_epoch_s, 64u);
 	EXPECT_EQ(c.cookie_rotate_s, 3600u);
 	EXPECT_EQ(c.udp_truncate_all, 0u);
