@@ -84,4 +84,12 @@ struct {
 	__type(value, __u8);
 } service_addrs SEC(".maps");
 
+/* Reused TCP connections (see struct xdpdns_conn_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDPDNS_TCP_CONNS_DEFAULT);
+	__type(key, struct xdpdns_conn_key);
+	__type(value, struct xdpdns_conn);
+} tcp_conns SEC(".maps");
+
 #endif /* XDPDNS_BPF_MAPS_H */

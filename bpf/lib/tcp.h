@@ -46,6 +46,42 @@ static __always_inline void cookie_input(struct xdpdns_cookie_input *in, const s
 	in->pad = 0;
 }
 
+static __always_inline void conn_key(struct xdpdns_conn_key *k, const struct pkt *p,
+				     __be16 client_port, __be16 server_port)
+{
+	__builtin_memcpy(k->client_addr, p->saddr, 16);
+	__builtin_memcpy(k->server_addr, p->daddr, 16);
+	k->client_port = client_port;
+	k->server_port = server_port;
+}
+
+/* How long a tcp_conns entry outlives its last segment before we take its
+ * daemon for gone: the idle time-out (after which the daemon closes the
+ * connection itself) plus a grace period. */
+static __always_inline __u64 conn_stale_ns(const struct xdpdns_config *cfg)
+{
+	return ((__u64)cfg->tcp_idle_ms + XDPDNS_TCP_CONN_GRACE_MS) * 1000000ULL;
+}
+
+/* The payload at `off` begins a DNS message over TCP: a 2-octet length and,
+ * when the header's flags are there, QR = 0 (a query, not a response). */
+static __always_inline int starts_query(struct xdp_md *ctx, __u32 off, __u32 payload)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u8 *m = pkt_at(data, off);
+
+	if (payload < 2 || (void *)(m + 2) > end)
+		return 0;
+	if (((__u32)m[0] << 8 | m[1]) < 12)
+		return 0;
+	if (payload < 5)
+		return 1;
+	if ((void *)(m + 5) > end)
+		return 0;
+	return !(m[4] & 0x80);
+}
+
 /* IPv4 header checksum of the query (IPv6 has none). */
 static __always_inline int ipv4_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 {
@@ -58,15 +94,16 @@ static __always_inline int ipv4_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 	return csum_fold(sum) == 0xffff;
 }
 
-/* Transport checksum of the query segment/datagram, payload included. */
+/* TCP checksum of the query segment, payload included: a full checksum, or
+ * the partial form of a local sender unless checksum.strict is on. */
 static __always_inline int l4_csum_ok(struct xdp_md *ctx, const struct pkt *p)
 {
-	__u32 len = p->ip_end - p->l4_off;
-	__u64 sum = csum_pseudo(p->saddr, p->daddr, p->ipv6, p->proto, len);
+	__u32 len = p->ip_end - p->l4_off, zero = 0;
+	const struct xdpdns_config *cfg = bpf_map_lookup_elem(&config, &zero);
 
-	if (csum_packet(ctx, p->l4_off, len, &sum))
-		return 0;
-	return csum_fold(sum) == 0xffff;
+	return csum_l4_ok(ctx, p->l4_off, len, 16,
+			  csum_pseudo(p->saddr, p->daddr, p->ipv6, IPPROTO_TCP, len),
+			  !cfg || cfg->checksum_strict);
 }
 
 /* Value of the client's MSS option, 0 when absent. */
@@ -163,6 +200,8 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct xdpdns_cookie_input in;
+	struct xdpdns_conn_key ck;
+	struct xdpdns_conn *conn;
 	struct tcp_reply_hdr h = {};
 	const struct xdpdns_keys *key_set;
 	__u32 doff, payload, seq, ack, zero = 0;
@@ -225,6 +264,23 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 	if (!(flags & TCP_ACK))
 		return verdict(XDPDNS_STAT_TCP_NO_ACK, XDP_DROP);
 
+	/* A reused connection that proved itself: the daemon holds its state
+	 * and gets every segment (data, ACKs for loss recovery, FIN, RST). */
+	conn_key(&ck, p, h.dport, h.sport);
+	conn = bpf_map_lookup_elem(&tcp_conns, &ck);
+	if (conn) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (now - conn->seen_ns < conn_stale_ns(cfg)) {
+			conn->seen_ns = now; /* racing updates differ by a packet: harmless */
+			push_meta(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN, 0, 0);
+			if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
+				return verdict(XDPDNS_STAT_TCP_CONN_TO_DAEMON, XDP_REDIRECT);
+			return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);
+		}
+		bpf_map_delete_elem(&tcp_conns, &ck); /* its daemon is gone */
+	}
+
 	if ((flags & TCP_FIN) && payload == 0) {
 		if (!l4_csum_ok(ctx, p))
 			return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
@@ -244,9 +300,34 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 			return verdict(XDPDNS_STAT_TCP_BAD_COOKIE, XDP_DROP);
 		cookie_input(&in, p, h.dport, h.sport);
 		mss = xdpdns_cookie_check(key_set, &in, ack - 1, cookie_epoch_now(cfg));
-		if (!mss)
-			return verdict(XDPDNS_STAT_TCP_BAD_COOKIE, XDP_DROP);
-		push_meta(ctx, p, XDPDNS_META_F_TCP, (__u16)mss, 0);
+		if (!mss) {
+			/* With reuse, this is a client whose connection state is
+			 * gone (evicted, daemon restarted, another server of the
+			 * fleet): tell it at once. A reset is never larger than
+			 * the segment it answers. */
+			if (!cfg->tcp_reuse)
+				return verdict(XDPDNS_STAT_TCP_BAD_COOKIE, XDP_DROP);
+			if (!l4_csum_ok(ctx, p))
+				return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
+			h.seq = bpf_htonl(ack);
+			h.ack = 0;
+			h.flags = TCP_RST;
+			h.window = 0;
+			if (tcp_reply(ctx, p, &h, 0))
+				return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+			return verdict(XDPDNS_STAT_TCP_RST_SENT, XDP_TX);
+		}
+		if (cfg->tcp_reuse && starts_query(ctx, p->l4_off + doff, payload)) {
+			struct xdpdns_conn fresh = {
+				.seen_ns = bpf_ktime_get_ns(),
+				.isn = ack - 1,
+			};
+
+			/* Failure only costs the reuse: the daemon answers and
+			 * closes as without it. */
+			bpf_map_update_elem(&tcp_conns, &ck, &fresh, BPF_ANY);
+		}
+		push_meta(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK, (__u16)mss, 0);
 		if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
 			return verdict(XDPDNS_STAT_TCP_TO_DAEMON, XDP_REDIRECT);
 		return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);

@@ -97,6 +97,10 @@ Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)
 	if (!addrs)
 		return addrs.error();
 	p.service_addrs_fd_ = std::move(*addrs);
+	auto conns = get_pin(p.dir_, "tcp_conns");
+	if (!conns)
+		return conns.error();
+	p.tcp_conns_fd_ = std::move(*conns);
 	auto keys = MapMmap::map(p.keys_fd_.get(), sizeof(xdpdns_keys), true, pin_path(p.dir_, "keys"));
 	if (!keys)
 		return keys.error();

@@ -91,6 +91,9 @@ public:
 	int stats_fd() const { return stats_fd_.get(); }
 	int prog_main_fd() const { return prog_main_fd_.get(); }
 	int prog_atr_fd() const { return prog_atr_fd_.get(); }
+	int tcp_conns_fd() const { return tcp_conns_fd_.get(); }
+	// The keys map, live (the XDP program's view: rotations store `current` last).
+	const xdpdns_keys *keys_view() const { return keys_.as<const xdpdns_keys>(); }
 	Result<std::uint32_t> prog_main_id() const;
 	// Writable mapping of all XDPDNS_DSTATS_MAX_WORKERS rows of dstats
 	// (struct of XDPDNS_DSTATS_ROW_U64 u64 each; row i = worker i).
@@ -102,7 +105,7 @@ private:
 
 	std::string ifname_, dir_;
 	Fd config_fd_, ports_fd_, keys_fd_, xsks_fd_, stats_fd_, dstats_fd_, pmtu_fd_, atr_allow_fd_;
-	Fd service_addrs_fd_;
+	Fd service_addrs_fd_, tcp_conns_fd_;
 	Fd prog_main_fd_, prog_atr_fd_;
 	MapMmap config_, keys_;
 };

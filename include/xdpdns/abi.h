@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 3u
+#define XDPDNS_ABI_VERSION 4u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -21,6 +21,10 @@
 #define XDPDNS_DSTATS_MAX_WORKERS 64u   /* daemon counter slots             */
 #define XDPDNS_PMTU_MIN_V6       1280u  /* RFC 8200: IPv6 links carry 1280  */
 #define XDPDNS_MAX_SERVICE_ADDRS 64u    /* service_addrs hash capacity      */
+#define XDPDNS_TCP_CONNS_DEFAULT 65536u /* tcp_conns LRU entries            */
+/* A tcp_conns entry not refreshed for idle-timeout + this is ignored and
+ * removed by the XDP program (its daemon is gone). */
+#define XDPDNS_TCP_CONN_GRACE_MS 60000u
 
 /* Cookie layout (32 bits, the ISN of our SYN-ACK):
  *   bits 31..4  top 28 bits of SipHash-2-4(key, struct xdpdns_cookie_input)
@@ -118,6 +122,23 @@ struct xdpdns_pmtu {
 	__u64 updated_ns;        /* CLOCK_MONOTONIC (bpf_ktime_get_ns)           */
 };
 
+/* Reused TCP connections (tcp.reuse on): the XDP program creates an entry
+ * for the first data segment with a valid cookie and then hands every
+ * segment of the 4-tuple to the daemon without a cookie check; the daemon,
+ * which holds the connection's real state, removes the entry when the
+ * connection ends. An LRU map: a flood of connections recycles it. */
+struct xdpdns_conn_key {
+	__u8  client_addr[16];   /* network order (IPv4 as ::ffff:a.b.c.d)        */
+	__u8  server_addr[16];   /* network order                                  */
+	__be16 client_port;      /* network order                                  */
+	__be16 server_port;      /* network order                                  */
+};
+struct xdpdns_conn {
+	__u64 seen_ns;           /* CLOCK_MONOTONIC of the last segment (XDP)      */
+	__u32 isn;               /* host order: our ISN, the cookie                */
+	__u32 pad;
+};
+
 /* LPM trie key of the ATR allow-list: prefix length counts the 128 bits of
  * the mapped address, so an IPv4 /24 is stored as /120. */
 struct xdpdns_lpm_key {
@@ -133,6 +154,8 @@ enum xdpdns_meta_flags {
 	XDPDNS_META_F_ATR_ALLOWED = 1u << 0, /* client passes the ATR allow-list */
 	XDPDNS_META_F_TCP         = 1u << 1, /* TCP data segment, cookie valid   */
 	XDPDNS_META_F_IPV6        = 1u << 2,
+	XDPDNS_META_F_COOKIE_OK   = 1u << 3, /* TCP: SEG.ACK - 1 checked valid      */
+	XDPDNS_META_F_CONN        = 1u << 4, /* TCP: steered by a tcp_conns entry   */
 };
 struct xdpdns_meta {
 	__u32 magic;             /* XDPDNS_META_MAGIC                            */
@@ -156,6 +179,8 @@ XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_keys) == 56, "keys layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 SipHash words");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 16, "conn layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 16, "meta: <= 32, multiple of 4");
 
 #endif /* XDPDNS_ABI_H */

@@ -36,7 +36,9 @@
 	X(PMTU_TOO_SMALL,      "pmtu-too-small",      "ICMP too-big with an MTU below floor")  \
 	X(PMTU_TRUNCATED,      "pmtu-truncated",      "ICMP too-big with a cut inner packet")  \
 	X(PASS_OTHER_ADDRESS,  "pass-other-address",  "passed: service port, not a service address") \
-	X(DROP_EXT_HEADERS,    "drop-ext-headers",    "dropped: IPv6 extension-header chain too long")
+	X(DROP_EXT_HEADERS,    "drop-ext-headers",    "dropped: IPv6 extension-header chain too long") \
+	X(TCP_CONN_TO_DAEMON,  "tcp-conn-to-daemon",  "segment of a reused connection redirected to the daemon") \
+	X(TCP_RST_SENT,        "tcp-rst-sent",        "data for no connection, no valid cookie: RST (tcp.reuse)")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \
@@ -66,7 +68,20 @@
 	X(D_UPSTREAM_FULL,     "d-upstream-full",     "queries dropped: too many in flight")   \
 	X(D_UPSTREAM_MISMATCHED, "d-upstream-mismatched", "upstream replies ignored: no query matches") \
 	X(D_UPSTREAM_MALFORMED, "d-upstream-malformed", "matching upstream replies that would not parse") \
-	X(D_UPSTREAM_DECLINED, "d-upstream-declined", "SERVFAIL/REFUSED/NOTIMP: next server asked")
+	X(D_UPSTREAM_DECLINED, "d-upstream-declined", "SERVFAIL/REFUSED/NOTIMP: next server asked") \
+	X(D_TCP_CONNS_OPEN,    "d-tcp-conns-open",    "reused TCP connections held now (gauge)") \
+	X(D_TCP_CONNS_OPENED,  "d-tcp-conns-opened",  "reused TCP connections opened by a valid query") \
+	X(D_TCP_CONNS_REFUSED, "d-tcp-conns-refused", "connections answered statelessly: table full") \
+	X(D_TCP_CONNS_EVICTED, "d-tcp-conns-evicted", "idle connections reset to make room") \
+	X(D_TCP_CONN_QUERIES,  "d-tcp-conn-queries",  "queries received on reused connections") \
+	X(D_TCP_IDLE_CLOSED,   "d-tcp-idle-closed",   "connections closed by our FIN after tcp.idle-timeout") \
+	X(D_TCP_RESENT,        "d-tcp-resent",        "answer segments sent again (loss recovery)") \
+	X(D_TCP_FAST_RESENT,   "d-tcp-fast-resent",   "of those, on three duplicate ACKs") \
+	X(D_TCP_RTO,           "d-tcp-rto",           "retransmission timer expiries") \
+	X(D_TCP_RST_SENT,      "d-tcp-rst-sent",      "RSTs sent: no state, retries exhausted, evicted") \
+	X(D_TCP_RST_RECEIVED,  "d-tcp-rst-received",  "connections reset by the client") \
+	X(D_TCP_RING_LOST,     "d-tcp-ring-lost",     "connections reset: unacknowledged answer overwritten") \
+	X(D_TCP_OUT_OF_ORDER,  "d-tcp-out-of-order",  "segments beyond the next expected octet")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {
@@ -80,7 +95,7 @@ enum xdpdns_dstat {
 #undef XDPDNS_STAT_ENUM
 
 /* One row of daemon counters (one worker), padded to whole cache lines. */
-#define XDPDNS_DSTATS_ROW_U64 32u
+#define XDPDNS_DSTATS_ROW_U64 48u
 #ifdef __cplusplus
 static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_U64, "daemon stats row too small");
 #else

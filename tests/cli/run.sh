@@ -169,14 +169,14 @@ case_attach_detach() {
 	out_has "attached xdpdns to $IF (native mode, ports 53)"
 	local dir
 	dir=$(pins)
-	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns prog_main prog_atr; do
 		[ -e "$dir/$p" ] || fail "pin $dir/$p missing"
 	done
-	note "all 11 pins in $dir"
+	note "all 12 pins in $dir"
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
-	expect_eq "$(cfg abi_version)" 3 "config.abi_version"
+	expect_eq "$(cfg abi_version)" 4 "config.abi_version"
 	expect_eq "$(cfg addr_filter_active)" 0 "no address filter by default"
 	expect_eq "$(cfg tcp_mss_v4)" 1220 "default tcp_mss_v4 written at attach"
 	expect_eq "$(cfg atr_delay_us)" 10000 "default atr_delay_us written at attach"
@@ -425,15 +425,28 @@ case_pmtu() {
 	dir=$(pins)
 	ok pmtu list
 	expect_eq "$(grep -c . "$OUT")" 1 "empty list is the header only"
-	# Two entries as the XDP program writes them: ::ffff:192.0.2.9 -> 1400
-	# and 2001:db8::1 -> 1280, updated now (CLOCK_MONOTONIC).
-	now=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+	# Two entries as the XDP program writes them (CLOCK_MONOTONIC, which
+	# starts at boot): ::ffff:192.0.2.9 -> 1400 updated now, valid, and
+	# 2001:db8::1 -> 1280 updated 40 s ago, expired under a 30 s lifetime.
+	# The lifetime is lowered so the past entry never predates the boot of a
+	# freshly started machine; the clock is waited for until it is 41 s old
+	# (only right after boot). 30 s leaves the valid entry time to be listed
+	# on a busy machine.
+	ok set pmtu.lifetime 30s
+	now=$(python3 -c 'import time; c = time.CLOCK_MONOTONIC; time.sleep(max(0, 41 - time.clock_gettime(c))); print(time.clock_gettime_ns(c))')
 	val() { python3 -c 'import struct,sys; print(" ".join(str(b) for b in struct.pack("<IIQ", int(sys.argv[1]), 0, int(sys.argv[2]))))' "$1" "$2"; }
 	bpftool map update pinned "$dir/pmtu" key 0 0 0 0 0 0 0 0 0 0 255 255 192 0 2 9 value $(val 1400 "$now") || fail "update pmtu"
-	bpftool map update pinned "$dir/pmtu" key 0x20 0x01 0x0d 0xb8 0 0 0 0 0 0 0 0 0 0 0 1 value $(val 1280 $((now - 700000000000))) || fail "update pmtu"
+	bpftool map update pinned "$dir/pmtu" key 0x20 0x01 0x0d 0xb8 0 0 0 0 0 0 0 0 0 0 0 1 value $(val 1280 $((now - 40000000000))) || fail "update pmtu"
 	ok pmtu list
-	grep -E '^192\.0\.2\.9 +1400 +[0-9]+s +valid$' "$OUT" >/dev/null || fail "v4 entry: $(cat "$OUT")"
-	grep -E '^2001:db8::1 +1280 +7[0-9][0-9]s +expired$' "$OUT" >/dev/null || fail "v6 entry: $(cat "$OUT")"
+	local age
+	age=$(sed -nE 's/^192\.0\.2\.9 +1400 +([0-9]+)s +valid$/\1/p' "$OUT")
+	[ -n "$age" ] && [ "$age" -lt 30 ] || fail "v4 entry (valid, younger than 30 s): $(cat "$OUT")"
+	age=$(sed -nE 's/^2001:db8::1 +1280 +([0-9]+)s +expired$/\1/p' "$OUT")
+	[ -n "$age" ] && [ "$age" -ge 40 ] && [ "$age" -lt 70 ] || fail "v6 entry (expired, 40 s old): $(cat "$OUT")"
+	# The lifetime is the knob's: back at 10 minutes the old entry is valid.
+	ok set pmtu.lifetime 10m
+	ok pmtu list
+	grep -E '^2001:db8::1 +1280 +[0-9]+s +valid$' "$OUT" >/dev/null || fail "v6 entry under 10m: $(cat "$OUT")"
 	ok pmtu flush
 	out_has "$IF: removed 2 path-MTU entries"
 	expect_eq "$(bpftool -j map dump pinned "$dir/pmtu")" "[]" "pmtu map after flush"
@@ -603,7 +616,7 @@ case_abi_mismatch() {
 	local value
 	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
-	bad "pins in $(pins) have ABI version 99, this build speaks 3; detach and attach again with this build" get
+	bad "pins in $(pins) have ABI version 99, this build speaks 4; detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
 	ok status
 	out_has "error: pins in $(pins) have ABI version 99"

@@ -77,3 +77,17 @@ start_daemon() {
 }
 # counter NAME: one counter of SERVER_IF (xdpdns_stat), XDP or daemon.
 counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+# counter_settles NAME VALUE [SECONDS]: waits up to SECONDS (default 5) for
+# a counter or gauge to read VALUE (the daemon mirrors its counters once per
+# loop, and a client's last ACK may still be on its way); prints the last
+# value read.
+counter_settles() {
+	local name=$1 want=$2 tries=$((${3:-5} * 10)) v
+	while :; do
+		v=$(counter "$name")
+		[[ $v == "$want" || $tries -le 0 ]] && break
+		tries=$((tries - 1))
+		sleep 0.1
+	done
+	printf '%s' "$v"
+}

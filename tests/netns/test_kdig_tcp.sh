@@ -6,21 +6,22 @@
 # sequence space on any connection, no RST, all checksums good
 # (et_tcp_streams.py); our SYN-ACK to a TFO SYN carries only the MSS option.
 #
-# What connection-reusing clients see (observed with kdig 3.2.6 and
-# dig 9.18.49, Debian 12; the test asserts it):
-# * kdig +tcp +keepopen NAME1 NAME2 ... sends NAME1, gets the answer and
-#   our FIN, acknowledges the FIN, and sends NAME2 on the same connection.
-#   That segment acknowledges our FIN (ack = cookie + answer + 2), so its
-#   ack-1 is no cookie: the XDP program drops it (tcp-bad-cookie) and only
-#   acknowledges the client's FIN. kdig reads end-of-file, prints
-#   ";; WARNING: can't receive reply from ADDR@53(TCP)" at once (no wait),
-#   does NOT retry NAME2, and opens a new connection for NAME3. So with
-#   keepopen every second name is lost: names 1, 3, 5 are answered, 2 and 4
-#   get the warning. Never a wrong answer.
-# * dig +tcp +keepopen does the same on the wire, but on end-of-file prints
-#   ";; communications error to ADDR#53: end of file" and retries the query
-#   on a new connection, which is answered: every name is answered, each
-#   one after the first costing one lost segment and one extra handshake.
+# What connection-reusing clients see (kdig 3.2.6 and dig 9.18.49, Debian
+# 12; the test asserts it):
+# * tcp.reuse on (the default): kdig +tcp +keepopen NAME1 NAME2 ... sends
+#   each name on the same connection after the previous answer; every one is
+#   answered, in order, on that connection, and the client's FIN at the end
+#   gets our FIN. dig +tcp +keepopen likewise: every name, no end-of-file.
+# * tcp.reuse off (Huston's close-after-each-answer, asserted over IPv4):
+#   kdig sends NAME2 after our FIN; that segment acknowledges our FIN
+#   (ack = cookie + answer + 2), so its ack-1 is no cookie: the XDP program
+#   drops it (tcp-bad-cookie) and only acknowledges the client's FIN. kdig
+#   reads end-of-file, prints ";; WARNING: can't receive reply from
+#   ADDR@53(TCP)" at once, does NOT retry NAME2, and opens a new connection
+#   for NAME3: names 1, 3, 5 answered, 2 and 4 get the warning. dig prints
+#   ";; communications error to ADDR#53: end of file" and retries on a new
+#   connection: every name answered, each after the first costing one lost
+#   segment and one extra handshake. Never a wrong answer.
 # * kdig +fastopen: the SYN carries a TFO cookie request (option 34); our
 #   SYN-ACK carries only MSS, so the kernel sends the query after the
 #   handshake as usual and it is answered. Having got no cookie, Linux asks
@@ -84,28 +85,35 @@ for addr in "$SERVER_IP4" "$SERVER_IP6"; do
 	client_check "kdig +fastopen $addr" --all small.example.test/A big4000.example.test/TXT -- \
 		kdig +fastopen +timeout=2 +retry=0 @"$addr" small.example.test A big4000.example.test TXT
 
-	step "kdig +tcp +keepopen @$addr with 5 names"
+	step "kdig +tcp +keepopen @$addr with 5 names (tcp.reuse on)"
 	keep=(small.example.test/A www.example.test/A mx.example.test/MX big4000.example.test/TXT
 		small.example.test/AAAA)
 	mapfile -t kargs < <(query_args "${keep[@]}")
-	client_check "kdig +keepopen $addr" "${keep[@]}" -- kdig +tcp +keepopen +timeout=2 +retry=0 @"$addr" "${kargs[@]}"
-	# Observed: names 1, 3, 5 answered; 2 and 4 lost with a warning each.
-	expect_eq "$ANSWERED|$LOST" "3|2" "kdig +keepopen $addr: answered|lost-warnings"
-	bad_cookie_expected=$((bad_cookie_expected + LOST))
+	client_check "kdig +keepopen $addr" --all "${keep[@]}" -- kdig +tcp +keepopen +timeout=2 +retry=0 @"$addr" "${kargs[@]}"
+	expect_eq "$ANSWERED|$LOST" "5|0" "kdig +keepopen $addr: answered|lost-warnings"
 
-	step "dig +tcp +keepopen @$addr with 4 names"
+	step "dig +tcp +keepopen @$addr with 4 names (tcp.reuse on)"
 	mapfile -t dargs < <(query_args "${keep[@]:0:4}")
 	client_check "dig +keepopen $addr" --all "${keep[@]:0:4}" -- dig +tcp +keepopen +time=2 +tries=2 @"$addr" "${dargs[@]}"
-	# Each name after the first: end-of-file on the kept connection, retried
-	# on a new one.
-	expect_eq "$ANSWERED|$LOST" "4|3" "dig +keepopen $addr: answered|end-of-file retries"
-	bad_cookie_expected=$((bad_cookie_expected + LOST))
+	expect_eq "$ANSWERED|$LOST" "4|0" "dig +keepopen $addr: answered|end-of-file retries"
 
 	for spec in small.example.test/A www.example.test/A big4000.example.test/TXT; do
 		step "drill -t @$addr ${spec%/*} ${spec#*/}"
 		client_check "drill -t $addr $spec" --all "$spec" -- drill -t @"$addr" "${spec%/*}" "${spec#*/}"
 	done
 done
+
+step "tcp.reuse off: close after each answer, as before connection reuse"
+xdpdns_set "$SERVER_NS" "$SERVER_IF" tcp.reuse off >/dev/null || fail "xdpdnsctl set tcp.reuse off"
+keep=(small.example.test/A www.example.test/A mx.example.test/MX big4000.example.test/TXT small.example.test/AAAA)
+mapfile -t kargs < <(query_args "${keep[@]}")
+client_check "kdig +keepopen, reuse off" "${keep[@]}" -- kdig +tcp +keepopen +timeout=2 +retry=0 @"$SERVER_IP4" "${kargs[@]}"
+expect_eq "$ANSWERED|$LOST" "3|2" "kdig +keepopen, reuse off: answered|lost-warnings (names 2 and 4 after our FIN)"
+bad_cookie_expected=$((bad_cookie_expected + LOST))
+mapfile -t dargs < <(query_args "${keep[@]:0:4}")
+client_check "dig +keepopen, reuse off" --all "${keep[@]:0:4}" -- dig +tcp +keepopen +time=2 +tries=2 @"$SERVER_IP4" "${dargs[@]}"
+expect_eq "$ANSWERED|$LOST" "4|3" "dig +keepopen, reuse off: answered|end-of-file retries"
+bad_cookie_expected=$((bad_cookie_expected + LOST))
 capture_stop "$cap"
 
 step "capture: per connection, no overlapping answers, no RST, checksums good"
@@ -134,9 +142,12 @@ data_after_tfo=$(capture_fields "$cap" "tcp.dstport == 53 && tcp.len > 0 && tcp.
 expect_lines "$data_after_tfo" 4 "queries sent after the handshake on the TFO connections"
 
 step "counters"
-# Every query sent on a kept connection after our FIN acknowledges the FIN:
-# the XDP program drops it as carrying no cookie.
-expect_eq "$(counter tcp-bad-cookie)" "$bad_cookie_expected" "tcp-bad-cookie (queries after our FIN)"
+# With reuse off, every query sent on a kept connection after our FIN
+# acknowledges the FIN: the XDP program drops it as carrying no cookie.
+expect_eq "$(counter tcp-bad-cookie)" "$bad_cookie_expected" "tcp-bad-cookie (queries after our FIN, reuse off)"
+expect_eq "$(counter tcp-rst-sent)" 0 "tcp-rst-sent (no client lost its state)"
+expect_ge "$(counter d-tcp-conns-opened)" 4 "d-tcp-conns-opened"
+expect_eq "$(counter_settles d-tcp-conns-open 0)" 0 "d-tcp-conns-open after every client closed"
 expect_eq "$(counter d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
 expect_eq "$(counter drop-bad-checksum)" 0 "drop-bad-checksum"
 kill -0 "$XDPDNSD_PID" 2>/dev/null || fail "xdpdnsd died during the test"

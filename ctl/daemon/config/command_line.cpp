@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
-	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, log_level;
+	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, log_level;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *log_level;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *log_level;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -58,7 +58,9 @@ Options declare(CLI::App &app, Flags &f)
 	o.fleet_key = one("--fleet-key", f.fleet_key, "FILE",
 			  "cookie key file shared by a fleet (default: random keys, rotated)");
 	o.pmtu_entries = one("--pmtu-entries", f.pmtu_entries, "N", "path MTU table size (default 65536)");
-	o.tcp_flows = one("--tcp-flows", f.tcp_flows, "N", "TCP soft-state entries per worker (default 65536)");
+	o.tcp_flows = one("--tcp-flows", f.tcp_flows, "N", "TCP soft-state entries per worker with tcp.reuse off (default 65536)");
+	o.tcp_connections = one("--tcp-connections", f.tcp_connections, "N",
+				"reused TCP connections per worker with tcp.reuse on (default 16384)");
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -165,6 +167,12 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!n)
 			return flag_error("--tcp-flows", n.error());
 		c.tcp_flows = static_cast<std::size_t>(*n);
+	}
+	if (o.tcp_connections->count()) {
+		auto n = parse_count(f.tcp_connections, 1, kMaxTcpConnections);
+		if (!n)
+			return flag_error("--tcp-connections", n.error());
+		c.tcp_connections = static_cast<std::size_t>(*n);
 	}
 	if (o.log_level->count()) {
 		auto l = parse_log_level(f.log_level);

@@ -20,6 +20,8 @@ public:
 		// reader in another process never sees a torn value.
 		__atomic_fetch_add(&row_[id], n, __ATOMIC_RELAXED);
 	}
+	// Gauges and counters mirrored from a component's own statistics.
+	void set(xdpdns_dstat id, std::uint64_t v) { __atomic_store_n(&row_[id], v, __ATOMIC_RELAXED); }
 	std::uint64_t get(xdpdns_dstat id) const { return __atomic_load_n(&row_[id], __ATOMIC_RELAXED); }
 
 private:

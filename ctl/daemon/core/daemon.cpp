@@ -266,6 +266,9 @@ Result<void> Daemon::start_workers(Interface &itf)
 		wc.atr_prog_fd = itf.pins->prog_atr_fd();
 		wc.stats_fd = itf.pins->stats_fd();
 		wc.flows.flows = cfg_.tcp_flows;
+		wc.conns.conns = cfg_.tcp_connections;
+		wc.tcp_conns_fd = itf.pins->tcp_conns_fd();
+		wc.keys = itf.pins->keys_view();
 
 		std::unique_ptr<Backend> backend;
 		std::function<void()> before_batch;

@@ -18,6 +18,10 @@ struct KnobSnapshot {
 	std::uint32_t atr_delay_us = 10000;
 	std::uint32_t atr_probability = 100;
 	bool atr_allow_active = false;  // the allow-list has entries
+	bool tcp_reuse = true;
+	std::uint32_t tcp_idle_ms = 10000;
+	std::uint32_t tcp_max_queries = 0;
+	bool checksum_strict = false;   // refuse partial transport checksums
 
 	static KnobSnapshot read(const xdpdns_config *cfg)
 	{
@@ -34,6 +38,10 @@ struct KnobSnapshot {
 		k.atr_delay_us = load(cfg->atr_delay_us);
 		k.atr_probability = load(cfg->atr_probability);
 		k.atr_allow_active = load(cfg->atr_allow_active) != 0;
+		k.tcp_reuse = load(cfg->tcp_reuse) != 0;
+		k.tcp_idle_ms = load(cfg->tcp_idle_ms);
+		k.tcp_max_queries = load(cfg->tcp_max_queries);
+		k.checksum_strict = load(cfg->checksum_strict) != 0;
 		return k;
 	}
 };

@@ -1,5 +1,5 @@
-// TCP data segments with a valid cookie (the XDP program checked it): plan
-// with the flow table, answer every complete query, send the train from
+// tcp.reuse off: TCP data segments with a valid cookie (the XDP program
+// checked it): plan with the flow table, answer every complete query, send the train from
 // SEG.ACK with a FIN, and remember it so a retransmission gets the same
 // octets and nothing ever overlaps in sequence space.
 #include "worker.h"
@@ -194,7 +194,7 @@ void Worker::finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::u
 	counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS, n);
 }
 
-void Worker::on_tcp(const net::FrameView &v, const RxFrame &, const xdpdns_meta *meta, std::uint64_t now_ns)
+void Worker::answer_and_close(const net::FrameView &v, const xdpdns_meta *meta, std::uint64_t now_ns)
 {
 	if (v.payload.empty()) {  // the XDP program only redirects data segments
 		counters_.inc(XDPDNS_STAT_D_BAD_FRAME);

@@ -28,6 +28,7 @@ Worker::Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::uniq
 	  before_batch_(std::move(before_batch)),
 	  counters_(cfg.counters),
 	  flows_(cfg.flows),
+	  conns_(cfg.conns, *this),
 	  atr_(cfg.atr_prog_fd, cfg.ifindex, cfg.atr_capacity, kMaxSavedFrame, cfg.stats_fd),
 	  pending_(cfg.async_backend ? kPendingUdp : 0, cfg.async_backend ? kPendingTcp : 0),
 	  rng_(std::random_device{}()),
@@ -65,7 +66,8 @@ void Worker::run(const std::atomic<bool> &stop)
 
 	while (!stop.load(std::memory_order_relaxed)) {
 		now_ns_ = monotonic_now_ns();
-		std::uint64_t deadline = std::min(atr_.next_due_ns(), backend_->next_deadline_ns());
+		std::uint64_t deadline =
+			std::min({atr_.next_due_ns(), backend_->next_deadline_ns(), conns_.next_timer_ns()});
 		int timeout_ms = 100;
 		if (deadline != UINT64_MAX)
 			timeout_ms = deadline <= now_ns_ ? 0
@@ -104,6 +106,8 @@ void Worker::run(const std::atomic<bool> &stop)
 		}
 		if (const std::size_t sent = atr_.fire_due(now_ns_))
 			counters_.inc(XDPDNS_STAT_D_ATR_SENT, sent);
+		conns_.on_timers(now_ns_, conn_settings());
+		mirror_conn_stats();
 		port_->tx_kick();
 	}
 }
@@ -120,8 +124,11 @@ void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
 		counters_.inc(XDPDNS_STAT_D_BAD_FRAME);
 		return;
 	}
-	// The XDP program leaves transport checksums to us.
-	if (!net::frame_checksums_ok(f.packet, v)) {
+	// The XDP program leaves transport checksums to us. A local client's
+	// offloaded (partial) checksum passes unless checksum.strict is on.
+	if (!net::frame_checksums_ok(f.packet, v,
+				     knobs_.checksum_strict ? net::ChecksumForms::full_only
+							    : net::ChecksumForms::full_or_partial)) {
 		counters_.inc(XDPDNS_STAT_D_BAD_CSUM);
 		return;
 	}
@@ -135,6 +142,13 @@ void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
 
 void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)
 {
+	if ((tag & kConnTag) && !PendingTable::is_tcp(tag)) {
+		const tcp::ConnRef ref{static_cast<std::uint32_t>((tag >> 32) & 0xffffff), static_cast<std::uint32_t>(tag)};
+		conns_.add_answer(ref, answer);
+		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+		conns_.flush(ref, now_ns_, conn_settings());
+		return;
+	}
 	if (!PendingTable::is_tcp(tag)) {
 		UdpContext *c = pending_.udp_get(tag);
 		if (!c)

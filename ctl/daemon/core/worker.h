@@ -9,6 +9,7 @@
 #include "daemon/atr/policy.h"
 #include "daemon/atr/scheduler.h"
 #include "daemon/backend.h"
+#include "daemon/tcp/conn_table.h"
 #include "daemon/tcp/flow_table.h"
 #include "knob_snapshot.h"
 #include "net/fragment_id.h"
@@ -38,12 +39,15 @@ struct WorkerConfig {
 	std::uint64_t *counters = nullptr;         // this worker's dstats row
 	int atr_prog_fd = -1;                      // xdpdns_atr, for follow-ups
 	int stats_fd = -1;                         // XDP counters: the ATR run's verdict
-	tcp::FlowTable::Limits flows;
+	tcp::FlowTable::Limits flows;              // tcp.reuse off: close after each answer
+	tcp::ConnTable::Limits conns;              // tcp.reuse on: reused connections
+	int tcp_conns_fd = -1;                     // the XDP program's tcp_conns map
+	const xdpdns_keys *keys = nullptr;         // live, mmapped keys map (cookie checks)
 	std::size_t atr_capacity = 4096;
 	bool async_backend = false;                // send the request's ACK at once
 };
 
-class Worker final : private AnswerSink {
+class Worker final : private AnswerSink, private tcp::ConnIo {
 public:
 	// `before_batch` runs before each batch of frames and after each poll
 	// of an asynchronous backend (zone snapshot refresh, counter mirroring).
@@ -74,8 +78,10 @@ private:
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns);
 	void send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload);
 
-	// TCP (tcp_path.cpp)
+	// TCP: reused connections or answer-and-close (tcp_conn_path.cpp)
 	void on_tcp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
+	// tcp.reuse off (tcp_path.cpp): the answer train and a FIN.
+	void answer_and_close(const net::FrameView &v, const xdpdns_meta *meta, std::uint64_t now_ns);
 	// Answers the plan's queries into `buf` (answers of the synchronous
 	// backend, and error answers, at once; others arrive via deliver()).
 	void answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<std::uint8_t> buf,
@@ -92,6 +98,23 @@ private:
 	// The request will not be answered (no frame of its train was sent).
 	void abandon_tcp(const TcpContext &c);
 
+	// Reused connections (tcp_conn_path.cpp)
+	void on_tcp_conn(const net::FrameView &v, const xdpdns_meta *meta, std::uint64_t now_ns);
+	// A segment no connection takes: the stateless answers of XDP.
+	void on_tcp_stateless(const net::FrameView &v, const tcp::ConnSegment &seg, const xdpdns_meta *meta,
+			      std::uint64_t now_ns);
+	tcp::ConnTable::Settings conn_settings() const;
+	void mirror_conn_stats();
+	void query(tcp::ConnRef conn, std::span<const std::uint8_t> message) override;
+	bool send(const net::ReplyTemplate &t, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
+		  std::span<const std::uint8_t> payload) override;
+	void released(const tcp::FlowKey &key) override;
+	bool cookie_valid(const tcp::ConnSegment &seg) override;
+	std::uint32_t cookie_mss(const tcp::ConnSegment &seg) const;  // 0: not a valid cookie
+	void forget_conn_entry(const tcp::FlowKey &key);
+	// Asynchronous answers for connections carry this tag bit.
+	static constexpr std::uint64_t kConnTag = std::uint64_t{1} << 62;
+
 	// Asynchronous answers (AnswerSink)
 	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
 
@@ -104,6 +127,7 @@ private:
 	Counters counters_;
 	KnobSnapshot knobs_;
 	tcp::FlowTable flows_;
+	tcp::ConnTable conns_;
 	atr::AtrScheduler atr_;
 	net::FragmentIdGenerator frag_ids_;
 	PendingTable pending_;
@@ -114,6 +138,9 @@ private:
 	std::vector<std::uint8_t> small_buf_;    // error and TC=1 answers
 	std::vector<std::uint8_t> stream_;       // TCP answer stream being built
 	std::unique_ptr<TcpContext> tcp_scratch_;  // a synchronous TCP request
+	dns::Query conn_query_;                    // a query on a reused connection
+	std::uint64_t conn_refused_ = 0;           // first queries answered statelessly: table full
+	std::uint64_t stateless_rst_ = 0;          // RSTs for data of unknown connections
 };
 
 }  // namespace xdpdns::daemon

@@ -1,0 +1,385 @@
+// ConnTable: reused connections, pipelining, loss recovery and closing, seen
+// through the segments it asks the worker to send.
+#include "daemon/tcp/conn_table.h"
+#include "flow_test_support.h"
+#include "net/frame.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+
+namespace xdpdns::daemon::tcp {
+namespace {
+
+using test::Bytes;
+using test::body;
+using test::cat;
+using test::framed;
+
+constexpr uint64_t kMs = 1'000'000;
+constexpr uint32_t kIsn = 0x5eed0000;     // the cookie
+constexpr uint32_t kClientSeq = 1000;     // the client's first data octet
+
+struct Sent {
+	uint32_t seq, ack;
+	uint8_t flags;
+	Bytes payload;
+	bool fin() const { return flags & net::kTcpFin; }
+	bool rst() const { return flags & net::kTcpRst; }
+};
+
+// Answers every query with a deterministic answer of `answer_size` octets
+// (its first octet echoes the query's), unless `async` holds them back.
+class FakeIo : public ConnIo {
+public:
+	ConnTable *table = nullptr;
+	size_t answer_size = 40;
+	bool async = false;
+	bool cookie = true;
+	std::vector<Sent> sent;
+	std::vector<std::pair<ConnRef, Bytes>> queries;
+	std::vector<FlowKey> released_keys;
+
+	void query(ConnRef conn, std::span<const uint8_t> message) override
+	{
+		queries.emplace_back(conn, Bytes(message.begin(), message.end()));
+		if (!async)
+			table->add_answer(conn, answer_for(message));
+	}
+	Bytes answer_for(std::span<const uint8_t> message) const
+	{
+		Bytes a = body(answer_size, message.empty() ? 0 : message[0]);
+		return a;
+	}
+	bool send(const net::ReplyTemplate &, uint32_t seq, uint32_t ack, uint8_t flags,
+		  std::span<const uint8_t> payload) override
+	{
+		sent.push_back({seq, ack, flags, Bytes(payload.begin(), payload.end())});
+		return true;
+	}
+	void released(const FlowKey &key) override { released_keys.push_back(key); }
+	bool cookie_valid(const ConnSegment &) override { return cookie; }
+
+	// All octets sent in data segments, by sequence number (later copies
+	// must equal earlier ones).
+	Bytes stream(uint32_t from) const
+	{
+		std::map<uint32_t, uint8_t> bytes;
+		for (const auto &s : sent)
+			for (size_t i = 0; i < s.payload.size(); i++) {
+				auto [it, fresh] = bytes.emplace(s.seq + static_cast<uint32_t>(i), s.payload[i]);
+				EXPECT_EQ(it->second, s.payload[i]) << "octet at " << it->first << " sent twice, differently";
+			}
+		Bytes out;
+		for (uint32_t seq = from; bytes.count(seq); seq++)
+			out.push_back(bytes[seq]);
+		return out;
+	}
+};
+
+class ConnTableTest : public ::testing::Test {
+protected:
+	ConnTableTest() { make({}); }
+
+	void make(ConnTable::Limits limits)
+	{
+		limits.send_bytes = 1 << 20;
+		limits.max_buffered = 65538;
+		table.reset();
+		table.emplace(limits, io);
+		io.table = &*table;
+	}
+
+	ConnSegment seg(uint32_t seq, const Bytes &payload, uint32_t ack = kIsn + 1,
+			uint8_t flags = net::kTcpAck, uint16_t window = 65535)
+	{
+		ConnSegment s;
+		s.key = test::key(40000);
+		s.seq = seq;
+		s.ack = ack;
+		s.window = window;
+		s.flags = flags;
+		s.payload = payload;
+		s.cookie_ok = ack == kIsn + 1;
+		s.segment_size = segment_size;
+		s.now_ns = now;
+		return s;
+	}
+	bool feed(const ConnSegment &s)
+	{
+		keep_ = Bytes(s.payload.begin(), s.payload.end());
+		ConnSegment c = s;
+		c.payload = keep_;
+		return table->on_segment(c, {}, settings);
+	}
+	Bytes query(uint8_t tag, size_t n = 30) { return framed(body(n, tag)); }
+	Bytes answer(uint8_t tag) const { return framed(body(io.answer_size, body(30, tag)[0])); }
+
+	FakeIo io;
+	std::optional<ConnTable> table;
+	ConnTable::Settings settings;
+	uint16_t segment_size = 512;
+	uint64_t now = 1000 * kMs;
+	Bytes keep_;
+};
+
+TEST_F(ConnTableTest, FirstQueryIsAnsweredAndTheConnectionStaysOpen)
+{
+	const Bytes q = query(1);
+	ASSERT_TRUE(feed(seg(kClientSeq, q)));
+	ASSERT_EQ(io.queries.size(), 1u);
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].seq, kIsn + 1);
+	EXPECT_EQ(io.sent[0].ack, kClientSeq + q.size());
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpPsh) << "no FIN: the connection is reused";
+	EXPECT_EQ(io.sent[0].payload, answer(1));
+	EXPECT_EQ(table->stats().open, 1u);
+}
+
+TEST_F(ConnTableTest, SegmentWithoutConnectionOrCookieIsNotTaken)
+{
+	io.cookie = false;
+	ConnSegment s = seg(kClientSeq, query(1), kIsn + 77);
+	EXPECT_FALSE(feed(s));
+	EXPECT_TRUE(io.sent.empty());
+	EXPECT_EQ(table->stats().open, 0u);
+	// A handshake's pure ACK creates nothing either.
+	io.cookie = true;
+	EXPECT_FALSE(feed(seg(kClientSeq, {})));
+	EXPECT_EQ(table->stats().open, 0u);
+}
+
+TEST_F(ConnTableTest, PipelinedQueriesAreAnsweredInOrder)
+{
+	const Bytes qs = cat({query(1), query(2), query(3)});
+	ASSERT_TRUE(feed(seg(kClientSeq, qs)));
+	ASSERT_EQ(io.queries.size(), 3u);
+	EXPECT_EQ(io.stream(kIsn + 1), cat({answer(1), answer(2), answer(3)}));
+	EXPECT_EQ(io.sent.back().ack, kClientSeq + qs.size());
+}
+
+TEST_F(ConnTableTest, QueryAfterAnAnswerIsAnsweredAfterIt)
+{
+	const Bytes q1 = query(1), q2 = query(2);
+	feed(seg(kClientSeq, q1));
+	const uint32_t after = kIsn + 1 + static_cast<uint32_t>(answer(1).size());
+	ASSERT_TRUE(feed(seg(kClientSeq + q1.size(), q2, after)));
+	ASSERT_EQ(io.queries.size(), 2u);
+	EXPECT_EQ(io.sent.back().seq, after) << "no overlap: the second answer follows the first";
+	EXPECT_EQ(io.sent.back().ack, kClientSeq + q1.size() + q2.size());
+	EXPECT_EQ(io.stream(kIsn + 1), cat({answer(1), answer(2)}));
+}
+
+TEST_F(ConnTableTest, QuerySplitOverSegmentsIsHeldAndAcknowledged)
+{
+	const Bytes q = query(5);
+	ASSERT_TRUE(feed(seg(kClientSeq, test::slice(q, 0, 2))));
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_TRUE(io.sent[0].payload.empty());
+	EXPECT_EQ(io.sent[0].ack, kClientSeq + 2) << "the held prefix is acknowledged";
+	EXPECT_TRUE(io.queries.empty());
+	ASSERT_TRUE(feed(seg(kClientSeq + 2, test::slice(q, 2, q.size()))));
+	ASSERT_EQ(io.queries.size(), 1u);
+	EXPECT_EQ(io.queries[0].second, body(30, 5));
+	EXPECT_EQ(io.sent.back().payload, answer(5));
+}
+
+TEST_F(ConnTableTest, OutOfOrderAndOldSegmentsGetADuplicateAck)
+{
+	const Bytes q1 = query(1), q2 = query(2);
+	feed(seg(kClientSeq, q1));
+	const uint32_t after = kIsn + 1 + static_cast<uint32_t>(answer(1).size());
+	io.sent.clear();
+	feed(seg(kClientSeq + q1.size() + 10, q2, after));  // a hole of 10
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_TRUE(io.sent[0].payload.empty());
+	EXPECT_EQ(io.sent[0].ack, kClientSeq + q1.size());
+	EXPECT_EQ(io.sent[0].seq, after);
+	feed(seg(kClientSeq, q1, after));  // q1 again: old
+	ASSERT_EQ(io.sent.size(), 2u);
+	EXPECT_EQ(io.sent[1].ack, kClientSeq + q1.size());
+	EXPECT_EQ(io.queries.size(), 1u) << "nothing answered twice";
+	EXPECT_EQ(table->stats().out_of_order, 1u);
+}
+
+TEST_F(ConnTableTest, ClientFinGetsOurFinOnTheLastAnswerSegmentThenRelease)
+{
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q, kIsn + 1, net::kTcpAck | net::kTcpFin));
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpPsh | net::kTcpFin);
+	EXPECT_EQ(io.sent[0].ack, kClientSeq + q.size() + 1) << "the client's FIN is acknowledged";
+	const uint32_t fin_ack = kIsn + 1 + static_cast<uint32_t>(answer(1).size()) + 1;
+	feed(seg(kClientSeq + q.size() + 1, {}, fin_ack));
+	EXPECT_EQ(table->stats().open, 0u);
+	ASSERT_EQ(io.released_keys.size(), 1u);
+	EXPECT_EQ(io.released_keys[0], test::key(40000));
+}
+
+TEST_F(ConnTableTest, IdleConnectionGetsOurFin)
+{
+	settings.idle_ns = 2000 * kMs;
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q));
+	const uint32_t after = kIsn + 1 + static_cast<uint32_t>(answer(1).size());
+	feed(seg(kClientSeq + q.size(), {}, after));  // all acknowledged
+	io.sent.clear();
+	table->on_timers(now + 1900 * kMs, settings);
+	EXPECT_TRUE(io.sent.empty()) << "not idle long enough";
+	table->on_timers(now + 2020 * kMs, settings);
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpFin);
+	EXPECT_EQ(io.sent[0].seq, after);
+	EXPECT_EQ(table->stats().idle_closed, 1u);
+	now += 2030 * kMs;
+	feed(seg(kClientSeq + q.size(), {}, after + 1));
+	EXPECT_EQ(table->stats().open, 0u);
+}
+
+TEST_F(ConnTableTest, MaxQueriesAnswersThatManyThenFin)
+{
+	settings.max_queries = 2;
+	const Bytes q1 = query(1), q2 = query(2), q3 = query(3);
+	feed(seg(kClientSeq, cat({q1, q2, q3})));
+	ASSERT_EQ(io.queries.size(), 2u);
+	EXPECT_EQ(io.stream(kIsn + 1), cat({answer(1), answer(2)}));
+	EXPECT_TRUE(io.sent.back().fin());
+	EXPECT_EQ(io.sent.back().ack, kClientSeq + q1.size() + q2.size()) << "the third query is not acknowledged";
+}
+
+TEST_F(ConnTableTest, ThreeDuplicateAcksResendTheFirstUnacknowledgedSegment)
+{
+	segment_size = 100;
+	io.answer_size = 300;  // 302 octets: 4 segments
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q));
+	ASSERT_EQ(io.sent.size(), 4u);
+	const uint32_t client_next = kClientSeq + static_cast<uint32_t>(q.size());
+	// Segment 2 lost: the client acknowledges the first, three times more.
+	for (int i = 0; i < 4; i++)
+		feed(seg(client_next, {}, kIsn + 101));
+	ASSERT_EQ(io.sent.size(), 5u);
+	EXPECT_EQ(io.sent[4].seq, kIsn + 101);
+	EXPECT_EQ(io.sent[4].payload.size(), 100u);
+	EXPECT_EQ(table->stats().fast_retransmits, 1u);
+	// A partial ACK (segment 3 lost too) resends the next one at once.
+	feed(seg(client_next, {}, kIsn + 201));
+	ASSERT_EQ(io.sent.size(), 6u);
+	EXPECT_EQ(io.sent[5].seq, kIsn + 201);
+	EXPECT_EQ(io.stream(kIsn + 1), framed(body(300, body(30, 1)[0])));
+}
+
+TEST_F(ConnTableTest, LostTailIsResentByTheTimerWithBackoffThenReset)
+{
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q));
+	io.sent.clear();
+	table->on_timers(now + 990 * kMs, settings);
+	EXPECT_TRUE(io.sent.empty()) << "initial RTO is 1 s (RFC 6298)";
+	table->on_timers(now + 1010 * kMs, settings);
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].seq, kIsn + 1);
+	EXPECT_EQ(io.sent[0].payload, answer(1));
+	table->on_timers(now + 2900 * kMs, settings);
+	EXPECT_EQ(io.sent.size(), 1u) << "backed off to 2 s";
+	table->on_timers(now + 3100 * kMs, settings);
+	EXPECT_EQ(io.sent.size(), 2u);
+	uint64_t t = now + 3100 * kMs;
+	for (int i = 0; i < 10 && table->stats().open; i++) {
+		t += 8100 * kMs;
+		table->on_timers(t, settings);
+	}
+	EXPECT_EQ(table->stats().open, 0u);
+	ASSERT_FALSE(io.sent.empty());
+	EXPECT_TRUE(io.sent.back().rst()) << "the client is told, not left waiting";
+	EXPECT_EQ(io.sent.size(), 2u + 4u + 1u) << "6 retries in all, then RST";
+	EXPECT_EQ(io.released_keys.size(), 1u);
+}
+
+TEST_F(ConnTableTest, MeasuredRoundTripShortensTheTimer)
+{
+	const Bytes q1 = query(1), q2 = query(2);
+	feed(seg(kClientSeq, q1));
+	now += 10 * kMs;  // the client acknowledges after 10 ms
+	const uint32_t after = kIsn + 1 + static_cast<uint32_t>(answer(1).size());
+	feed(seg(kClientSeq + q1.size(), q2, after));
+	io.sent.clear();
+	table->on_timers(now + 190 * kMs, settings);
+	EXPECT_TRUE(io.sent.empty());
+	table->on_timers(now + 230 * kMs, settings);
+	ASSERT_EQ(io.sent.size(), 1u) << "RTO = max(200 ms, SRTT + 4 RTTVAR = 30 ms)";
+	EXPECT_EQ(io.sent[0].seq, after);
+}
+
+TEST_F(ConnTableTest, AnswersNeverExceedTheClientWindow)
+{
+	io.answer_size = 998;  // 1000 octets
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q, kIsn + 1, net::kTcpAck, 300));
+	uint32_t sent = 0;
+	for (const auto &s : io.sent)
+		sent += static_cast<uint32_t>(s.payload.size());
+	EXPECT_EQ(sent, 300u);
+	feed(seg(kClientSeq + q.size(), {}, kIsn + 301, net::kTcpAck, 800));
+	EXPECT_EQ(io.stream(kIsn + 1).size(), 1000u);
+}
+
+TEST_F(ConnTableTest, AsynchronousAnswersAreAcknowledgedFirstThenSent)
+{
+	io.async = true;
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q));
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_TRUE(io.sent[0].payload.empty()) << "a bare ACK while the upstream works";
+	ASSERT_EQ(io.queries.size(), 1u);
+	table->add_answer(io.queries[0].first, io.answer_for(io.queries[0].second));
+	table->flush(io.queries[0].first, now, settings);
+	ASSERT_EQ(io.sent.size(), 2u);
+	EXPECT_EQ(io.sent[1].payload, answer(1));
+	// A late answer for a connection that is gone is ignored.
+	feed(seg(kClientSeq + q.size(), {}, kIsn + 1, net::kTcpRst));
+	EXPECT_EQ(table->stats().open, 0u);
+	table->add_answer(io.queries[0].first, io.answer_for(io.queries[0].second));
+	table->flush(io.queries[0].first, now, settings);
+	EXPECT_EQ(io.sent.size(), 2u);
+}
+
+TEST_F(ConnTableTest, FullTableResetsTheLongestIdleConnection)
+{
+	make({.conns = 2, .reassembly_slots = 2});
+	for (uint16_t port = 1; port <= 2; port++) {
+		ConnSegment s = seg(kClientSeq, query(1));
+		s.key = test::key(port);
+		feed(s);
+	}
+	ConnSegment young = seg(kClientSeq, query(1));
+	young.key = test::key(3);
+	EXPECT_FALSE(feed(young)) << "every connection was active within a second";
+	EXPECT_EQ(table->stats().table_full, 1u);
+	now += 2000 * kMs;
+	young.now_ns = now;
+	io.sent.clear();
+	EXPECT_TRUE(feed(young));
+	ASSERT_GE(io.sent.size(), 2u);
+	EXPECT_TRUE(io.sent[0].rst()) << "the evicted client is told at once";
+	EXPECT_EQ(table->stats().evicted, 1u);
+	EXPECT_EQ(table->stats().open, 2u);
+}
+
+TEST_F(ConnTableTest, NewConnectionOnTheSameTupleReplacesTheOld)
+{
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q));
+	const uint32_t other_isn_seq = kClientSeq + 5'000'000;
+	io.sent.clear();
+	ASSERT_TRUE(feed(seg(other_isn_seq, query(2))));
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].seq, kIsn + 1);
+	EXPECT_EQ(io.sent[0].ack, other_isn_seq + query(2).size());
+	EXPECT_EQ(table->stats().replaced, 1u);
+	EXPECT_TRUE(io.released_keys.empty()) << "the XDP program's entry serves the new connection";
+}
+
+}  // namespace
+}  // namespace xdpdns::daemon::tcp
