@@ -63,6 +63,29 @@ static __always_inline __u64 conn_stale_ns(const struct xdpdns_config *cfg)
 	return ((__u64)cfg->tcp_idle_ms + XDPDNS_TCP_CONN_GRACE_MS) * 1000000ULL;
 }
 
+/* While the tuple's tcp_conns entry is fresh, the segment goes to the
+ * daemon (the verdict is returned); -1 when there is none (a stale one is
+ * removed: its daemon is gone). */
+static __always_inline int steer_to_conn(struct xdp_md *ctx, const struct pkt *p,
+					 const struct xdpdns_config *cfg, const struct xdpdns_conn_key *ck)
+{
+	struct xdpdns_conn *conn = bpf_map_lookup_elem(&tcp_conns, ck);
+	__u64 now;
+
+	if (!conn)
+		return -1;
+	now = bpf_ktime_get_ns();
+	if (now - conn->seen_ns >= conn_stale_ns(cfg)) {
+		bpf_map_delete_elem(&tcp_conns, ck);
+		return -1;
+	}
+	conn->seen_ns = now; /* racing updates differ by a packet: harmless */
+	push_meta(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN, 0, 0);
+	if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
+		return verdict(XDPDNS_STAT_TCP_CONN_TO_DAEMON, XDP_REDIRECT);
+	return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);
+}
+
 /* The payload at `off` begins a DNS message over TCP: a 2-octet length and,
  * when the header's flags are there, QR = 0 (a query, not a response). */
 static __always_inline int starts_query(struct xdp_md *ctx, __u32 off, __u32 payload)
@@ -201,8 +224,8 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 	void *end = (void *)(long)ctx->data_end;
 	struct xdpdns_cookie_input in;
 	struct xdpdns_conn_key ck;
-	struct xdpdns_conn *conn;
 	struct tcp_reply_hdr h = {};
+	int r;
 	const struct xdpdns_keys *key_set;
 	__u32 doff, payload, seq, ack, zero = 0;
 	__u8 *th = pkt_at(data, p->l4_off);
@@ -230,8 +253,16 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 	h.dport = *(__be16 *)th;
 	h.window = bpf_htons((__u16)cfg->tcp_window);
 
-	if (flags & TCP_RST)
+	if (flags & TCP_RST) {
+		/* A reused connection's RST frees its state in the daemon. */
+		if (!(flags & TCP_SYN)) {
+			conn_key(&ck, p, h.dport, h.sport);
+			r = steer_to_conn(ctx, p, cfg, &ck);
+			if (r >= 0)
+				return r;
+		}
 		return verdict(XDPDNS_STAT_TCP_RST, XDP_DROP);
+	}
 
 	if (flags & TCP_SYN) {
 		__u32 mss, client_mss, cur;
@@ -267,19 +298,9 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 	/* A reused connection that proved itself: the daemon holds its state
 	 * and gets every segment (data, ACKs for loss recovery, FIN, RST). */
 	conn_key(&ck, p, h.dport, h.sport);
-	conn = bpf_map_lookup_elem(&tcp_conns, &ck);
-	if (conn) {
-		__u64 now = bpf_ktime_get_ns();
-
-		if (now - conn->seen_ns < conn_stale_ns(cfg)) {
-			conn->seen_ns = now; /* racing updates differ by a packet: harmless */
-			push_meta(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN, 0, 0);
-			if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
-				return verdict(XDPDNS_STAT_TCP_CONN_TO_DAEMON, XDP_REDIRECT);
-			return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);
-		}
-		bpf_map_delete_elem(&tcp_conns, &ck); /* its daemon is gone */
-	}
+	r = steer_to_conn(ctx, p, cfg, &ck);
+	if (r >= 0)
+		return r;
 
 	if ((flags & TCP_FIN) && payload == 0) {
 		if (!l4_csum_ok(ctx, p))

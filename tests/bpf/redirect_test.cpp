@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "cookie_calc.h"
 #include "dns_message.h"
@@ -45,8 +47,12 @@ std::string flags_text(unsigned f)
 		s += "TCP ";
 	if (f & XDPDNS_META_F_IPV6)
 		s += "IPV6 ";
-	if (f & ~0x7u)
-		s += "unknown(" + std::to_string(f & ~0x7u) + ") ";
+	if (f & XDPDNS_META_F_COOKIE_OK)
+		s += "COOKIE_OK ";
+	if (f & XDPDNS_META_F_CONN)
+		s += "CONN ";
+	if (f & ~0x1fu)
+		s += "unknown(" + std::to_string(f & ~0x1fu) + ") ";
 	return s.empty() ? "(none)" : s;
 }
 
@@ -123,7 +129,7 @@ TEST_F(Redirect, TcpQueryEveryFraming)
 		SCOPED_TRACE(e.name);
 		Flow f(e);
 		run_row(redirected(e.name + "_tcp_query", tcp_query(f), XDPDNS_STAT_TCP_TO_DAEMON,
-				   {static_cast<std::uint16_t>(XDPDNS_META_F_TCP | v6_flag(f)), 0, 1460, e.l3_offset(), e.l4_offset()}),
+				   {static_cast<std::uint16_t>(XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK | v6_flag(f)), 0, 1460, e.l3_offset(), e.l4_offset()}),
 			queue0_);
 	}
 }
@@ -135,7 +141,7 @@ TEST_F(Redirect, TcpQueryClientMssFromCookie)
 	for (std::uint32_t i = 0; i < XDPDNS_MSS_TABLE_LEN; i++) {
 		SCOPED_TRACE("mss index " + std::to_string(i));
 		run_row(redirected("mss", tcp_query(f, i), XDPDNS_STAT_TCP_TO_DAEMON,
-				   {XDPDNS_META_F_TCP, 0, table[i], 14, 34}),
+				   {XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK, 0, table[i], 14, 34}),
 			queue0_);
 	}
 }
@@ -144,10 +150,10 @@ TEST_F(Redirect, TcpFinWithQueryAndPreviousEpoch)
 {
 	Flow f(encap("ipv6"));
 	run_row(redirected("fin_query", tcp_query(f, 3, 0, tcp::FIN | tcp::PSH | tcp::ACK), XDPDNS_STAT_TCP_TO_DAEMON,
-			   {XDPDNS_META_F_TCP | XDPDNS_META_F_IPV6, 0, 1220, 14, 54}),
+			   {XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK | XDPDNS_META_F_IPV6, 0, 1220, 14, 54}),
 		queue0_);
 	run_row(redirected("previous_epoch", tcp_query(f, 3, -1), XDPDNS_STAT_TCP_TO_DAEMON,
-			   {XDPDNS_META_F_TCP | XDPDNS_META_F_IPV6, 0, 1220, 14, 54}),
+			   {XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK | XDPDNS_META_F_IPV6, 0, 1220, 14, 54}),
 		queue0_);
 }
 
@@ -170,7 +176,7 @@ TEST_F(Redirect, OtherQueueHasNoSocket)
 TEST_F(Redirect, TcpQueryIgnoresPathMtu)
 {
 	Flow f(encap("ipv4"));
-	Fixture row = redirected("tcp_pmtu", tcp_query(f), XDPDNS_STAT_TCP_TO_DAEMON, {XDPDNS_META_F_TCP, 0, 1460, 14, 34});
+	Fixture row = redirected("tcp_pmtu", tcp_query(f), XDPDNS_STAT_TCP_TO_DAEMON, {XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK, 0, 1460, 14, 34});
 	row.prepare = [f](XdpRunner &r) { r.pmtu_write(f.client_key(), {1400, 0, monotonic_ns() - 1'000'000'000ull}); };
 	run_row(row, queue0_);
 }
@@ -233,11 +239,14 @@ TEST_F(Redirect, UdpAtrAllowList)
 
 TEST_F(Redirect, UdpPathMtuFreshAndStale)
 {
-	const std::uint64_t now = monotonic_ns();
-	const std::uint64_t lifetime_s = 30;
-	if (now < (lifetime_s + 60) * 1'000'000'000ull)
-		GTEST_SKIP() << "CLOCK_MONOTONIC too young to fake a stale entry";
-	auto lifetime = [](xdpdns_config &c) { c.pmtu_lifetime_s = 30; };
+	// Entries 1 s (fresh: 9 s to spare on a busy machine) and 20 s old
+	// (stale), or stamped 1 ns after boot, under a 10 s lifetime.
+	// CLOCK_MONOTONIC starts at boot: right after it, wait until a
+	// timestamp 20 s back exists (and the one at 1 ns is stale).
+	constexpr std::uint64_t kOldest = 21'000'000'000ull;
+	if (const std::uint64_t now = monotonic_ns(); now < kOldest)
+		std::this_thread::sleep_for(std::chrono::nanoseconds(kOldest - now));
+	auto lifetime = [](xdpdns_config &c) { c.pmtu_lifetime_s = 10; };
 
 	for (const char *n : {"ipv4", "ipv6", "vlan_ipv6"}) {
 		SCOPED_TRACE(n);
@@ -252,7 +261,7 @@ TEST_F(Redirect, UdpPathMtuFreshAndStale)
 		Fixture stale = redirected("stale", frame(udp_query(f)), XDPDNS_STAT_UDP_TO_DAEMON,
 					   {base, 0, 0, f.encap.l3_offset(), f.encap.l4_offset()});
 		stale.config = lifetime;
-		stale.prepare = [f](XdpRunner &r) { r.pmtu_write(f.client_key(), {1280, 0, monotonic_ns() - 45'000'000'000ull}); };
+		stale.prepare = [f](XdpRunner &r) { r.pmtu_write(f.client_key(), {1280, 0, monotonic_ns() - 20'000'000'000ull}); };
 		run_row(stale, queue0_);
 
 		Fixture other = redirected("other_client", frame(udp_query(f)), XDPDNS_STAT_UDP_TO_DAEMON,
@@ -287,7 +296,7 @@ TEST_F(Redirect, LiveFramesReachSocketWithMetadata)
 	const Case cases[] = {
 		{"udp", udp_query(u), XDPDNS_STAT_UDP_TO_DAEMON,
 		 {XDPDNS_META_F_ATR_ALLOWED | XDPDNS_META_F_IPV6, 0, 0, u.encap.l3_offset(), u.encap.l4_offset()}},
-		{"tcp", tcp, XDPDNS_STAT_TCP_TO_DAEMON, {XDPDNS_META_F_TCP, 0, 1440, t.encap.l3_offset(), t.encap.l4_offset()}},
+		{"tcp", tcp, XDPDNS_STAT_TCP_TO_DAEMON, {XDPDNS_META_F_TCP | XDPDNS_META_F_COOKIE_OK, 0, 1440, t.encap.l3_offset(), t.encap.l4_offset()}},
 	};
 	for (const Case &c : cases) {
 		SCOPED_TRACE(c.name);

@@ -34,6 +34,7 @@ Handles open_and_load()
 	h.pmtu = bpf_map__fd(s->maps.pmtu);
 	h.atr_allow = bpf_map__fd(s->maps.atr_allow);
 	h.service_addrs = bpf_map__fd(s->maps.service_addrs);
+	h.tcp_conns = bpf_map__fd(s->maps.tcp_conns);
 	return h;
 }
 

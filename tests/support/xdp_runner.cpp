@@ -131,6 +131,7 @@ XdpRunner::XdpRunner()
 	delete_all<xdpdns_addr>(h_.pmtu);
 	delete_all<xdpdns_lpm_key>(h_.atr_allow);
 	delete_all<xdpdns_addr>(h_.service_addrs);
+	delete_all<xdpdns_conn_key>(h_.tcp_conns);
 }
 
 // The shared object stays loaded until the process ends.
@@ -157,6 +158,10 @@ xdpdns_config XdpRunner::default_config()
 	c.atr_allow_active = 0;
 	c.pmtu_lifetime_s = 600;
 	c.pmtu_min_v4 = 552;
+	// The contract rows are the stateless ones (tcp.reuse off); the reuse
+	// tests turn it on.
+	c.tcp_reuse = 0;
+	c.tcp_idle_ms = 10000;
 	return c;
 }
 
@@ -276,6 +281,23 @@ void XdpRunner::pmtu_write(const Ip6 &client, const xdpdns_pmtu &value)
 	std::memcpy(key.a, client.data(), 16);
 	if (bpf_map_update_elem(h_.pmtu, &key, &value, BPF_ANY))
 		throw sys_failure("write map pmtu", errno);
+}
+
+std::optional<xdpdns_conn> XdpRunner::conn_lookup(const xdpdns_conn_key &key) const
+{
+	xdpdns_conn v;
+	if (bpf_map_lookup_elem(h_.tcp_conns, &key, &v)) {
+		if (errno == ENOENT)
+			return std::nullopt;
+		throw sys_failure("read map tcp_conns", errno);
+	}
+	return v;
+}
+
+void XdpRunner::conn_write(const xdpdns_conn_key &key, const xdpdns_conn &value)
+{
+	if (bpf_map_update_elem(h_.tcp_conns, &key, &value, BPF_ANY))
+		throw sys_failure("write map tcp_conns", errno);
 }
 
 std::size_t XdpRunner::pmtu_count() const

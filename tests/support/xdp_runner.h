@@ -68,6 +68,8 @@ public:
 	std::optional<xdpdns_pmtu> pmtu_lookup(const Ip6 &client) const;
 	void pmtu_write(const Ip6 &client, const xdpdns_pmtu &value);
 	std::size_t pmtu_count() const;
+	std::optional<xdpdns_conn> conn_lookup(const xdpdns_conn_key &key) const;
+	void conn_write(const xdpdns_conn_key &key, const xdpdns_conn &value);
 	void atr_allow_add(const Ip6 &prefix, std::uint32_t prefixlen);
 	// Replaces the service_addrs set (IPv4 mapped); the config flag
 	// addr_filter_active is the caller's, as in the config map.
