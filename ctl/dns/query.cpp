@@ -26,7 +26,8 @@ bool parse_question(std::span<const uint8_t> msg, Query &q)
 }
 
 // EDNS options are TLVs that must fill the RDATA exactly (RFC 6891 6.1.2).
-bool options_well_formed(const uint8_t *rdata, size_t rdlen)
+// Notes edns-tcp-keepalive (RFC 7828) on the way.
+bool options_well_formed(const uint8_t *rdata, size_t rdlen, Query &q)
 {
 	size_t pos = 0;
 	while (pos < rdlen) {
@@ -35,6 +36,8 @@ bool options_well_formed(const uint8_t *rdata, size_t rdlen)
 		const size_t optlen = load_be16(rdata + pos + 2);
 		if (rdlen - pos - 4 < optlen)
 			return false;
+		if (load_be16(rdata + pos) == edns_option::tcp_keepalive)
+			q.tcp_keepalive = true;
 		pos += 4 + optlen;
 	}
 	return true;
@@ -66,7 +69,7 @@ bool parse_sections(std::span<const uint8_t> msg, Query &q)
 			const bool additional = i >= uint32_t{an} + ns;
 			if (!additional || seen_opt || end != owner + 1 || msg[owner] != 0)
 				return false;
-			if (!options_well_formed(msg.data() + rdata, rdlen))
+			if (!options_well_formed(msg.data() + rdata, rdlen, q))
 				return false;
 			seen_opt = true;
 			const uint16_t size = load_be16(msg.data() + end + 2);
@@ -86,6 +89,7 @@ void reset_edns(Query &q)
 	q.udp_size = min_udp_size;
 	q.edns_version = 0;
 	q.do_bit = false;
+	q.tcp_keepalive = false;
 }
 
 }  // namespace

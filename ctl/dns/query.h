@@ -33,6 +33,7 @@ struct Query {
 	uint16_t udp_size = min_udp_size;  // max(512, advertised) with OPT, else 512
 	uint8_t edns_version = 0;
 	bool do_bit = false;
+	bool tcp_keepalive = false;  // the OPT carries edns-tcp-keepalive (RFC 7828)
 
 	std::span<const uint8_t> name() const { return {qname.data(), qname_len}; }
 	std::span<const uint8_t> name_lower() const { return {qname_lower.data(), qname_len}; }

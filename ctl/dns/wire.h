@@ -71,6 +71,10 @@ inline constexpr uint8_t refused = 5;
 inline constexpr uint8_t badvers = 16;  // extended: upper 8 bits live in the OPT TTL
 }  // namespace rcode
 
+namespace edns_option {
+inline constexpr uint16_t tcp_keepalive = 11;  // RFC 7828
+}  // namespace edns_option
+
 namespace rrtype {
 inline constexpr uint16_t a = 1;
 inline constexpr uint16_t ns = 2;

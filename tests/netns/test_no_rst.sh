@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Nothing leaks to the host TCP stack and nothing answers what must be
-# swallowed (XDP alone, no daemon):
+# swallowed (XDP alone, no daemon, tcp.reuse off: the stateless contract;
+# with reuse on, data with a bad cookie gets an RST instead, see
+# netns.tcp_reuse and bpf TcpReuseTable):
 # * kernel clients: handshake, a DNS query (dropped: no daemon), close; and a
 #   handshake closed with an RST (SO_LINGER 0);
 # * scapy segments over IPv4 and IPv6: pure ACK, RST, RST+ACK, data with a
@@ -24,6 +26,7 @@ netns_pair_create
 
 step "attach xdpdns to $SERVER_IF"
 xdpdns_attach "$SERVER_NS" "$SERVER_IF"
+xdpdns_set "$SERVER_NS" "$SERVER_IF" tcp.reuse off >/dev/null || fail "xdpdnsctl set tcp.reuse off"
 
 ccap=$NETNS_TMP/client.pcap
 scap=$NETNS_TMP/server.pcap

@@ -51,7 +51,7 @@ table inet et_norst {
 EOF
 
 step "start xdpdnsd on $SERVER_IF"
-start_daemon --zone "$ZONE"
+start_daemon --zone "$ZONE" --set tcp.reuse=off  # the stateless contract; netns.tcp_reuse covers reuse
 
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" tcp port 53

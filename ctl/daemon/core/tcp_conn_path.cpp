@@ -6,6 +6,7 @@
 
 #include "common/cookie_key.h"
 #include "dns/response.h"
+#include "dns/tcp_keepalive.h"
 #include "tx_sink.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,12 @@ tcp::ConnTable::Settings Worker::conn_settings() const
 	s.max_queries = knobs_.tcp_max_queries;
 	s.window = static_cast<std::uint16_t>(knobs_.tcp_window);
 	return s;
+}
+
+std::uint16_t Worker::keepalive_timeout() const
+{
+	// RFC 7828: units of 100 ms.
+	return static_cast<std::uint16_t>(std::min<std::uint32_t>(knobs_.tcp_idle_ms / 100, 0xffff));
 }
 
 void Worker::mirror_conn_stats()
@@ -122,9 +129,12 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 		return;
 	}
 	std::size_t size = 0;
-	const std::uint64_t tag = kConnTag | (std::uint64_t{conn.id} << 32) | conn.generation;
+	const std::uint64_t tag = kConnTag | (q.tcp_keepalive ? kKeepaliveTag : 0) | (std::uint64_t{conn.id} << 32) |
+				  conn.generation;
 	const auto status = backend_->resolve(q, message, Transport::tcp, tag, answer_buf_, size);
 	if (status == Backend::Status::answered) {
+		if (q.tcp_keepalive)
+			size = dns::append_tcp_keepalive(answer_buf_, size, keepalive_timeout());
 		conns_.add_answer(conn, {answer_buf_.data(), size});
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 	} else if (status == Backend::Status::dropped) {

@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include "clock.h"
+#include "dns/tcp_keepalive.h"
 #include "net/checksum.h"
 
 #include <poll.h>
@@ -144,6 +145,11 @@ void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)
 {
 	if ((tag & kConnTag) && !PendingTable::is_tcp(tag)) {
 		const tcp::ConnRef ref{static_cast<std::uint32_t>((tag >> 32) & 0xffffff), static_cast<std::uint32_t>(tag)};
+		if ((tag & kKeepaliveTag) && answer.size() + 6 <= answer_buf_.size()) {
+			std::copy(answer.begin(), answer.end(), answer_buf_.begin());
+			const std::size_t n = dns::append_tcp_keepalive(answer_buf_, answer.size(), keepalive_timeout());
+			answer = {answer_buf_.data(), n};
+		}
 		conns_.add_answer(ref, answer);
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 		conns_.flush(ref, now_ns_, conn_settings());

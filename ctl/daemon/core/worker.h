@@ -114,6 +114,8 @@ private:
 	void forget_conn_entry(const tcp::FlowKey &key);
 	// Asynchronous answers for connections carry this tag bit.
 	static constexpr std::uint64_t kConnTag = std::uint64_t{1} << 62;
+	static constexpr std::uint64_t kKeepaliveTag = std::uint64_t{1} << 61;  // answer with edns-tcp-keepalive
+	std::uint16_t keepalive_timeout() const;
 
 	// Asynchronous answers (AnswerSink)
 	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
