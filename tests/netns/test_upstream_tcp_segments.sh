@@ -56,8 +56,8 @@ segments() {
 		"$SERVER_MAC" "$@" || status=1
 }
 
-step "A. xdpdnsd --upstream $UP4 (NSD answers at once)"
-start_daemon --upstream "$UP4" --upstream-timeout 2s
+step "A. xdpdnsd --upstream $UP4 (NSD answers at once), tcp.reuse off"
+start_daemon --upstream "$UP4" --upstream-timeout 2s --set tcp.reuse=off
 cases=(split repack oneandhalf two retransmit badcookie rst fin pipeline mss600 window)
 segments "$CLIENT_IP4" "$SERVER_IP4" 30000 "${cases[@]}"
 segments "$CLIENT_IP6" "$SERVER_IP6" 31000 "${cases[@]}"
@@ -70,12 +70,23 @@ expect_eq "$(counter tcp-bad-cookie)" 10 "tcp-bad-cookie"
 expect_eq "$(counter d-tcp-unanswerable)" 0 "d-tcp-unanswerable"
 expect_eq "$(counter d-upstream-servfail)" 0 "d-upstream-servfail"
 
-step "B. xdpdnsd --upstream $UP4:5400 (answers 400 ms late)"
+step "B. xdpdnsd --upstream $UP4:5400 (answers 400 ms late), tcp.reuse off"
 stop_pid "$XDPDNSD_PID" xdpdnsd
-start_daemon --upstream "$UP4:5400" --upstream-timeout 2s
+start_daemon --upstream "$UP4:5400" --upstream-timeout 2s --set tcp.reuse=off
 segments "$CLIENT_IP4" "$SERVER_IP4" 32000 pending
 segments "$CLIENT_IP6" "$SERVER_IP6" 33000 pending
 expect_eq "$(counter d-tcp-unanswerable)" 2 "d-tcp-unanswerable (the retransmissions while pending)"
+
+step "C. xdpdnsd --upstream $UP4, tcp.reuse on: pipelined queries and loss recovery with answers that come later"
+stop_pid "$XDPDNSD_PID" xdpdnsd
+start_daemon --upstream "$UP4" --upstream-timeout 2s
+for fam in 4 6; do
+	src=CLIENT_IP$fam dst=SERVER_IP$fam
+	nsrun "$CLIENT_NS" "$PYTHON" "$here/py/et_tcp_reuse.py" "$CLIENT_IF" "$CLIENT_MAC" "$SERVER_MAC" \
+		"${!src}" "${!dst}" $((34000 + fam * 100)) pipeline loss || status=1
+done
+expect_eq "$(counter_settles d-tcp-conns-open 0)" 0 "d-tcp-conns-open at the end"
+expect_ge "$(counter d-tcp-fast-resent)" 2 "d-tcp-fast-resent"
 capture_stop "$cap"
 
 step "capture: no RST and no bad checksum from the server"
