@@ -5,7 +5,7 @@ every answer: the load that must keep being served while xdpdnsd reloads.
 usage: ez_query_loop.py ADDR STOP-FILE [UDP-INTERVAL-S]
 
 One UDP query every UDP-INTERVAL-S (default 0.005) and, in between, one TCP
-query (kernel client: connect, query, read to the server's FIN) every
+query (kernel client: connect, query, read the answer, close) every
 0.05 s. Each must get NOERROR, AA, one A 192.0.2.1 record, with its ID,
 within 2 s. Stops when STOP-FILE exists; prints
 "udp SENT ANSWERED tcp SENT ANSWERED" and exits 1 if any query went
@@ -55,7 +55,10 @@ def ask_tcp(family, addr, qid):
         msg = query(qid)
         s.sendall(struct.pack("!H", len(msg)) + msg)
         data = b""
-        while True:
+        # Read the length-prefixed answer, as resolvers do: with connection
+        # reuse the server keeps the connection open (our close then sends
+        # the FIN).
+        while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
             chunk = s.recv(4096)
             if not chunk:
                 break
