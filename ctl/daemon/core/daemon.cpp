@@ -301,6 +301,8 @@ Result<void> Daemon::start_workers(Interface &itf)
 		}
 		itf.workers.push_back(std::make_unique<Worker>(wc, std::move(*port), std::move(backend),
 								std::move(before_batch)));
+		spdlog::info("{}: queue {}: TCP reuse: {} connections, {} MiB allocated (send ring, reassembly slots, table)",
+			     itf.name, q, wc.conns.conns, (itf.workers.back()->tcp_conns_memory() + (1 << 19)) >> 20);
 	}
 	for (auto &w : itf.workers)
 		itf.threads.emplace_back([this, worker = w.get()] { worker->run(stop_); });

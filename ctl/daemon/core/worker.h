@@ -59,6 +59,7 @@ public:
 	void run(const std::atomic<bool> &stop);
 
 	XskPort &port() { return *port_; }
+	std::size_t tcp_conns_memory() const { return conns_.memory_bytes(); }
 
 private:
 	static constexpr std::size_t kRxBatch = 64;

@@ -64,6 +64,12 @@ ConnTable::Stats ConnTable::stats() const
 	return s;
 }
 
+size_t ConnTable::memory_bytes() const
+{
+	return conns_.size() * sizeof(Conn) + index_.memory_bytes() + timers_.memory_bytes() + ring_.capacity() +
+	       slot_memory_.size() + free_slots_.capacity() * sizeof(uint32_t) + scratch_.size();
+}
+
 ConnTable::Conn *ConnTable::conn(ConnRef ref)
 {
 	if (ref.id >= conns_.size() || conns_[ref.id].generation != ref.generation ||

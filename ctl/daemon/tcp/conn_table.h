@@ -150,6 +150,8 @@ public:
 	uint64_t next_timer_ns() const { return timers_.next_check_ns(); }
 
 	Stats stats() const;
+	// Memory the table allocated (all of it, once, in the constructor).
+	size_t memory_bytes() const;
 
 private:
 	enum : uint8_t {

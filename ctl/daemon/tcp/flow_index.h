@@ -33,6 +33,7 @@ public:
 	const FlowKey &key(uint32_t id) const { return nodes_[id].key; }
 	size_t size() const { return size_; }
 	size_t capacity() const { return nodes_.size(); }
+	size_t memory_bytes() const { return nodes_.size() * sizeof(Node) + buckets_.size() * sizeof(uint32_t); }
 
 private:
 	struct Node {

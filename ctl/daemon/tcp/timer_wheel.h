@@ -33,6 +33,7 @@ public:
 	// armed); a tick boundary, not an exact deadline.
 	uint64_t next_check_ns() const;
 	size_t armed_count() const { return armed_; }
+	size_t memory_bytes() const { return nodes_.size() * sizeof(Node) + heads_.size() * sizeof(uint32_t); }
 
 private:
 	struct Node {
