@@ -12,7 +12,8 @@
 #
 #   tools/bench/qps.sh [--duration S] [--runs N] [--quick]
 #                      [--servers "xdpdns knot-xdp knot nsd"]
-#                      [--modes "kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp"]
+#                      [--modes "kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp
+#                               dnsperf-tcp-pipelined"]
 #                      [--build DIR] [--logs DIR] [--xdpdnsd-args "ARGS"]
 #
 # --xdpdnsd-args: extra xdpdnsd flags, e.g. "--set tcp.segment-size=1460".
@@ -26,7 +27,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 DURATION=10
 RUNS=3
 SERVERS="xdpdns knot-xdp knot nsd"
-MODES="kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp"
+MODES="kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp dnsperf-tcp-pipelined"
 BUILD=${XDPDNS_BUILD_DIR:-$REPO/build}
 LOGS=""
 XDPDNSD_ARGS=""
@@ -187,6 +188,7 @@ mode_text() {
 	kxdpgun-tcp-big) echo "kxdpgun TCP 1 q/conn, 1,200 B" ;;
 	dnsperf-udp) echo "dnsperf UDP" ;;
 	dnsperf-tcp) echo "dnsperf TCP 1 q/conn" ;;
+	dnsperf-tcp-pipelined) echo "dnsperf TCP pipelined, 8 conns, 256 in flight" ;;
 	*) echo "$1" ;;
 	esac
 }

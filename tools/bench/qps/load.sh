@@ -5,7 +5,8 @@
 # tool's own output in $QPS_LOG_DIR.
 #
 #   load_run MODE DURATION LOGFILE
-#   MODE: kxdpgun-udp | kxdpgun-tcp | kxdpgun-tcp-big | dnsperf-udp | dnsperf-tcp
+#   MODE: kxdpgun-udp | kxdpgun-tcp | kxdpgun-tcp-big | dnsperf-udp | dnsperf-tcp |
+#         dnsperf-tcp-pipelined
 
 # kxdpgun attaches its own XDP program to the client veth (and leaves it
 # there when it exits): xdp_pass goes off before and back on after.
@@ -68,6 +69,9 @@ load_run() {
 	# most 256 sockets per thread: 4 threads x 256 connections is what it
 	# takes to reach a few thousand connections per second.
 	dnsperf-tcp) _dnsperf "$duration" "$log" "$QUERIES_SMALL" -m tcp -O num-queries-per-conn=1 -c 1024 -T 4 -q 1024 -t 2 ;;
+	# Resolvers' way (RFC 7766): 8 persistent connections, up to 256
+	# queries in flight over them, answers pipelined.
+	dnsperf-tcp-pipelined) _dnsperf "$duration" "$log" "$QUERIES_SMALL" -m tcp -c 8 -T 1 -q 256 -t 2 ;;
 	*) netns_die "unknown mode $mode" ;;
 	esac
 }
