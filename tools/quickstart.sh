@@ -119,6 +119,7 @@ tcpdump -r "$pcap" -nn -v -ttttt 2>/dev/null | awk -v c="$CLIENT_IP4." -v s="$SE
 		sub(/^ +/, "")
 		gsub(c, "client."); gsub(s, "server.")
 		sub(/ \[prefix length\([0-9]+\) != length\([0-9]+\)\] \(invalid\)/, "")
+		sub(/ \(incorrect -> 0x[0-9a-f]+\)/, " (partial, offloaded)")
 		printf "  %s  %s\n", t, $0
 	}'
 cat <<'EOF'
@@ -126,11 +127,19 @@ cat <<'EOF'
   [S]   the client's SYN; [S.] our SYN-ACK, sent by the XDP program itself:
         its sequence number is a keyed-hash cookie, its only option MSS 1220
   [P.]  the query: its ack (cookie + 1) proves the handshake, so the XDP
-        program hands it to xdpdnsd through an AF_XDP socket
+        program hands it to xdpdnsd through an AF_XDP socket; having proved
+        itself, the connection now gets a small state (tcp.reuse on): the
+        client could send more queries on it
   then  the answer in segments of at most 512 octets, back to back, each
-        acknowledging the end of the query, and our FIN right after them
-  [F.]  the client's FIN, acknowledged by the XDP program: no connection
-        state was kept anywhere, and the server sent no RST
+        acknowledging the end of the query (no FIN: the connection stays
+        open for more queries until tcp.idle-timeout, 10 s)
+  [F.]  dig is done and closes: our FIN answers its FIN, its ACK of ours
+        frees the state; the server never sent an RST. With
+        `xdpdnsctl set tcp.reuse off` our FIN follows the answer at once
+        and no state is kept (Huston's trace)
+  cksum (partial, offloaded): the client's stack leaves its checksums for
+        the veth to finish (tx offload), as clients on a veth or tap do;
+        xdpdns accepts that form unless checksum.strict is on
 EOF
 
 heading "9. Counters: xdpdnsctl stats $SERVER_IF"
