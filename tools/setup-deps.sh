@@ -21,6 +21,8 @@ PACKAGES=(
 	# DNS clients and reference servers for the end-to-end tests
 	bind9-dnsutils knot-dnsutils ldnsutils knot nsd unbound dnsperf
 	python3 python3-scapy python3-dnspython
+	# resolvers with xdpdns as their authority over TCP (netns.resolvers_tcp_*)
+	knot-resolver bind9 pdns-recursor
 	# network namespaces, captures, link settings
 	iproute2 ethtool nftables tcpdump tshark procps util-linux
 )
@@ -61,9 +63,10 @@ run() {
 	fi
 }
 
-# nsd, unbound and knot would start at install and take port 53 in the root
-# namespace. The tests never need them there (they start their own servers
-# inside their namespaces), so keep the daemons from starting at all:
+# nsd, unbound, knot, knot-resolver (kresd), bind9 (named) and pdns-recursor
+# would start at install and take port 53 in the root namespace. The tests
+# never need them there (they start their own servers inside their
+# namespaces), so keep the daemons from starting at all:
 # invoke-rc.d honours policy-rc.d exit code 101 = "action forbidden".
 if [[ ! -e $policy ]]; then
 	printf '#!/bin/sh\n# xdpdns setup-deps: no service starts during install\nexit 101\n' >"$policy"
@@ -81,12 +84,38 @@ log "missing: ${missing[*]}"
 run apt-get update -q
 run apt-get install -y -q --no-install-recommends "${missing[@]}"
 
+# The resolvers are only ever run by the tests, in their own namespaces with
+# their own configs; their packages enable boot-time services that would take
+# port 53 in the root namespace. Disable those (only for packages installed
+# just now, so an operator's own set-up is left alone).
+declare -A resolver_units=(
+	[knot-resolver]="kresd.target kres-cache-gc.service"
+	[bind9]="named.service"
+	[pdns-recursor]="pdns-recursor.service"
+)
+for pkg in "${missing[@]}"; do
+	[[ -n ${resolver_units[$pkg]:-} ]] || continue
+	# systemctl disable edits the symlinks, also without a running systemd
+	# (and runs update-rc.d for named); kresd's SysV script is separate.
+	# Under systemd, --now also stops a service that started despite
+	# policy-rc.d (one that was there before us may allow starts).
+	if command -v systemctl >/dev/null 2>&1; then
+		now=()
+		[[ -d /run/systemd/system ]] && now=(--now)
+		# shellcheck disable=SC2086
+		run systemctl disable "${now[@]}" ${resolver_units[$pkg]}
+	fi
+	if [[ $pkg == knot-resolver && -x /etc/init.d/kresd ]]; then
+		run update-rc.d kresd disable
+	fi
+done
+
 # Packages that were installed before this script may have started their
 # daemons; say so, since a root-namespace server on port 53 confuses people
 # (not the tests, which run in their own namespaces).
-for unit in nsd unbound knot; do
-	if pgrep -x "$unit" >/dev/null 2>&1 || pgrep -x "${unit}d" >/dev/null 2>&1; then
-		log "note: $unit is running in the root namespace (not used by the tests)"
+for daemon in nsd unbound knotd kresd named pdns_recursor; do
+	if pgrep -x "$daemon" >/dev/null 2>&1; then
+		log "note: $daemon is running in the root namespace (not used by the tests)"
 	fi
 done
 log "installed ${#missing[@]} packages (log: $aptlog)"
