@@ -118,4 +118,36 @@ static __always_inline __u64 csum_pseudo(const __u8 *saddr, const __u8 *daddr, i
 	return sum;
 }
 
+/* 1 when the TCP/UDP checksum of the `len` octets at `off` (checksum field
+ * at `off + field`) verifies, given the pseudo-header sum `pseudo`: either a
+ * full checksum, or, unless `strict`, the partial form a local stack leaves
+ * when it offloads the checksum (veth, tap: CHECKSUM_PARTIAL), where the
+ * field holds the folded pseudo-header sum itself, not inverted
+ * (~csum_tcpudp_magic(..., 0) / ~csum_ipv6_magic(..., 0) in Linux). Both
+ * sides are native-order folds of the same packet words, so they compare as
+ * they are. The partial form covers no payload octet: strict refuses it. */
+static __always_inline int csum_l4_ok(struct xdp_md *ctx, __u32 off, __u32 len, __u32 field,
+				      __u64 pseudo, int strict)
+{
+	__u64 r = csum_range(ctx, off, len);
+	void *data, *end;
+	__u8 *f;
+
+	if (r & CSUM_ERROR)
+		return 0;
+	if (csum_fold(pseudo + r) == 0xffff)
+		return 1;
+	if (strict || field + 2 > len)
+		return 0;
+	off += field;
+	if (off > 0xffff)
+		return 0;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	f = pkt_at(data, off);
+	if ((void *)(f + 2) > end)
+		return 0;
+	return *(__u16 *)f == csum_fold(pseudo);
+}
+
 #endif /* XDPDNS_BPF_CSUM_H */

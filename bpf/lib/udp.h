@@ -13,6 +13,7 @@ struct udp_view {
 	__be16 dport;
 	__u32 dns_off;  /* UDP payload */
 	__u32 dns_end;
+	__u16 check;    /* the checksum field as it lies in the packet */
 };
 
 /* Validates the UDP header; returns a stat reason on failure, else 0. */
@@ -30,9 +31,32 @@ static __always_inline int udp_parse(struct xdp_md *ctx, const struct pkt *p, st
 		return XDPDNS_STAT_DROP_MALFORMED;
 	u->sport = *(__be16 *)udp;
 	u->dport = *(__be16 *)(udp + 2);
+	u->check = *(__u16 *)(udp + 6);
 	u->dns_off = p->l4_off + 8;
 	u->dns_end = p->l4_off + len;
 	return 0;
+}
+
+/* Checksums of a query answered in XDP (the daemon checks the others): the
+ * IPv4 header, then the UDP checksum over the UDP length, full or, unless
+ * checksum.strict, the partial form of a local sender. IPv4 UDP with a zero
+ * checksum carries none (RFC 768); over IPv6 zero is invalid (RFC 8200). */
+static __always_inline int udp_csum_ok(struct xdp_md *ctx, const struct pkt *p,
+				       const struct udp_view *u, const struct xdpdns_config *cfg)
+{
+	__u32 len = u->dns_end - p->l4_off;
+	__u64 sum = 0;
+
+	if (!p->ipv6) {
+		if (csum_packet(ctx, p->l3_off, p->l4_off - p->l3_off, &sum) ||
+		    csum_fold(sum) != 0xffff)
+			return 0;
+		if (!u->check)
+			return 1;
+	}
+	return csum_l4_ok(ctx, p->l4_off, len, 6,
+			  csum_pseudo(p->saddr, p->daddr, p->ipv6, IPPROTO_UDP, len),
+			  cfg->checksum_strict);
 }
 
 /* 1 if the UDP payload looks like a DNS query (a header with QR clear). */
@@ -75,6 +99,8 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct pkt *p,
 		return verdict(XDPDNS_STAT_UDP_NOT_QUERY, XDP_DROP);
 
 	if (cfg->udp_truncate_all && dns_parse_query(ctx, u.dns_off, u.dns_end, &q) == 0) {
+		if (!udp_csum_ok(ctx, p, &u, cfg))
+			return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
 		if (dns_truncate(ctx, p, &q, u.sport, u.dport, (__u16)cfg->edns_buffer_size))
 			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
 		return verdict(XDPDNS_STAT_UDP_TRUNCATED, XDP_TX);

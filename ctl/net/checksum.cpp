@@ -83,15 +83,20 @@ uint16_t transport_checksum(const IpAddress &src, const IpAddress &dst, bool ipv
 }
 
 bool transport_checksum_ok(const IpAddress &src, const IpAddress &dst, bool ipv6, uint8_t proto,
-			   std::span<const uint8_t> segment)
+			   std::span<const uint8_t> segment, ChecksumForms forms)
 {
 	const size_t field = proto == kProtoTcp ? kTcpChecksumOffset : kUdpChecksumOffset;
 	if (segment.size() < field + 2)
 		return false;
-	if (proto == kProtoUdp && load_be16(segment.data() + field) == 0)
+	const uint16_t stored = load_be16(segment.data() + field);
+	if (proto == kProtoUdp && stored == 0)
 		return !ipv6;
-	uint32_t sum = pseudo_header_sum(src, dst, ipv6, proto, static_cast<uint32_t>(segment.size()));
-	return csum_fold(csum_add(sum, segment)) == 0;
+	const uint32_t pseudo = pseudo_header_sum(src, dst, ipv6, proto, static_cast<uint32_t>(segment.size()));
+	if (csum_fold(csum_add(pseudo, segment)) == 0)
+		return true;
+	// csum_fold() complements: undo it to get the plain folded sum.
+	return forms == ChecksumForms::full_or_partial &&
+	       stored == static_cast<uint16_t>(~csum_fold(pseudo));
 }
 
 }  // namespace xdpdns::net

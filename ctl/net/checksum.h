@@ -42,9 +42,21 @@ uint32_t pseudo_header_sum(const IpAddress &src, const IpAddress &dst, bool ipv6
 uint16_t transport_checksum(const IpAddress &src, const IpAddress &dst, bool ipv6, uint8_t proto,
 			    std::span<const uint8_t> segment);
 
-// True when the segment's checksum field is correct. A UDP checksum of 0
-// over IPv4 means "not computed" and is accepted; over IPv6 it is invalid.
+// Which forms of a received TCP/UDP checksum field are accepted.
+enum class ChecksumForms {
+	// Only a full checksum over the pseudo-header and the whole segment.
+	full_only,
+	// A full checksum, or the partial form a local sender leaves when it
+	// offloads the checksum (veth, tap: CHECKSUM_PARTIAL): the field holds
+	// the folded pseudo-header sum, not inverted, and covers no segment
+	// octet (Linux: ~csum_tcpudp_magic(..., 0), ~csum_ipv6_magic(..., 0)).
+	full_or_partial,
+};
+
+// True when the segment's checksum field is correct (in one of `forms`). A
+// UDP checksum of 0 over IPv4 means "not computed" and is accepted; over
+// IPv6 it is invalid.
 bool transport_checksum_ok(const IpAddress &src, const IpAddress &dst, bool ipv6, uint8_t proto,
-			   std::span<const uint8_t> segment);
+			   std::span<const uint8_t> segment, ChecksumForms forms = ChecksumForms::full_only);
 
 }  // namespace xdpdns::net

@@ -215,7 +215,7 @@ ParseError parse_frame(std::span<const uint8_t> frame, FrameView &out)
 	return ParseError::not_tcp_udp;
 }
 
-bool frame_checksums_ok(std::span<const uint8_t> frame, const FrameView &v)
+bool frame_checksums_ok(std::span<const uint8_t> frame, const FrameView &v, ChecksumForms forms)
 {
 	if (v.l3_end > frame.size() || v.l4_offset > v.l3_end || v.l3_offset > v.l4_offset)
 		return false;
@@ -226,7 +226,7 @@ bool frame_checksums_ok(std::span<const uint8_t> frame, const FrameView &v)
 	if (v.l4_offset + l4_length > v.l3_end)
 		return false;
 	return transport_checksum_ok(v.src, v.dst, v.is_ipv6, v.protocol,
-				     frame.subspan(v.l4_offset, l4_length));
+				     frame.subspan(v.l4_offset, l4_length), forms);
 }
 
 }  // namespace xdpdns::net

@@ -13,6 +13,7 @@
 #include <span>
 
 #include "net/address.h"
+#include "net/checksum.h"
 
 namespace xdpdns::net {
 
@@ -108,12 +109,14 @@ struct FrameView {
 // Parses `frame` into `out` (overwritten). Never reads outside `frame`.
 ParseError parse_frame(std::span<const uint8_t> frame, FrameView &out);
 
-// For a frame that parsed OK: the IPv4 header checksum (IPv4 only) and the
-// TCP/UDP checksum over the segment (UDP: its UDP length; IPv4 UDP with a
-// zero field counts as "no checksum", accepted). The XDP program leaves this
-// check to the daemon for data segments and UDP queries. The pseudo-header
-// uses the IPv6 destination as received (we accept no routing-header
-// destinations other than our own).
-bool frame_checksums_ok(std::span<const uint8_t> frame, const FrameView &v);
+// For a frame that parsed OK: the IPv4 header checksum (IPv4 only, always
+// complete) and the TCP/UDP checksum over the segment (UDP: its UDP length;
+// IPv4 UDP with a zero field counts as "no checksum", accepted) in one of
+// `forms` (the daemon accepts the partial form unless checksum.strict). The
+// XDP program leaves this check to the daemon for data segments and UDP
+// queries. The pseudo-header uses the IPv6 destination as received (we
+// accept no routing-header destinations other than our own).
+bool frame_checksums_ok(std::span<const uint8_t> frame, const FrameView &v,
+			ChecksumForms forms = ChecksumForms::full_only);
 
 }  // namespace xdpdns::net

@@ -202,6 +202,7 @@ Packet &Packet::icmp6_packet_too_big(std::uint32_t mtu, const Bytes &inner)
 
 Packet &Packet::payload(const Bytes &bytes) { payload_ = bytes; return *this; }
 Packet &Packet::l4_checksum(std::uint16_t csum) { l4_csum_ = csum; return *this; }
+Packet &Packet::partial_l4_checksum() { partial_l4_csum_ = true; return *this; }
 Packet &Packet::bad_l4_checksum() { bad_l4_csum_ = true; return *this; }
 Packet &Packet::pad_to(std::size_t frame_len) { pad_to_ = frame_len; return *this; }
 Packet &Packet::trailer(const Bytes &bytes) { trailer_ = bytes; return *this; }
@@ -272,6 +273,8 @@ Bytes Packet::build_l4(std::uint8_t proto) const
 		csum = 0xffff; // RFC 768: 0 means "no checksum"
 	if (l4_csum_)
 		csum = *l4_csum_;
+	if (partial_l4_csum_)
+		csum = static_cast<std::uint16_t>(~fold_complement(pseudo)); // folded, not inverted
 	if (bad_l4_csum_)
 		csum ^= 0x5555;
 	set_u16(s, csum_at, csum);

@@ -98,6 +98,11 @@ public:
 	// ---- payload and corruption ----
 	Packet &payload(const Bytes &bytes); // L4 data (or IP payload / L2 payload)
 	Packet &l4_checksum(std::uint16_t csum);
+	// The partial checksum a local stack leaves when it offloads the TCP/UDP
+	// checksum (CHECKSUM_PARTIAL, e.g. over veth): the folded pseudo-header
+	// sum, not inverted, covering no L4 octet. bad_l4_checksum() on top
+	// makes a value that is neither form.
+	Packet &partial_l4_checksum();
 	Packet &bad_l4_checksum();
 	Packet &pad_to(std::size_t frame_len);   // zeros after the IP packet (Ethernet padding)
 	Packet &trailer(const Bytes &bytes);     // bytes after the IP packet
@@ -143,7 +148,7 @@ private:
 	Bytes tcp_opts_;
 	std::optional<std::uint8_t> doff_;
 	std::optional<std::uint16_t> udp_len_, l4_csum_;
-	bool bad_l4_csum_ = false;
+	bool bad_l4_csum_ = false, partial_l4_csum_ = false;
 	std::uint8_t icmp_type_ = 0, icmp_code_ = 0;
 	std::uint32_t icmp_rest_ = 0;
 

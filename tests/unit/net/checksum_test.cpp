@@ -176,6 +176,135 @@ TEST(Checksum, UdpZeroFieldMeansNoneOnIpv4Only)
 	EXPECT_FALSE(transport_checksum_ok(a6, b6, true, kProtoUdp, seg));
 }
 
+// Frames as Linux sent them over a veth with the default offloads (captured
+// with tcpdump on the sending end): CHECKSUM_PARTIAL leaves the folded
+// pseudo-header sum, not inverted, in the TCP/UDP checksum field (tcpdump
+// calls it incorrect). IPv4 header checksums are complete.
+const Bytes kLinuxPartialSyn4 = from_hex(
+	"020000000002 020000000001 0800"
+	"4500003c b2c54000 400603f3 c0000201 c0000202"
+	"b13e0035 1a80919f 00000000 a002faf0 84320000"  // field 8432, full 310e
+	"020405b4 0402080a 28e71180 00000000 0103030a");
+const Bytes kLinuxPartialUdp4 = from_hex(
+	"020000000002 020000000001 0800"
+	"45000040 eefa4000 4011c7ae c0000201 c0000202"
+	"9c400035 002c8441"  // field 8441, full b520
+	"12340100 00010000 00000000 05736d61 6c6c0765 78616d70 6c650474 65737400 00010001");
+const Bytes kLinuxPartialSyn6 = from_hex(
+	"020000000002 020000000001 86dd"
+	"60044a9f 00280640 20010db8 00000000 00000000 00000001 20010db8 00000000 00000000 00000002"
+	"b0f60035 24ebf711 00000000 a002fd20 5ba30000"  // field 5ba3, full 6aaa
+	"020405a0 0402080a c320f487 00000000 0103030a");
+const Bytes kLinuxPartialUdp6 = from_hex(
+	"020000000002 020000000001 86dd"
+	"6002a393 002c1140 20010db8 00000000 00000000 00000001 20010db8 00000000 00000000 00000002"
+	"9c400035 002c5bb2"  // field 5bb2, full ddaf
+	"12340100 00010000 00000000 05736d61 6c6c0765 78616d70 6c650474 65737400 00010001");
+
+struct LinuxPartial {
+	const char *name;
+	const Bytes *frame;
+	size_t field;     // offset of the checksum field in the frame
+	uint16_t full;    // the full checksum of the same segment
+};
+const LinuxPartial kLinuxPartials[] = {
+	{"syn4", &kLinuxPartialSyn4, 34 + 16, 0x310e},
+	{"udp4", &kLinuxPartialUdp4, 34 + 6, 0xb520},
+	{"syn6", &kLinuxPartialSyn6, 54 + 16, 0x6aaa},
+	{"udp6", &kLinuxPartialUdp6, 54 + 6, 0xddaf},
+};
+
+TEST(Checksum, PartialFormAsLinuxSendsItIsAcceptedUnlessFullOnly)
+{
+	for (const LinuxPartial &c : kLinuxPartials) {
+		SCOPED_TRACE(c.name);
+		Bytes f = *c.frame;
+		FrameView v;
+		ASSERT_EQ(parse_frame(f, v), ParseError::ok);
+		EXPECT_TRUE(frame_checksums_ok(f, v, ChecksumForms::full_or_partial));
+		EXPECT_FALSE(frame_checksums_ok(f, v, ChecksumForms::full_only));
+		EXPECT_FALSE(frame_checksums_ok(f, v)) << "the default accepts full checksums only";
+
+		// The same segment with its full checksum passes either way.
+		Bytes full = f;
+		test::wr16(full, c.field, c.full);
+		EXPECT_TRUE(frame_checksums_ok(full, v, ChecksumForms::full_only));
+		EXPECT_TRUE(frame_checksums_ok(full, v, ChecksumForms::full_or_partial));
+
+		// Neither form: off by one, byte-swapped, inverted.
+		const uint16_t partial = test::rd16(f, c.field);
+		for (uint16_t wrong : {static_cast<uint16_t>(partial + 1), static_cast<uint16_t>(partial << 8 | partial >> 8),
+				       static_cast<uint16_t>(~partial)}) {
+			Bytes bad = f;
+			test::wr16(bad, c.field, wrong);
+			EXPECT_FALSE(frame_checksums_ok(bad, v, ChecksumForms::full_or_partial)) << std::hex << wrong;
+		}
+		// The partial form covers no payload octet, but it does cover the
+		// pseudo-header: another length or address does not match it.
+		Bytes other_src = f;
+		other_src[v.l3_offset + (v.is_ipv6 ? 8 : 12) + 3] ^= 0x01;
+		if (!v.is_ipv6) {  // keep the IPv4 header checksum right
+			test::wr16(other_src, v.l3_offset + 10, 0);
+			test::wr16(other_src, v.l3_offset + 10,
+				   test::ref_checksum(std::span(other_src).subspan(v.l3_offset, 20)));
+		}
+		ASSERT_EQ(parse_frame(other_src, v), ParseError::ok);
+		ASSERT_TRUE(v.is_ipv6 || ipv4_header_checksum_ok(std::span(other_src).subspan(v.l3_offset, 20)));
+		EXPECT_FALSE(frame_checksums_ok(other_src, v, ChecksumForms::full_or_partial));
+	}
+}
+
+// Our own partial form from the reference pseudo-header sum, over random
+// segments of both protocols and families: accepted only with
+// full_or_partial, whatever the payload.
+TEST(Checksum, PartialFormMatchesReferencePseudoHeaderSum)
+{
+	std::mt19937 rng(1624);
+	for (int round = 0; round < 200; round++) {
+		const uint8_t proto = round % 2 ? kProtoTcp : kProtoUdp;
+		const bool v6 = round % 4 >= 2;
+		const Bytes s16 = random_bytes(rng, 16), d16 = random_bytes(rng, 16);
+		Bytes seg = random_bytes(rng, 20 + rng() % 200);
+		const size_t field = proto == kProtoTcp ? 16 : 6;
+		if (proto == kProtoUdp)
+			test::wr16(seg, 4, static_cast<uint16_t>(seg.size()));
+		const Bytes pseudo = v6 ? test::ref_pseudo_v6(s16, d16, proto, seg.size())
+					: test::ref_pseudo_v4(std::span(s16).first(4), std::span(d16).first(4), proto,
+							      static_cast<uint16_t>(seg.size()));
+		const uint16_t partial = test::ref_ones_sum(pseudo);
+		test::wr16(seg, field, partial);
+		const IpAddress src = v6 ? IpAddress::from_v6(std::span<const uint8_t, 16>(s16.data(), 16))
+					 : IpAddress::from_v4(std::span<const uint8_t, 4>(s16.data(), 4));
+		const IpAddress dst = v6 ? IpAddress::from_v6(std::span<const uint8_t, 16>(d16.data(), 16))
+					 : IpAddress::from_v4(std::span<const uint8_t, 4>(d16.data(), 4));
+		// A random segment may happen to verify as a full checksum too:
+		// only then does full_only accept it.
+		const bool full_too = test::ref_checksum(test::cat({pseudo, seg})) == 0;
+		EXPECT_TRUE(transport_checksum_ok(src, dst, v6, proto, seg, ChecksumForms::full_or_partial)) << round;
+		EXPECT_EQ(transport_checksum_ok(src, dst, v6, proto, seg, ChecksumForms::full_only), full_too) << round;
+		test::wr16(seg, field, static_cast<uint16_t>(partial ^ 0x0100));
+		const bool full_now = test::ref_checksum(test::cat({pseudo, seg})) == 0;
+		EXPECT_EQ(transport_checksum_ok(src, dst, v6, proto, seg, ChecksumForms::full_or_partial), full_now)
+			<< round;
+	}
+}
+
+// UDP over IPv4 with a zero field still means "no checksum" in both modes;
+// over IPv6 zero is never right (and is never a partial form: the folded
+// pseudo-header sum of a real header is not zero).
+TEST(Checksum, UdpZeroFieldUnderEitherForms)
+{
+	const IpAddress a = IpAddress::from_v4(std::span<const uint8_t, 4>(test::kServer4.data(), 4));
+	const IpAddress b = IpAddress::from_v4(std::span<const uint8_t, 4>(test::kClient4.data(), 4));
+	const Bytes seg = test::udp_datagram(53, 40000, from_hex("01 02 03"));
+	for (ChecksumForms forms : {ChecksumForms::full_only, ChecksumForms::full_or_partial}) {
+		EXPECT_TRUE(transport_checksum_ok(a, b, false, kProtoUdp, seg, forms));
+		const IpAddress a6 = IpAddress::from_v6(std::span<const uint8_t, 16>(test::kServer6.data(), 16));
+		const IpAddress b6 = IpAddress::from_v6(std::span<const uint8_t, 16>(test::kClient6.data(), 16));
+		EXPECT_FALSE(transport_checksum_ok(a6, b6, true, kProtoUdp, seg, forms));
+	}
+}
+
 TEST(Checksum, TooShortSegmentIsNotOk)
 {
 	const IpAddress a{}, b{};
