@@ -7,7 +7,8 @@
 # our FIN after the idle time-out; edns-tcp-keepalive answered with it; an
 # RST for data of a connection no one knows (state gone); the client's RST
 # frees the state. Then the capture (no bad checksum from the server) and
-# the counters, and every connection's state is gone at the end.
+# the counters, and every connection's state is gone at the end. Last, a
+# connection open while xdpdnsd restarts: its next query gets an RST at once.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-eu}
@@ -46,6 +47,7 @@ nsrun "$CLIENT_NS" "$PYTHON" "$here/py/et_tcp_reuse.py" "$CLIENT_IF" "$CLIENT_MA
 step "IPv6: ${cases[*]}"
 nsrun "$CLIENT_NS" "$PYTHON" "$here/py/et_tcp_reuse.py" "$CLIENT_IF" "$CLIENT_MAC" \
 	"$SERVER_MAC" "$CLIENT_IP6" "$SERVER_IP6" 33000 "${cases[@]}" || status=1
+
 capture_stop "$cap"
 ((status == 0)) || fail "a case failed (see above)"
 
@@ -65,3 +67,21 @@ expect_ge "$(counter d-tcp-conns-opened)" 12 "d-tcp-conns-opened"
 expect_eq "$(counter d-tcp-ring-lost)" 0 "d-tcp-ring-lost"
 expect_eq "$(counter_settles d-tcp-conns-open 0)" 0 "d-tcp-conns-open at the end: no state outlives its connection"
 kill -0 "$XDPDNSD_PID" 2>/dev/null || fail "xdpdnsd died during the test"
+
+step "a connection open while xdpdnsd restarts: its next query gets an RST at once"
+# The program attached by xdpdnsctl stays, and so does the connection's
+# tcp_conns entry: the XDP program steers the query to the new xdpdnsd,
+# which knows no such connection and no valid cookie in it.
+stop_pid "$XDPDNSD_PID" xdpdnsd
+xdpdns_attach "$SERVER_NS" "$SERVER_IF"
+start_daemon --zone "$ZONE" --set tcp.idle-timeout=2s
+export STATE_FILE=$NETNS_TMP/conn.state
+nsrun "$CLIENT_NS" env STATE_FILE="$STATE_FILE" "$PYTHON" "$here/py/et_tcp_reuse.py" "$CLIENT_IF" "$CLIENT_MAC" \
+	"$SERVER_MAC" "$CLIENT_IP4" "$SERVER_IP4" 34000 open || status=1
+stop_pid "$XDPDNSD_PID" xdpdnsd
+start_daemon --zone "$ZONE" --set tcp.idle-timeout=2s
+nsrun "$CLIENT_NS" env STATE_FILE="$STATE_FILE" "$PYTHON" "$here/py/et_tcp_reuse.py" "$CLIENT_IF" "$CLIENT_MAC" \
+	"$SERVER_MAC" "$CLIENT_IP4" "$SERVER_IP4" 34000 resume || status=1
+((status == 0)) || fail "the restart case failed (see above)"
+expect_eq "$(counter d-tcp-rst-sent)" 1 "d-tcp-rst-sent by the new xdpdnsd (the resumed query)"
+expect_ge "$(counter tcp-conn-to-daemon)" 1 "tcp-conn-to-daemon (steered by the entry that outlived the daemon)"

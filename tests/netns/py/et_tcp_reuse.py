@@ -3,6 +3,7 @@
 backend, tcp.idle-timeout 2s), segment by segment.
 
 usage: et_tcp_reuse.py IFACE SRC_MAC DST_MAC SRC_IP DST_IP SPORT_BASE CASE...
+       (cases open and resume keep the connection in $STATE_FILE)
 
 Cases:
   pipeline   two queries in their own segments, sent back to back before any
@@ -21,6 +22,11 @@ Cases:
   nostate    data whose SEG.ACK is no cookie and which no connection knows (a
              client whose state is gone): one RST, seq = SEG.ACK, at once
   clientrst  a query answered, then the client's RST: nothing in reply
+  open       (with STATE_FILE) a query answered and acknowledged; the
+             connection's numbers are written to the file
+  resume     (with STATE_FILE, after the caller restarted xdpdnsd) the next
+             query on that connection: one RST at once, seq = SEG.ACK (the
+             state is gone with the daemon)
 Every segment from the server: addresses, checksums, no RST (except in
 nostate). Prints ok:/FAIL: lines; exit status 1 if any check failed.
 """
@@ -235,7 +241,41 @@ def case_clientrst(rig, sport):
     expect_eq([flags_of(p) for p in c.silence(t1)], [], "clientrst: nothing in reply to the RST")
 
 
+def case_open(rig, sport):
+    c = Conn(rig, sport, 0x70000000 + sport, name=f"open {sport}")
+    if not c.handshake():
+        return
+    query = q("small.example.test", 0x7979)
+    t0 = c.send_data(query)
+    segs = rig.wait(sport, t0, lambda s: len(messages(stream_of(data_segs(s), c.answer_seq))) >= 1,
+                    seg.REPLY_WAIT)
+    stream = stream_of(data_segs(segs), c.answer_seq)
+    if ok(len(messages(stream)) == 1, "open: answered"):
+        client_next = (c.data_seq + len(query)) & M32
+        server_next = (c.answer_seq + len(stream)) & M32
+        rig.send(c.tcp("A", client_next, server_next))
+        with open(os.environ["STATE_FILE"], "w") as f:
+            f.write(f"{sport} {c.isn} {c.cookie} {client_next} {server_next}\n")
+
+
+def case_resume(rig, sport):
+    with open(os.environ["STATE_FILE"]) as f:
+        sport, isn, cookie, client_next, server_next = (int(x) for x in f.read().split())
+    c = Conn(rig, sport, isn, name=f"resume {sport}")
+    c.cookie = cookie
+    t0 = time.monotonic()
+    rig.send(c.tcp("PA", client_next, server_next), q("www.example.test", 0x7a7a))
+    rig.wait(sport, t0, lambda s: len(s) > 0, 1.0)
+    time.sleep(0.3)
+    segs = [p for _, p in rig.segments(sport, t0)]
+    if ok(len(segs) == 1, f"resume: exactly one reply (got {len(segs)})"):
+        expect_eq((flags_of(segs[0]), segs[0][TCP].seq), ("R", server_next),
+                  "resume: the state went with the daemon: an RST at once, seq = SEG.ACK")
+
+
 CASES = {
+    "open": case_open,
+    "resume": case_resume,
     "pipeline": case_pipeline,
     "loss": case_loss,
     "tail": case_tail,
