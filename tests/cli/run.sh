@@ -183,7 +183,7 @@ case_attach_detach() {
 
 	ok status
 	out_has "INTERFACE"
-	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +3 +$dir\$" "$OUT" >/dev/null ||
+	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +4 +$dir\$" "$OUT" >/dev/null ||
 		fail "status row wrong: $(cat "$OUT")"
 
 	bad "xdpdns is already attached to $IF (program id $id" attach "$IF"

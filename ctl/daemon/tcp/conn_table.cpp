@@ -211,6 +211,12 @@ void ConnTable::on_ack(uint32_t id, const ConnSegment &seg)
 			}
 			c.head_pos = ring_.next(c.head_pos);
 		}
+		if (!seq_lt(c.snd_una, c.end_seq)) {
+			// Every answer octet acknowledged: the list starts afresh
+			// (even if its old chunks were overwritten meanwhile).
+			c.head_pos = c.tail_pos = c.hint_pos = SendRing::none;
+			c.head_seq = c.end_seq;
+		}
 		if (c.flags & kRecovery) {
 			if (seq_lt(c.snd_una, c.recover) && in_flight(c) > 0)
 				retransmit_head(id);  // NewReno partial ACK: the next hole

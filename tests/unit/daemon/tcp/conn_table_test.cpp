@@ -348,12 +348,13 @@ TEST_F(ConnTableTest, AsynchronousAnswersAreAcknowledgedFirstThenSent)
 TEST_F(ConnTableTest, FullTableResetsTheLongestIdleConnection)
 {
 	make({.conns = 2, .reassembly_slots = 2});
+	const Bytes q = query(1);  // the segments' payload points into it
 	for (uint16_t port = 1; port <= 2; port++) {
-		ConnSegment s = seg(kClientSeq, query(1));
+		ConnSegment s = seg(kClientSeq, q);
 		s.key = test::key(port);
 		feed(s);
 	}
-	ConnSegment young = seg(kClientSeq, query(1));
+	ConnSegment young = seg(kClientSeq, q);
 	young.key = test::key(3);
 	EXPECT_FALSE(feed(young)) << "every connection was active within a second";
 	EXPECT_EQ(table->stats().table_full, 1u);
@@ -379,6 +380,34 @@ TEST_F(ConnTableTest, NewConnectionOnTheSameTupleReplacesTheOld)
 	EXPECT_EQ(io.sent[0].ack, other_isn_seq + query(2).size());
 	EXPECT_EQ(table->stats().replaced, 1u);
 	EXPECT_TRUE(io.released_keys.empty()) << "the XDP program's entry serves the new connection";
+}
+
+TEST_F(ConnTableTest, AnswersOverwrittenBeforeTheyWereAcknowledgedResetTheConnection)
+{
+	io.answer_size = 60000;
+	const Bytes qa = query(1);
+	ConnSegment a = seg(kClientSeq, qa, kIsn + 1, net::kTcpAck, 100);  // a tiny window
+	a.key = test::key(1);
+	feed(a);
+	// Another connection's answers go round the 1 MiB ring.
+	const Bytes qb = query(2);
+	for (uint32_t i = 0; i < 20; i++) {
+		ConnSegment b = seg(kClientSeq + i * static_cast<uint32_t>(qb.size()), qb,
+				    kIsn + 1 + i * 60002, net::kTcpAck);
+		b.key = test::key(2);
+		b.cookie_ok = i == 0;
+		feed(b);
+	}
+	EXPECT_EQ(table->stats().ring_lost, 0u);
+	EXPECT_EQ(table->stats().queries, 21u);
+	io.sent.clear();
+	ConnSegment more = seg(kClientSeq + static_cast<uint32_t>(qa.size()), {}, kIsn + 101);
+	more.key = test::key(1);
+	feed(more);  // the window opens: the rest of A's answer is gone
+	EXPECT_EQ(table->stats().ring_lost, 1u);
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_TRUE(io.sent[0].rst()) << "told at once, never sent wrong octets";
+	EXPECT_EQ(table->stats().open, 1u);
 }
 
 }  // namespace
