@@ -343,7 +343,7 @@ case_stats() {
 	# (index 8), daemon rows 0 and 3 with d-rx (index 0) 7 and 11.
 	bpftool map update pinned "$dir/stats" key 8 0 0 0 value 5 0 0 0 0 0 0 0 || fail "bpftool update stats"
 	local zeros
-	zeros=$(python3 -c "print(' '.join(['0'] * 248))")
+	zeros=$(python3 -c "print(' '.join(['0'] * 376))")  # a row: XDPDNS_DSTATS_ROW_U64 (48) counters of 8 octets
 	bpftool map update pinned "$dir/dstats" key 0 0 0 0 value 7 0 0 0 0 0 0 0 $zeros || fail "update dstats"
 	bpftool map update pinned "$dir/dstats" key 3 0 0 0 value 11 0 0 0 0 0 0 0 $zeros || fail "update dstats"
 	ok stats
