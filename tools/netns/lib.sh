@@ -6,6 +6,7 @@
 #   netns_pair_create          server and client namespaces over one veth
 #   netns_router_create        client -- router -- server (IP forwarding)
 #   netns_upstream_create      a third namespace behind the server (upstreams)
+#   netns_tx_checksum_off NS IF  full checksums from NS's stack on IF
 #   nsrun NS CMD...            run CMD in namespace NS (keeps bpffs visible)
 #   nsbg NS CMD...             same in the background; pid in NSBG_PID
 #   capture_start NS IF FILE [FILTER...] / capture_stop FILE
@@ -125,14 +126,22 @@ netns_veth() {
 	nsrun "$nsb" ip addr add "$net4.2/24" dev "$ifb"
 	nsrun "$nsa" ip addr add "$net6::1/64" dev "$ifa" nodad
 	nsrun "$nsb" ip addr add "$net6::2/64" dev "$ifb" nodad
-	# Namespace-sent packets otherwise carry partial checksums, which the
-	# XDP program would see as bad (and tshark would flag).
-	nsrun "$nsa" ethtool -K "$ifa" tx off >/dev/null
-	nsrun "$nsb" ethtool -K "$ifb" tx off >/dev/null
+	# Offloads stay as a veth has them: the namespaces' own stacks send
+	# TCP/UDP with partial checksums (CHECKSUM_PARTIAL), as a client on a
+	# veth or tap does, and xdpdns must answer them. Only a test that
+	# compares the checksums of such packets byte for byte turns them off
+	# (netns_tx_checksum_off).
 	nsrun "$nsa" ip link set "$ifa" up
 	nsrun "$nsb" ip link set "$ifb" up
 	VETH_NET4=$net4
 	VETH_NET6=$net6
+}
+
+# netns_tx_checksum_off NS IFACE: the stack of NS computes full TCP/UDP
+# checksums on IFACE (tx checksum offload off), for tests that check the
+# checksums of what that stack sends (tshark marks partial ones bad).
+netns_tx_checksum_off() {
+	nsrun "$1" ethtool -K "$2" tx off >/dev/null || netns_die "ethtool -K $2 tx off failed in $1"
 }
 
 # Frames sent by XDP_TX or AF_XDP on one end of a veth reach the other end
