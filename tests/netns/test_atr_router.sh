@@ -5,8 +5,9 @@
 # (a) `set atr.enabled off`: `dig +bufsize=4096 +tries=1 +timeout=3` for
 #     big4000 (4,000 octets, fragmented) gets nothing and times out;
 # (b) ATR on: dig takes the TC=1 follow-up, retries over TCP (stateless, in
-#     XDP and the daemon) and gets the 15 records, all within 1 s (a bound
-#     on behaviour, not a speed measurement: the timeout alone is 3 s);
+#     XDP and the daemon) and gets the 15 records, all within 2.5 s (a
+#     bound on behaviour, not a speed measurement: the timeout alone is
+#     3 s; about 100 ms on an idle machine);
 # (c) both for IPv6 as for IPv4;
 # (d) unbound in the client namespace (stub zone example.test -> the
 #     server, edns-buffer-size 4096, tcp-upstream no) resolves big4000
@@ -30,7 +31,13 @@ netns_router_create
 start_xdpdnsd() { start_daemon --zone "$ZONE" "$@"; }
 
 knob() { xdpdns_set "$SERVER_NS" "$SERVER_IF" "$@" >/dev/null || fail "xdpdnsctl set $*"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Milliseconds since boot (/proc/uptime, 10 ms steps): durations must not
+# follow the wall clock, which NTP may step on a freshly booted machine.
+now_ms() {
+	local up
+	read -r up _ </proc/uptime
+	echo $((10#${up/./} * 10))
+}
 
 # drops FAMILY: packets the router's rule for FAMILY (v4|v6) dropped.
 drops() {
@@ -62,7 +69,7 @@ capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" ip or ip6
 show_on_failure "$cap"
 
 # dig_big ADDR: dig for big4000 over UDP with a 4,096-octet buffer; sets
-# DIG_OUT, DIG_STATUS and DIG_MS (wall clock).
+# DIG_OUT, DIG_STATUS and DIG_MS.
 dig_big() {
 	local t0
 	t0=$(now_ms)
@@ -96,8 +103,11 @@ for fam in v4 v6; do
 	grep -q 'ANSWER: 15,' <<<"$DIG_OUT" || fail "dig @$addr: not 15 records: $DIG_OUT"
 	grep -q '^;; SERVER: .*(TCP)$' <<<"$DIG_OUT" || fail "dig @$addr: final answer not over TCP: $DIG_OUT"
 	grep -q 'MSG SIZE  rcvd: 4000$' <<<"$DIG_OUT" || fail "dig @$addr: not 4,000 octets: $DIG_OUT"
-	((DIG_MS < 1000)) || fail "dig @$addr took $DIG_MS ms with ATR (expected well under 1 s)"
-	echo "ok: full answer over TCP after the follow-up, $DIG_MS ms in all (< 1000)"
+	# About 100 ms on an idle machine; the bound only has to stay below
+	# dig's 3 s timeout (the follow-up, not a timeout, made dig retry) with
+	# room for a busy CPU.
+	((DIG_MS < 2500)) || fail "dig @$addr took $DIG_MS ms with ATR (expected well under dig's 3 s timeout)"
+	echo "ok: full answer over TCP after the follow-up, $DIG_MS ms in all (< 2500)"
 	expect_ge "$(($(drops "$fam") - drops0))" 3 "$fam fragments dropped by the router"
 	expect_eq "$(($(counter atr-sent) - atr0))" 1 "atr-sent"
 	expect_eq "$(($(counter d-tcp-answers) - tcp0))" 1 "d-tcp-answers"

@@ -404,10 +404,18 @@ capture_start() {
 }
 
 capture_stop() {
-	local file=$1 pid=${_CAPTURE_PID[$1]:-}
+	local file=$1 pid=${_CAPTURE_PID[$1]:-} size last=-1 quiet=0 i
 	[[ -n $pid ]] || netns_die "no capture running into $file"
-	# Let packets in flight (XDP_TX through the peer) land first.
-	sleep 0.2
+	# Let packets in flight (XDP_TX through the peer) land first, and
+	# tcpdump write what it has (-U: packet by packet): stop once the file
+	# has not grown for 0.3 s, so a busy machine gets the time it needs
+	# (at most 10 s), an idle one about 0.4 s.
+	for ((i = 0; i < 100 && quiet < 3; i++)); do
+		sleep 0.1
+		size=$(stat -c %s "$file" 2>/dev/null || echo 0)
+		if [[ $size == "$last" ]]; then quiet=$((quiet + 1)); else quiet=0; fi
+		last=$size
+	done
 	kill -INT "$pid" 2>/dev/null || true
 	{ wait "$pid"; } 2>/dev/null || true
 	unset "_CAPTURE_PID[$file]"
