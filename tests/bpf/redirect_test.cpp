@@ -96,28 +96,18 @@ FrameFn tcp_query(const Flow &f, std::uint32_t mss_index = 6, int epoch_delta = 
 	}, flags);
 }
 
-class Redirect : public XdpTest {
+class Redirect : public XdpSocketTest {
 protected:
+	Redirect() : XdpSocketTest("bpft-xsk0", "bpft-xsk1") {}
 	void SetUp() override
 	{
-		XdpTest::SetUp();
+		XdpSocketTest::SetUp();
 		if (IsSkipped())
 			return;
-		netns_ = std::make_unique<PrivateNetns>();
-		rig_ = std::make_unique<XskRig>("bpft-xsk0", "bpft-xsk1", 0, 2);
-		rig_->register_in(runner_->xsks_fd());
-		queue0_ = {rig_->ifindex(), 0};
-		queue1_ = {rig_->ifindex(), 1};
+		queue0_ = queue(0);
+		queue1_ = queue(1);
 	}
 
-	void TearDown() override
-	{
-		rig_.reset();
-		netns_.reset();
-	}
-
-	std::unique_ptr<PrivateNetns> netns_;
-	std::unique_ptr<XskRig> rig_;
 	RunContext queue0_, queue1_;
 };
 

@@ -223,27 +223,17 @@ INSTANTIATE_TEST_SUITE_P(Contract, ServiceAddrsAtr, ::testing::ValuesIn(atr_tabl
 
 // ---- with a real AF_XDP socket on the queue ----
 
-class ServiceAddrsRedirect : public XdpTest {
+class ServiceAddrsRedirect : public XdpSocketTest {
 protected:
+	ServiceAddrsRedirect() : XdpSocketTest("bpft-sa0", "bpft-sa1") {}
 	void SetUp() override
 	{
-		XdpTest::SetUp();
+		XdpSocketTest::SetUp();
 		if (IsSkipped())
 			return;
-		netns_ = std::make_unique<PrivateNetns>();
-		rig_ = std::make_unique<XskRig>("bpft-sa0", "bpft-sa1", 0);
-		rig_->register_in(runner_->xsks_fd());
-		queue0_ = {rig_->ifindex(), 0};
+		queue0_ = queue(0);
 	}
 
-	void TearDown() override
-	{
-		rig_.reset();
-		netns_.reset();
-	}
-
-	std::unique_ptr<PrivateNetns> netns_;
-	std::unique_ptr<XskRig> rig_;
 	RunContext queue0_;
 };
 

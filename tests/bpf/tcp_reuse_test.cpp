@@ -183,24 +183,17 @@ INSTANTIATE_TEST_SUITE_P(Reuse, TcpReuseTable, ::testing::ValuesIn(reuse_table()
 
 // With a real AF_XDP socket: the metadata tells the daemon how the segment
 // was admitted.
-class TcpReuseRedirect : public XdpTest {
+class TcpReuseRedirect : public XdpSocketTest {
 protected:
+	TcpReuseRedirect() : XdpSocketTest("bpft-xsk0", "bpft-xsk1") {}
 	void SetUp() override
 	{
-		XdpTest::SetUp();
+		XdpSocketTest::SetUp();
 		if (IsSkipped())
 			return;
-		netns_ = std::make_unique<PrivateNetns>();
-		rig_ = std::make_unique<XskRig>("bpft-xsk0", "bpft-xsk1", 0, 1);
-		rig_->register_in(runner_->xsks_fd());
-		ctx_ = {rig_->ifindex(), 0};
+		ctx_ = queue(0);
 		cfg_.tcp_reuse = 1;
 		runner_->write_config(cfg_);
-	}
-	void TearDown() override
-	{
-		rig_.reset();
-		netns_.reset();
 	}
 
 	xdpdns_meta meta_of(const RunResult &r)
@@ -212,8 +205,6 @@ protected:
 		return m;
 	}
 
-	std::unique_ptr<PrivateNetns> netns_;
-	std::unique_ptr<XskRig> rig_;
 	RunContext ctx_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "fixture_table.h"
 #include "xdp_runner.h"
+#include "xsk_rig.h"
 
 namespace xdpdns::test {
 
@@ -58,6 +59,40 @@ protected:
 	std::unique_ptr<XdpRunner> runner_;
 	xdpdns_config cfg_{};
 	xdpdns_keys keys_{};
+};
+
+// An XdpTest with a real AF_XDP socket on queue 0: a private network
+// namespace, a veth pair `dev`/`peer` with `queues` RX queues, the socket in
+// the object's xsks map. queue(q) is the run context of RX queue q.
+class XdpSocketTest : public XdpTest {
+protected:
+	XdpSocketTest(std::string dev, std::string peer, std::uint32_t queues = 2)
+		: dev_(std::move(dev)), peer_(std::move(peer)), queues_(queues)
+	{
+	}
+
+	void SetUp() override
+	{
+		XdpTest::SetUp();
+		if (IsSkipped())
+			return;
+		netns_ = std::make_unique<PrivateNetns>();
+		rig_ = std::make_unique<XskRig>(dev_, peer_, 0, queues_);
+		rig_->register_in(runner_->xsks_fd());
+	}
+
+	void TearDown() override
+	{
+		rig_.reset();
+		netns_.reset();
+	}
+
+	RunContext queue(std::uint32_t q) const { return {rig_->ifindex(), q}; }
+
+	std::string dev_, peer_;
+	std::uint32_t queues_;
+	std::unique_ptr<PrivateNetns> netns_;
+	std::unique_ptr<XskRig> rig_;
 };
 
 // A parameterised fixture-table test: one gtest (and one CTest test) per row.

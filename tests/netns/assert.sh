@@ -77,6 +77,20 @@ start_daemon() {
 }
 # counter NAME: one counter of SERVER_IF (xdpdns_stat), XDP or daemon.
 counter() { xdpdns_stat "$SERVER_NS" "$SERVER_IF" "$1"; }
+# drop_client_rsts: the client namespace's kernel answers segments for
+# ports it has no socket on with RSTs; scapy owns those ports in the segment
+# tests, so the kernel's RSTs are dropped (nftables output hook). Frames
+# scapy sends through AF_PACKET do not pass that hook.
+drop_client_rsts() {
+	nsrun "$CLIENT_NS" nft -f - <<-'NFT'
+	table inet xdpdns_test_norst {
+		chain out {
+			type filter hook output priority 0; policy accept;
+			tcp flags & rst == rst drop
+		}
+	}
+	NFT
+}
 # counter_settles NAME VALUE [SECONDS]: waits up to SECONDS (default 5) for
 # a counter or gauge to read VALUE (the daemon mirrors its counters once per
 # loop, and a client's last ACK may still be on its way); prints the last

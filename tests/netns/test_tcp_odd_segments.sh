@@ -41,14 +41,7 @@ netns_init
 netns_pair_create
 
 step "client namespace: drop the kernel's RSTs (scapy owns these ports)"
-nsrun "$CLIENT_NS" nft -f - <<'EOF'
-table inet et_norst {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags & rst == rst drop
-	}
-}
-EOF
+drop_client_rsts
 
 step "start xdpdnsd on $SERVER_IF"
 start_daemon --zone "$ZONE" --set tcp.reuse=off  # the stateless contract; netns.tcp_reuse covers reuse

@@ -23,14 +23,7 @@ netns_init
 netns_pair_create
 
 step "client namespace: drop the kernel's RSTs (scapy owns these ports)"
-nsrun "$CLIENT_NS" nft -f - <<'NFT'
-table inet eu_norst {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags & rst == rst tcp sport < 40000 drop
-	}
-}
-NFT
+drop_client_rsts
 
 step "start xdpdnsd on $SERVER_IF (tcp.idle-timeout 2s)"
 start_daemon --zone "$ZONE" --set tcp.idle-timeout=2s

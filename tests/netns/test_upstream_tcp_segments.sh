@@ -38,14 +38,7 @@ for ((i = 0; ; i++)); do
 	sleep 0.1
 done
 
-nsrun "$CLIENT_NS" nft -f - <<'EOF'
-table inet et_norst {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags & rst == rst drop
-	}
-}
-EOF
+drop_client_rsts
 
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" tcp port 53

@@ -118,12 +118,7 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 		return;
 	}
 	if (r != dns::ParseResult::ok) {
-		const std::uint8_t rcode = r == dns::ParseResult::formerr  ? dns::rcode::formerr
-					   : r == dns::ParseResult::notimp ? dns::rcode::notimp
-									   : dns::rcode::badvers;
-		if (r == dns::ParseResult::formerr)
-			counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
-		const std::size_t n = dns::write_error(q, rcode, small_buf_, knobs_.edns_buffer_size);
+		const std::size_t n = write_parse_error(q, r);
 		conns_.add_answer(conn, {small_buf_.data(), n});
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 		return;

@@ -106,12 +106,7 @@ void Worker::answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<
 			continue;
 		}
 		if (r != dns::ParseResult::ok) {
-			const std::uint8_t rcode = r == dns::ParseResult::formerr  ? dns::rcode::formerr
-						   : r == dns::ParseResult::notimp ? dns::rcode::notimp
-										   : dns::rcode::badvers;
-			if (r == dns::ParseResult::formerr)
-				counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
-			const std::size_t n = dns::write_error(c.q[i], rcode, small_buf_, knobs_.edns_buffer_size);
+			const std::size_t n = write_parse_error(c.q[i], r);
 			store_tcp_answer(c, buf, i, {small_buf_.data(), n});
 			c.done++;
 			continue;

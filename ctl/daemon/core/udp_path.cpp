@@ -52,12 +52,7 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	case dns::ParseResult::formerr:
 	case dns::ParseResult::notimp:
 	case dns::ParseResult::badvers: {
-		const std::uint8_t rcode = r == dns::ParseResult::formerr  ? dns::rcode::formerr
-					   : r == dns::ParseResult::notimp ? dns::rcode::notimp
-									   : dns::rcode::badvers;
-		const std::size_t n = dns::write_error(c.q, rcode, small_buf_, knobs_.edns_buffer_size);
-		if (r == dns::ParseResult::formerr)
-			counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
+		const std::size_t n = write_parse_error(c.q, r);
 		if (n)
 			send_datagram(c.t, {small_buf_.data(), n});
 		return;

@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include "clock.h"
+#include "dns/response.h"
 #include "dns/tcp_keepalive.h"
 #include "net/checksum.h"
 
@@ -139,6 +140,16 @@ void Worker::handle_frame(const RxFrame &f, std::uint64_t now_ns)
 		on_tcp(v, f, meta, now_ns);
 	else
 		counters_.inc(XDPDNS_STAT_D_BAD_FRAME);
+}
+
+std::size_t Worker::write_parse_error(const dns::Query &q, dns::ParseResult r)
+{
+	const std::uint8_t rcode = r == dns::ParseResult::formerr  ? dns::rcode::formerr
+				   : r == dns::ParseResult::notimp ? dns::rcode::notimp
+								   : dns::rcode::badvers;
+	if (r == dns::ParseResult::formerr)
+		counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
+	return dns::write_error(q, rcode, small_buf_, knobs_.edns_buffer_size);
 }
 
 void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)

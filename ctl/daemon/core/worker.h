@@ -122,6 +122,9 @@ private:
 	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
 
 	std::uint32_t random_percent();
+	// FORMERR, NOTIMP or BADVERS for a query that parse_query() did not
+	// take (r is neither ok nor drop), into small_buf_; its length.
+	std::size_t write_parse_error(const dns::Query &q, dns::ParseResult r);
 
 	WorkerConfig cfg_;
 	std::unique_ptr<XskPort> port_;

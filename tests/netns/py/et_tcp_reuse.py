@@ -78,6 +78,20 @@ def q(name, qid, qtype=1):
     return dnsquery.tcp_framed(dnsquery.query(name, qid, qtype))
 
 
+def connect_and_ask(rig, sport, isn, name, query, answer_octets=None):
+    """Handshake from `sport`, then `query`; waits for one whole answer (or
+    `answer_octets` of answer data). Returns (conn, data segments) or None."""
+    c = Conn(rig, sport, isn, name=f"{name} {sport}")
+    if not c.handshake():
+        return None
+    t0 = c.send_data(query)
+    if answer_octets is None:
+        done = lambda s: len(messages(stream_of(data_segs(s), c.answer_seq))) >= 1  # noqa: E731
+    else:
+        done = lambda s: sum(len(payload_of(p)) for p in s) >= answer_octets  # noqa: E731
+    return c, data_segs(rig.wait(sport, t0, done, seg.REPLY_WAIT))
+
+
 def case_pipeline(rig, sport):
     c = Conn(rig, sport, 0x10000000 + sport, name=f"pipeline {sport}")
     if not c.handshake():
@@ -117,14 +131,12 @@ def case_pipeline(rig, sport):
 
 
 def case_loss(rig, sport):
-    c = Conn(rig, sport, 0x20000000 + sport, name=f"loss {sport}")
-    if not c.handshake():
-        return
     query = q("big4000.example.test", 0x4444, 16)
     total = BIG4000_LEN + 2
-    t0 = c.send_data(query)
-    segs = rig.wait(sport, t0, lambda s: sum(len(payload_of(p)) for p in s) >= total, seg.REPLY_WAIT)
-    first = data_segs(segs)
+    opened = connect_and_ask(rig, sport, 0x20000000 + sport, "loss", query, total)
+    if not opened:
+        return
+    c, first = opened
     check_common(rig, c, first, "loss: answer")
     expect_eq(len(first), 8, "loss: big4000 in 8 segments of at most 512")
     by_seq = {p[TCP].seq: payload_of(p) for p in first}
@@ -146,14 +158,12 @@ def case_loss(rig, sport):
 
 
 def case_tail(rig, sport):
-    c = Conn(rig, sport, 0x28000000 + sport, name=f"tail {sport}")
-    if not c.handshake():
-        return
     query = q("big4000.example.test", 0x4545, 16)
     total = BIG4000_LEN + 2
-    t0 = c.send_data(query)
-    segs = rig.wait(sport, t0, lambda s: sum(len(payload_of(p)) for p in s) >= total, seg.REPLY_WAIT)
-    first = data_segs(segs)
+    opened = connect_and_ask(rig, sport, 0x28000000 + sport, "tail", query, total)
+    if not opened:
+        return
+    c, first = opened
     client_end = c.data_seq + len(query)
     # All but the last acknowledged, once: no duplicate ACK, so only the
     # retransmission timer can bring the tail back.
@@ -172,14 +182,12 @@ def case_tail(rig, sport):
 
 
 def case_idle(rig, sport):
-    c = Conn(rig, sport, 0x30000000 + sport, name=f"idle {sport}")
-    if not c.handshake():
-        return
     query = q("small.example.test", 0x5555)
-    t0 = c.send_data(query)
-    segs = rig.wait(sport, t0, lambda s: len(messages(stream_of(data_segs(s), c.answer_seq))) >= 1,
-                    seg.REPLY_WAIT)
-    stream = stream_of(data_segs(segs), c.answer_seq)
+    opened = connect_and_ask(rig, sport, 0x30000000 + sport, "idle", query)
+    if not opened:
+        return
+    c, answer = opened
+    stream = stream_of(answer, c.answer_seq)
     end = (c.answer_seq + len(stream)) & M32
     client_end = c.data_seq + len(query)
     t1 = time.monotonic()
@@ -195,17 +203,15 @@ def case_idle(rig, sport):
 
 
 def case_keepalive(rig, sport):
-    c = Conn(rig, sport, 0x40000000 + sport, name=f"keepalive {sport}")
-    if not c.handshake():
-        return
     msg = bytearray(dnsquery.query("small.example.test", 0x6666))
     msg[10:12] = struct.pack("!H", 1)  # ARCOUNT
     msg += b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 4) + struct.pack("!HH", 11, 0)
     query = dnsquery.tcp_framed(bytes(msg))
-    t0 = c.send_data(query)
-    segs = rig.wait(sport, t0, lambda s: len(messages(stream_of(data_segs(s), c.answer_seq))) >= 1,
-                    seg.REPLY_WAIT)
-    answers = messages(stream_of(data_segs(segs), c.answer_seq))
+    opened = connect_and_ask(rig, sport, 0x40000000 + sport, "keepalive", query)
+    if not opened:
+        return
+    c, answer = opened
+    answers = messages(stream_of(answer, c.answer_seq))
     if ok(len(answers) == 1, "keepalive: answered"):
         # The OPT is the last record: its RDATA ends the message.
         expect_eq(answers[0][-6:], struct.pack("!HHH", 11, 2, int(IDLE_S * 10)),
@@ -229,27 +235,24 @@ def case_nostate(rig, sport):
 
 
 def case_clientrst(rig, sport):
-    c = Conn(rig, sport, 0x60000000 + sport, name=f"clientrst {sport}")
-    if not c.handshake():
-        return
     query = q("small.example.test", 0x7878)
-    t0 = c.send_data(query)
-    segs = rig.wait(sport, t0, lambda s: len(s) >= 1, seg.REPLY_WAIT)
-    ok(len(data_segs(segs)) >= 1, "clientrst: answered")
+    opened = connect_and_ask(rig, sport, 0x60000000 + sport, "clientrst", query)
+    if not opened:
+        return
+    c, answer = opened
+    ok(len(answer) >= 1, "clientrst: answered")
     t1 = time.monotonic()
     rig.send(c.tcp("R", c.data_seq + len(query)))
     expect_eq([flags_of(p) for p in c.silence(t1)], [], "clientrst: nothing in reply to the RST")
 
 
 def case_open(rig, sport):
-    c = Conn(rig, sport, 0x70000000 + sport, name=f"open {sport}")
-    if not c.handshake():
-        return
     query = q("small.example.test", 0x7979)
-    t0 = c.send_data(query)
-    segs = rig.wait(sport, t0, lambda s: len(messages(stream_of(data_segs(s), c.answer_seq))) >= 1,
-                    seg.REPLY_WAIT)
-    stream = stream_of(data_segs(segs), c.answer_seq)
+    opened = connect_and_ask(rig, sport, 0x70000000 + sport, "open", query)
+    if not opened:
+        return
+    c, answer = opened
+    stream = stream_of(answer, c.answer_seq)
     if ok(len(messages(stream)) == 1, "open: answered"):
         client_next = (c.data_seq + len(query)) & M32
         server_next = (c.answer_seq + len(stream)) & M32
