@@ -29,7 +29,9 @@ netns_pair_create
 netns_tx_checksum_off "$CLIENT_NS" "$CLIENT_IF"
 
 step "xdpdnsd on $SERVER_IF"
-start_daemon --zone "$ZONE_FILE"
+# tcp.reuse off: the seed's shape below is Huston's close-after-each-answer
+# (netns.tcp_reuse and netns.kdig_tcp check reused connections on the wire).
+start_daemon --zone "$ZONE_FILE" --set tcp.reuse=off
 
 scap=$NETNS_TMP/server.pcap
 ccap=$NETNS_TMP/client.pcap
