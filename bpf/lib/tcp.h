@@ -86,8 +86,10 @@ static __always_inline int steer_to_conn(struct xdp_md *ctx, const struct pkt *p
 	return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);
 }
 
-/* The payload at `off` begins a DNS message over TCP: a 2-octet length and,
- * when the header's flags are there, QR = 0 (a query, not a response). */
+/* The payload at `off` begins a DNS message over TCP: a 2-octet length of at
+ * least a header and, as far as the segment holds them, QR = 0 (a query) and
+ * a QDCOUNT below 256. The daemon's starts_query() is the same test: a later
+ * segment that arrived before the client's first almost never passes. */
 static __always_inline int starts_query(struct xdp_md *ctx, __u32 off, __u32 payload)
 {
 	void *data = (void *)(long)ctx->data;
@@ -102,7 +104,13 @@ static __always_inline int starts_query(struct xdp_md *ctx, __u32 off, __u32 pay
 		return 1;
 	if ((void *)(m + 5) > end)
 		return 0;
-	return !(m[4] & 0x80);
+	if (m[4] & 0x80)
+		return 0;
+	if (payload < 7)
+		return 1;
+	if ((void *)(m + 7) > end)
+		return 0;
+	return m[6] == 0;
 }
 
 /* IPv4 header checksum of the query (IPv6 has none). */

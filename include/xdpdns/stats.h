@@ -81,7 +81,8 @@
 	X(D_TCP_RST_SENT,      "d-tcp-rst-sent",      "RSTs sent: no state, retries exhausted, evicted") \
 	X(D_TCP_RST_RECEIVED,  "d-tcp-rst-received",  "connections reset by the client") \
 	X(D_TCP_RING_LOST,     "d-tcp-ring-lost",     "connections reset: unacknowledged answer overwritten") \
-	X(D_TCP_OUT_OF_ORDER,  "d-tcp-out-of-order",  "segments beyond the next expected octet")
+	X(D_TCP_OUT_OF_ORDER,  "d-tcp-out-of-order",  "segments beyond the next expected octet") \
+	X(D_TCP_NOT_QUERY,     "d-tcp-not-query",     "first data that cannot start a DNS stream: dropped")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

@@ -46,6 +46,7 @@ void Worker::mirror_conn_stats()
 	counters_.set(XDPDNS_STAT_D_TCP_RST_RECEIVED, s.resets_received);
 	counters_.set(XDPDNS_STAT_D_TCP_RING_LOST, s.ring_lost);
 	counters_.set(XDPDNS_STAT_D_TCP_OUT_OF_ORDER, s.out_of_order);
+	counters_.set(XDPDNS_STAT_D_TCP_NOT_QUERY, s.not_stream_start);
 	// Refusals and resets also happen outside the table (stateless RSTs).
 	counters_.set(XDPDNS_STAT_D_TCP_CONNS_REFUSED, s.table_full + conn_refused_);
 	counters_.set(XDPDNS_STAT_D_TCP_RST_SENT, s.resets_sent + stateless_rst_);

@@ -1,5 +1,6 @@
 #include "daemon/tcp/conn_table.h"
 
+#include "daemon/tcp/message_split.h"
 #include "daemon/tcp/seq.h"
 #include "net/frame.h"
 
@@ -145,8 +146,17 @@ bool ConnTable::on_segment(const ConnSegment &seg, const net::ReplyTemplate &t, 
 		id = npos;
 	}
 	if (id == npos) {
-		if (seg.payload.empty() || !(seg.flags & net::kTcpAck) ||
-		    (seg.flags & (net::kTcpSyn | net::kTcpRst)) || !(seg.cookie_ok || io_.cookie_valid(seg)))
+		if (!starts_query(seg.payload, limits_.reassembly_bytes - 2)) {
+			// Not the first octets of a stream (see starts_query): nothing
+			// is made; the client sends its first segment again.
+			if (!seg.payload.empty() && (seg.cookie_ok || io_.cookie_valid(seg))) {
+				stats_.not_stream_start++;
+				return true;
+			}
+			return false;
+		}
+		if (!(seg.flags & net::kTcpAck) || (seg.flags & (net::kTcpSyn | net::kTcpRst)) ||
+		    !(seg.cookie_ok || io_.cookie_valid(seg)))
 			return false;
 		id = open_conn(seg, t);
 		if (id == npos)

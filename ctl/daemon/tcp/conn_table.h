@@ -125,6 +125,7 @@ public:
 		uint64_t out_of_order = 0;      // segments beyond RCV.NXT (duplicate ACK sent)
 		uint64_t replaced = 0;          // a new connection on a known 4-tuple
 		uint64_t query_too_long = 0;    // a query longer than a reassembly slot: RST
+		uint64_t not_stream_start = 0;  // first data that cannot be a stream's start: dropped
 	};
 
 	// Allocates everything, once; throws std::invalid_argument on bad limits.

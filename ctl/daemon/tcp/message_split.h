@@ -21,4 +21,16 @@ struct MessageSplit {
 MessageSplit split_messages(std::span<const uint8_t> stream,
 			    std::span<std::span<const uint8_t>> out);
 
+// Whether `payload` can be the start of a client's stream: a length from a
+// DNS header's to `max_length`, alone (a client that writes it apart) or
+// followed by a whole header with QR = 0 and a QDCOUNT below 256, and when
+// the whole message is there and it has a question, the counts of a plain
+// query (1, 0, 0, 0 or 1) or a name that walks as labels to the root with
+// QTYPE and QCLASS after it within the message (so a malformed query still
+// gets its FORMERR). We never learn the client's ISN, so this is how a
+// connection's first octet is told from a later segment that arrived first
+// (its own first segment lost or late): such a segment almost never passes,
+// and is left for the client to send again.
+bool starts_query(std::span<const uint8_t> payload, size_t max_length);
+
 }  // namespace xdpdns::daemon::tcp

@@ -21,9 +21,10 @@ from the documented rules:
     no RDATA) only when the query's sections parsed with one OPT;
   * opcode != QUERY -> NOTIMP first; then FORMERR; then BADVERS.
 Fewer than 12 octets or QR=1: never answered. Over UDP the XDP program
-drops them itself (udp-not-query); over TCP the daemon does (d-dns-dropped
-for every segment that reached it, retransmissions included; nothing sent
-back, not even an ACK).
+drops them itself (udp-not-query); over TCP the daemon does: such a first
+segment cannot start a query stream, so no connection is made
+(d-tcp-not-query for every segment that reached it, retransmissions
+included; nothing sent back, not even an ACK).
 Prints one line per check; exits 1 on any failure.
 """
 import json
@@ -87,10 +88,10 @@ def cases():
     # Never answered.
     q = header(0x0101)[:7]
     add("short header (7 octets)", q, None,
-        udp={"udp-not-query": 1, "udp-to-daemon": 0}, tcp={"d-dns-dropped": "segments"})
+        udp={"udp-not-query": 1, "udp-to-daemon": 0}, tcp={"d-tcp-not-query": "segments"})
     q = header(0x0102, QR | RD) + QUESTION
     add("QR=1", q, None,
-        udp={"udp-not-query": 1, "udp-to-daemon": 0}, tcp={"d-dns-dropped": "segments"})
+        udp={"udp-not-query": 1, "udp-to-daemon": 0}, tcp={"d-tcp-not-query": "segments"})
 
     formerr = {"d-dns-formerr": 1, "d-dns-dropped": 0}
     # Question name through a compression pointer back to its own start
@@ -170,8 +171,9 @@ def udp_exchange(addr, query, wait):
 
 
 def tcp_exchange(addr, query, expect_answer):
-    """Connects, sends the framed query, reads the stream until the
-    server's FIN. Returns the list of DNS messages received. When no
+    """Connects, sends the framed query, reads one length-prefixed message
+    (the server keeps the connection open for more queries, tcp.reuse), or
+    to the server's FIN. Returns the list of DNS messages received. When no
     answer is expected, waits 0.5 s and closes with an RST (nothing would
     ever acknowledge the query: the kernel would retransmit it for
     minutes)."""
@@ -183,7 +185,7 @@ def tcp_exchange(addr, query, expect_answer):
     data = b""
     try:
         s.settimeout(3 if expect_answer else 0.5)
-        while True:
+        while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
             chunk = s.recv(65535)
             if not chunk:
                 break

@@ -61,3 +61,59 @@ TEST(MessageSplit, EmptyInput)
 
 }  // namespace
 }  // namespace xdpdns::daemon::tcp::test
+
+namespace xdpdns::daemon::tcp {
+namespace {
+
+// A query for "a.test." A IN, framed.
+std::vector<uint8_t> framed_query()
+{
+	const std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+					1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1};
+	std::vector<uint8_t> f = {0, static_cast<uint8_t>(m.size())};
+	f.insert(f.end(), m.begin(), m.end());
+	return f;
+}
+
+TEST(StartsQuery, AWholeQueryOrItsLengthAloneStartAStream)
+{
+	const auto q = framed_query();
+	EXPECT_TRUE(starts_query(q, 4094));
+	EXPECT_TRUE(starts_query(std::span(q).first(2), 4094)) << "the length written apart";
+	EXPECT_TRUE(starts_query(std::span(q).first(14), 4094)) << "length and header, the name in the next segment";
+}
+
+TEST(StartsQuery, WhatCannotBeAStreamStart)
+{
+	auto q = framed_query();
+	EXPECT_FALSE(starts_query(std::span(q).first(1), 4094));
+	EXPECT_FALSE(starts_query(std::span(q).first(9), 4094)) << "part of a header";
+	EXPECT_FALSE(starts_query(std::span(q).subspan(3), 4094)) << "mid-message";
+	EXPECT_FALSE(starts_query(q, 20)) << "longer than a reassembly slot holds";
+	auto r = q;
+	r[4] |= 0x80;
+	EXPECT_FALSE(starts_query(r, 4094)) << "a response";
+	auto qd = q;
+	qd[6] = 1;
+	EXPECT_FALSE(starts_query(qd, 4094)) << "QDCOUNT 256";
+	// Not the counts of a plain query (an answer record), so the name must
+	// walk.
+	auto name = q;
+	name[2 + 7] = 1;
+	EXPECT_TRUE(starts_query(name, 4094));
+	name[14] = 0x40;  // a label length of 64
+	EXPECT_FALSE(starts_query(name, 4094)) << "a name that does not walk";
+	auto cut = q;
+	cut[2 + 7] = 1;
+	cut[1] = 12 + 6;  // the name runs past the message
+	cut.resize(2 + 12 + 6);
+	EXPECT_FALSE(starts_query(cut, 4094));
+	auto plain = q;
+	plain[14] = 0xc0;  // a compression pointer in the question
+	EXPECT_TRUE(starts_query(plain, 4094)) << "malformed, but a plain query's counts: gets its FORMERR";
+	const std::vector<uint8_t> tiny = {0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	EXPECT_FALSE(starts_query(tiny, 4094)) << "shorter than a header";
+}
+
+}  // namespace
+}  // namespace xdpdns::daemon::tcp
