@@ -19,6 +19,7 @@ constexpr uint32_t kSeqWindow = 65535;
 constexpr size_t kTimerBatch = 64;
 constexpr uint64_t kTimerTickNs = 10'000'000;  // 10 ms
 constexpr size_t kTimerSlots = 1024;           // one turn: 10.24 s
+constexpr uint64_t kTxRetryNs = 10'000'000;    // a full TX ring: retry after a tick
 
 // a < b on the sequence circle.
 constexpr bool seq_lt(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
@@ -479,7 +480,8 @@ void ConnTable::push(uint32_t id, uint64_t now_ns, const Settings &s)
 		if (!send_range(id, c.snd_nxt, n, fin)) {
 			if (conns_[id].generation != generation)
 				return;  // reset: its octets were lost
-			break;       // TX ring full: the timer tries again
+			c.flags |= kTxBlocked;  // TX ring full: the timer tries again soon
+			break;
 		}
 		if (!(c.flags & kTiming)) {
 			c.flags |= kTiming;
@@ -526,6 +528,7 @@ void ConnTable::arm(uint32_t id, uint64_t now_ns, const Settings &s)
 {
 	Conn &c = conns_[id];
 	if (in_flight(c) > 0) {
+		c.flags &= ~kTxBlocked;  // its ACKs push the rest
 		if (!(c.flags & kRtoArmed) || !timers_.armed(id)) {
 			timers_.schedule(id, now_ns + c.rto_ns);
 			c.flags |= kRtoArmed;
@@ -533,10 +536,14 @@ void ConnTable::arm(uint32_t id, uint64_t now_ns, const Settings &s)
 		return;
 	}
 	c.flags &= ~kRtoArmed;
-	if (seq_lt(c.snd_nxt, c.end_seq) || fin_due(c))
-		timers_.schedule(id, now_ns + c.rto_ns);  // window closed or TX full: try again
-	else
+	if (c.flags & kTxBlocked) {
+		c.flags &= ~kTxBlocked;
+		timers_.schedule(id, now_ns + kTxRetryNs);  // the ring drains within a loop or two
+	} else if (seq_lt(c.snd_nxt, c.end_seq) || fin_due(c)) {
+		timers_.schedule(id, now_ns + c.rto_ns);  // window closed: probe later
+	} else {
 		timers_.schedule(id, c.last_active_ns + s.idle_ns);
+	}
 }
 
 void ConnTable::on_timers(uint64_t now_ns, const Settings &s)

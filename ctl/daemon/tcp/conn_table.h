@@ -163,6 +163,7 @@ private:
 		kTiming = 1 << 4,       // an RTT sample is running (rtt_seq, rtt_start)
 		kNeedAck = 1 << 5,      // an ACK is owed (data consumed, duplicate, FIN)
 		kRtoArmed = 1 << 6,     // the armed timer is the retransmission timer
+		kTxBlocked = 1 << 7,    // the TX ring was full: try again soon
 	};
 
 	struct Conn {

@@ -37,6 +37,7 @@ public:
 	size_t answer_size = 40;
 	bool async = false;
 	bool cookie = true;
+	int tx_full = 0;  // this many sends fail (the TX ring full)
 	std::vector<Sent> sent;
 	std::vector<std::pair<ConnRef, Bytes>> queries;
 	std::vector<FlowKey> released_keys;
@@ -55,6 +56,10 @@ public:
 	bool send(const net::ReplyTemplate &, uint32_t seq, uint32_t ack, uint8_t flags,
 		  std::span<const uint8_t> payload) override
 	{
+		if (tx_full > 0) {
+			tx_full--;
+			return false;
+		}
 		sent.push_back({seq, ack, flags, Bytes(payload.begin(), payload.end())});
 		return true;
 	}
@@ -421,6 +426,19 @@ TEST_F(ConnTableTest, AnswersOverwrittenBeforeTheyWereAcknowledgedResetTheConnec
 	ASSERT_EQ(io.sent.size(), 1u);
 	EXPECT_TRUE(io.sent[0].rst()) << "told at once, never sent wrong octets";
 	EXPECT_EQ(table->stats().open, 1u);
+}
+
+TEST_F(ConnTableTest, AnswerHeldUpByAFullTxRingGoesOutOnTheNextTick)
+{
+	io.tx_full = 1;
+	const Bytes q = query(1);
+	feed(seg(kClientSeq, q));
+	EXPECT_TRUE(io.sent.empty());
+	table->on_timers(now + 25 * kMs, settings);
+	ASSERT_EQ(io.sent.size(), 1u) << "not a retransmission timer's second";
+	EXPECT_EQ(io.sent[0].seq, kIsn + 1);
+	EXPECT_EQ(io.sent[0].payload, answer(1));
+	EXPECT_EQ(table->stats().retransmits, 0u);
 }
 
 }  // namespace
