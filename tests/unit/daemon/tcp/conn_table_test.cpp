@@ -433,11 +433,13 @@ TEST_F(ConnTableTest, AnswerHeldUpByAFullTxRingGoesOutOnTheNextTick)
 	io.tx_full = 1;
 	const Bytes q = query(1);
 	feed(seg(kClientSeq, q));
-	EXPECT_TRUE(io.sent.empty());
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_TRUE(io.sent[0].payload.empty()) << "the query is acknowledged at least";
+	EXPECT_EQ(io.sent[0].ack, kClientSeq + q.size());
 	table->on_timers(now + 25 * kMs, settings);
-	ASSERT_EQ(io.sent.size(), 1u) << "not a retransmission timer's second";
-	EXPECT_EQ(io.sent[0].seq, kIsn + 1);
-	EXPECT_EQ(io.sent[0].payload, answer(1));
+	ASSERT_EQ(io.sent.size(), 2u) << "not a retransmission timer's second";
+	EXPECT_EQ(io.sent[1].seq, kIsn + 1);
+	EXPECT_EQ(io.sent[1].payload, answer(1));
 	EXPECT_EQ(table->stats().retransmits, 0u);
 }
 
