@@ -31,7 +31,12 @@ void TimerWheel::schedule(uint32_t id, uint64_t deadline_ns)
 		unlink(id);
 	Node &n = nodes_[id];
 	uint64_t tick = deadline_ns / tick_ns_;
-	if (started_ && tick < current_tick_)
+	if (!started_) {
+		// The first walk starts here: nothing armed lies before it.
+		started_ = true;
+		current_tick_ = tick;
+	}
+	if (tick < current_tick_)
 		tick = current_tick_;  // already due: the next walk takes it
 	n.deadline = deadline_ns;
 	n.slot = static_cast<uint32_t>(tick & mask_);

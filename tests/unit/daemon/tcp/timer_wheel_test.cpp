@@ -68,5 +68,12 @@ TEST(TimerWheel, ALongSleepFiresEverythingDue)
 	EXPECT_EQ(fired.size(), 8u);
 }
 
+TEST(TimerWheel, ArmedBeforeTheFirstWalk)
+{
+	TimerWheel w(4, 10 * kMs, 16);
+	w.schedule(2, 1010 * kMs);
+	EXPECT_EQ(expire(w, 1025 * kMs), std::vector<uint32_t>{2}) << "not skipped by a first walk that starts later";
+}
+
 }  // namespace
 }  // namespace xdpdns::daemon::tcp
