@@ -17,7 +17,7 @@
 	X(DROP_TRUNCATED,      "drop-truncated",      "dropped: header cut short")             \
 	X(DROP_MALFORMED,      "drop-malformed",      "dropped: bad header field")             \
 	X(DROP_FRAGMENT,       "drop-fragment",       "dropped: IP fragment to a service port")\
-	X(DROP_BAD_CSUM,       "drop-bad-checksum",   "dropped: bad IP or TCP checksum")       \
+	X(DROP_BAD_CSUM,       "drop-bad-checksum",   "dropped: bad IP, TCP or UDP checksum")  \
 	X(TCP_SYN,             "tcp-syn-answered",    "SYN answered with a SYN-ACK")           \
 	X(TCP_FIN,             "tcp-fin-answered",    "FIN answered with an ACK")              \
 	X(TCP_ACK,             "tcp-ack-consumed",    "pure ACK consumed")                     \
