@@ -17,6 +17,27 @@
 
 namespace xdpdns::daemon {
 
+tcp::FlowKey flow_key_of(const net::FrameView &v)
+{
+	tcp::FlowKey k;
+	k.client = v.src.bytes;
+	k.server = v.dst.bytes;
+	k.client_port = v.sport;
+	k.server_port = v.dport;
+	return k;
+}
+
+std::uint16_t Worker::segment_size_for(const net::FrameView &v, std::uint32_t client_mss) const
+{
+	// Segments never exceed the client's MSS (carried by the cookie; 0:
+	// unknown, the protocol's default), the segment-size knob, or what one
+	// frame of our interface holds.
+	if (client_mss == 0)
+		client_mss = v.is_ipv6 ? 1220 : 536;
+	const std::uint32_t link_max = cfg_.mtu - (v.is_ipv6 ? 40 : 20) - 20;
+	return static_cast<std::uint16_t>(std::max<std::uint32_t>(1, std::min({knobs_.tcp_segment_size, client_mss, link_max})));
+}
+
 tcp::ConnTable::Settings Worker::conn_settings() const
 {
 	tcp::ConnTable::Settings s;
@@ -172,12 +193,7 @@ void Worker::on_tcp(const net::FrameView &v, const RxFrame &, const xdpdns_meta 
 {
 	// A connection made while tcp.reuse was on keeps its state when the
 	// knob goes off; new ones then get the stateless answer and FIN.
-	tcp::FlowKey key;
-	key.client = v.src.bytes;
-	key.server = v.dst.bytes;
-	key.client_port = v.sport;
-	key.server_port = v.dport;
-	if (knobs_.tcp_reuse || (meta && (meta->flags & XDPDNS_META_F_CONN)) || conns_.has(key))
+	if (knobs_.tcp_reuse || (meta && (meta->flags & XDPDNS_META_F_CONN)) || conns_.has(flow_key_of(v)))
 		on_tcp_conn(v, meta, now_ns);
 	else
 		answer_and_close(v, meta, now_ns);
@@ -186,10 +202,7 @@ void Worker::on_tcp(const net::FrameView &v, const RxFrame &, const xdpdns_meta 
 void Worker::on_tcp_conn(const net::FrameView &v, const xdpdns_meta *meta, std::uint64_t now_ns)
 {
 	tcp::ConnSegment seg;
-	seg.key.client = v.src.bytes;
-	seg.key.server = v.dst.bytes;
-	seg.key.client_port = v.sport;
-	seg.key.server_port = v.dport;
+	seg.key = flow_key_of(v);
 	seg.seq = v.tcp_seq;
 	seg.ack = v.tcp_ack;
 	seg.window = v.tcp_window;
@@ -204,13 +217,7 @@ void Worker::on_tcp_conn(const net::FrameView &v, const xdpdns_meta *meta, std::
 		client_mss = cookie_mss(seg);
 		seg.cookie_ok = client_mss != 0;
 	}
-	// Segments never exceed the client's MSS (carried by the cookie), the
-	// segment-size knob, or what one frame of our interface holds.
-	if (client_mss == 0)
-		client_mss = v.is_ipv6 ? 1220 : 536;
-	const std::uint32_t link_max = cfg_.mtu - (v.is_ipv6 ? 40 : 20) - 20;
-	seg.segment_size = static_cast<std::uint16_t>(
-		std::max<std::uint32_t>(1, std::min({knobs_.tcp_segment_size, client_mss, link_max})));
+	seg.segment_size = segment_size_for(v, client_mss);
 
 	if (conns_.on_segment(seg, net::make_reply_template(v), conn_settings()))
 		return;

@@ -196,10 +196,7 @@ void Worker::answer_and_close(const net::FrameView &v, const xdpdns_meta *meta, 
 		return;
 	}
 	tcp::Segment seg;
-	seg.key.client = v.src.bytes;
-	seg.key.server = v.dst.bytes;
-	seg.key.client_port = v.sport;
-	seg.key.server_port = v.dport;
+	seg.key = flow_key_of(v);
 	seg.seq = v.tcp_seq;
 	seg.ack = v.tcp_ack;
 	seg.fin = v.tcp_flags & net::kTcpFin;
@@ -214,12 +211,7 @@ void Worker::answer_and_close(const net::FrameView &v, const xdpdns_meta *meta, 
 	c.ack_to = plan.ack_to;
 	c.request_seq = plan.request_seq;  // a split query began in an earlier segment
 	c.client_window = v.tcp_window;
-	// Segments never exceed the client's MSS (carried by the cookie), the
-	// segment-size knob, or what one frame of our interface holds.
-	const std::uint32_t client_mss = meta && meta->client_mss ? meta->client_mss : (v.is_ipv6 ? 1220 : 536);
-	const std::uint32_t link_max = cfg_.mtu - (v.is_ipv6 ? 40 : 20) - 20;
-	c.segment_size = static_cast<std::uint16_t>(
-		std::max<std::uint32_t>(1, std::min({knobs_.tcp_segment_size, client_mss, link_max})));
+	c.segment_size = segment_size_for(v, meta ? meta->client_mss : 0);
 	c.reanswer = plan.verdict == tcp::Verdict::reanswer;
 	c.expected_hash = plan.expected_hash;
 	c.expected_len = plan.expected_len;

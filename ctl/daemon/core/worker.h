@@ -47,6 +47,9 @@ struct WorkerConfig {
 	bool async_backend = false;                // send the request's ACK at once
 };
 
+// The 4-tuple of a TCP segment, client -> server.
+tcp::FlowKey flow_key_of(const net::FrameView &v);
+
 class Worker final : private AnswerSink, private tcp::ConnIo {
 public:
 	// `before_batch` runs before each batch of frames and after each poll
@@ -105,6 +108,7 @@ private:
 	void on_tcp_stateless(const net::FrameView &v, const tcp::ConnSegment &seg, const xdpdns_meta *meta,
 			      std::uint64_t now_ns);
 	tcp::ConnTable::Settings conn_settings() const;
+	std::uint16_t segment_size_for(const net::FrameView &v, std::uint32_t client_mss) const;
 	void mirror_conn_stats();
 	void query(tcp::ConnRef conn, std::span<const std::uint8_t> message) override;
 	bool send(const net::ReplyTemplate &t, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
