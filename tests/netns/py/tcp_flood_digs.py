@@ -32,7 +32,7 @@ what dig printed.
       "Query time" moves in steps of 4 ms here): from the client's SYN to
       the segment that completes the answer (the server's octets reach the
       2-octet length prefix plus the message). Connections are told apart
-      by 4-tuple and SYN. Prints: exchanges=N answered=A p50=MS p99=MS
+      by 4-tuple and SYN (a SYN sent again counts from the first). Prints: exchanges=N answered=A p50=MS p99=MS
       max=MS (milliseconds, 0.01); --latencies appends them, one per line.
 """
 import json
@@ -138,7 +138,7 @@ def pcap_exchanges(path):
     if endian is None:
         sys.exit("%s: not a pcap file" % path)
     nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
-    conns = {}   # client (addr, port) -> [syn_t, server octets, need, done_t]
+    conns = {}   # client (addr, port) -> [syn_t, server octets, need, done_t, isn]
     done = []
     off = 24
     while off + 16 <= len(data):
@@ -173,10 +173,12 @@ def pcap_exchanges(path):
         payload = pkt[l4 + doff:]
         if dport == 53:  # client to server
             key = (src, sport, dst)
-            if flags & 0x02 and not flags & 0x10:  # SYN: a new connection
+            if flags & 0x02 and not flags & 0x10:  # SYN: a new connection ...
                 if key in conns:
+                    if conns[key][4] == seq:
+                        continue  # ... unless it is the same SYN sent again
                     done.append((conns[key][0], conns[key][3]))
-                conns[key] = [t, 0, None, None]
+                conns[key] = [t, 0, None, None, seq]
         elif sport == 53:
             c = conns.get((dst, dport, src))
             if c is None or payload_len <= 0 or c[3] is not None:

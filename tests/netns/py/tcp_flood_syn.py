@@ -6,7 +6,7 @@ sequence numbers, IPv4 and IPv6 alternately.
   tcp_flood_syn.py IFACE SRC_MAC DST_MAC SERVER4 PREFIX4/16 SERVER6 PREFIX6/64
                    SECONDS MAX_COUNT [STOP_FILE]
 
-Runs until SECONDS have passed, MAX_COUNT SYNs are sent or STOP_FILE exists
+SERVER6 and PREFIX6 given as "-": IPv4 only. Runs until SECONDS have passed, MAX_COUNT SYNs are sent or STOP_FILE exists
 (checked every 1,024 frames), whichever comes first: bounded in count and
 time. Each SYN carries an MSS option (1460), full IP and TCP checksums.
 Frames are written to an AF_PACKET socket; only the source address, port
@@ -119,7 +119,8 @@ def main():
     seconds = float(sys.argv[8])
     max_count = int(sys.argv[9])
     stop_file = sys.argv[10] if len(sys.argv) == 11 else None
-    gens = [Flood4(src_mac, dst_mac, server4, prefix4), Flood6(src_mac, dst_mac, server6, prefix6)]
+    gens = [Flood4(src_mac, dst_mac, server4, prefix4)]
+    gens.append(gens[0] if server6 == "-" else Flood6(src_mac, dst_mac, server6, prefix6))
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sock.bind((iface, 0))
     sent = [0, 0]
@@ -140,6 +141,8 @@ def main():
             continue
         sent[fam] += 1
         n += 1
+    if server6 == "-":
+        sent = [sent[0] + sent[1], 0]
     print("sent4=%d" % sent[0])
     print("sent6=%d" % sent[1])
     print("seconds=%.2f" % (time.monotonic() - start))
