@@ -138,7 +138,16 @@ def pcap_exchanges(path):
     if endian is None:
         sys.exit("%s: not a pcap file" % path)
     nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
-    conns = {}   # client (addr, port) -> [syn_t, server octets, need, done_t, isn]
+
+    class Conn:
+        def __init__(self, t, isn):
+            self.syn_t, self.isn = t, isn
+            self.server_isn = None
+            self.segments = {}   # offset of the answer stream -> length
+            self.need = None     # 2 + the length prefix
+            self.done_t = None
+
+    conns = {}   # (client addr, client port, server addr) -> Conn
     done = []
     off = 24
     while off + 16 <= len(data):
@@ -175,20 +184,35 @@ def pcap_exchanges(path):
             key = (src, sport, dst)
             if flags & 0x02 and not flags & 0x10:  # SYN: a new connection ...
                 if key in conns:
-                    if conns[key][4] == seq:
+                    if conns[key].isn == seq:
                         continue  # ... unless it is the same SYN sent again
-                    done.append((conns[key][0], conns[key][3]))
-                conns[key] = [t, 0, None, None, seq]
+                    done.append((conns[key].syn_t, conns[key].done_t))
+                conns[key] = Conn(t, seq)
         elif sport == 53:
             c = conns.get((dst, dport, src))
-            if c is None or payload_len <= 0 or c[3] is not None:
+            if c is None or c.done_t is not None:
                 continue
-            if c[2] is None and len(payload) >= 2:
-                c[2] = 2 + struct.unpack("!H", payload[:2])[0]
-            c[1] += payload_len  # in-order train over a veth; a resent octet counts once more
-            if c[2] is not None and c[1] >= c[2]:
-                c[3] = t
-    done.extend((c[0], c[3]) for c in conns.values())
+            if flags & 0x02:  # SYN-ACK: where the answer stream starts
+                c.server_isn = seq
+                continue
+            if payload_len <= 0 or c.server_isn is None:
+                continue
+            # Segments may arrive out of order (seen on veth): place each by
+            # its sequence number; one sent again counts once.
+            rel = (seq - c.server_isn - 1) & 0xffffffff
+            c.segments[rel] = max(payload_len, c.segments.get(rel, 0))
+            if rel == 0 and len(payload) >= 2:
+                c.need = 2 + struct.unpack("!H", payload[:2])[0]
+            if c.need is not None:
+                covered, end = 0, 0
+                for start in sorted(c.segments):
+                    if start > end:
+                        break
+                    end = max(end, start + c.segments[start])
+                covered = end
+                if covered >= c.need:
+                    c.done_t = t
+    done.extend((c.syn_t, c.done_t) for c in conns.values())
     return done
 
 
