@@ -92,4 +92,21 @@ struct {
 	__type(value, struct xdpdns_conn);
 } tcp_conns SEC(".maps");
 
+/* In-kernel answers (see struct xdpdns_answer_key): one slot holding the
+ * daemon's current answer map, empty (no answers) until a daemon installs
+ * one. Inner hash maps may differ in max_entries (--answer-entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_HASH);
+		__uint(map_flags, BPF_F_NO_PREALLOC);
+		__uint(max_entries, 1);
+		/* sizes, not types: BTF of an inner map's types is not needed */
+		__uint(key_size, sizeof(struct xdpdns_answer_key));
+		__uint(value_size, sizeof(struct xdpdns_answer));
+	});
+} answers SEC(".maps");
+
 #endif /* XDPDNS_BPF_MAPS_H */

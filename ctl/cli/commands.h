@@ -31,6 +31,7 @@ void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 void add_key_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 void add_atr_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 void add_pmtu_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
+void add_answers_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 
 // "N" in min..max, else "<what>: N is out of range min..max".
 Result<std::uint64_t> parse_uint_arg(const std::string &what, const std::string &text,

@@ -1,5 +1,5 @@
 // xdpdnsctl COMMAND [options]: attach, detach, status, stats, get, set
-// (knobs, ports, addresses), rotate-key, atr allow, pmtu, knobs. Every
+// (knobs, ports, addresses), rotate-key, atr allow, pmtu, answers, knobs. Every
 // failure is one line on stderr ("xdpdnsctl: <object>: <cause>") and a
 // non-zero exit status (1, or CLI11's code for usage errors).
 #include "commands.h"
@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	add_key_commands(app, cmds);
 	add_atr_commands(app, cmds);
 	add_pmtu_commands(app, cmds);
+	add_answers_commands(app, cmds);
 
 	// CLI11 words an unknown command as "a subcommand is required"; name it.
 	if (argc > 1 && argv[1][0] != '-') {

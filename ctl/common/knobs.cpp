@@ -32,6 +32,8 @@ constexpr KnobDef kKnobs[] = {
 	 "queries answered on one connection, then our FIN; 0 = no limit"},
 	{"checksum.strict", T::Bool, "", U::Sec, U::Sec, 0, 1, 0, &C::checksum_strict,
 	 "reject the partial transport checksum a local stack leaves (veth, tap)"},
+	{"answers.in-kernel", T::Bool, "", U::Sec, U::Sec, 0, 1, 1, &C::answers_in_kernel,
+	 "answer queries in XDP from the answers map the daemon fills"},
 	{"cookie.epoch", T::Duration, "", U::Sec, U::Sec, 1, 3600, 64, &C::cookie_epoch_s,
 	 "SYN cookie epoch; cookies of this and the previous epoch are valid"},
 	{"cookie.rotate", T::Duration, "", U::Sec, U::Sec, 0, 7 * 86400, 3600, &C::cookie_rotate_s,

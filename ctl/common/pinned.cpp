@@ -101,6 +101,10 @@ Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)
 	if (!conns)
 		return conns.error();
 	p.tcp_conns_fd_ = std::move(*conns);
+	auto answers = get_pin(p.dir_, "answers");
+	if (!answers)
+		return answers.error();
+	p.answers_fd_ = std::move(*answers);
 	auto keys = MapMmap::map(p.keys_fd_.get(), sizeof(xdpdns_keys), true, pin_path(p.dir_, "keys"));
 	if (!keys)
 		return keys.error();
@@ -378,6 +382,48 @@ Result<std::size_t> PinnedObjects::pmtu_flush()
 			return sys_error(errno, "delete from " + pin_path(dir_, "pmtu"));
 	}
 	return removed;
+}
+
+Result<std::vector<StoredAnswer>> PinnedObjects::answers_list(std::size_t limit) const
+{
+	std::vector<StoredAnswer> out;
+	const std::string outer = pin_path(dir_, "answers");
+	__u32 id = 0;
+	if (bpf_map_lookup_elem(answers_fd_.get(), &kZero, &id)) {
+		if (errno == ENOENT)
+			return out;  // no map installed
+		return sys_error(errno, "read the slot of " + outer);
+	}
+	Fd inner(bpf_map_get_fd_by_id(id));
+	if (!inner.valid())
+		return sys_error(errno, "open the answer map (id " + std::to_string(id) + ") of " + outer);
+	xdpdns_answer_key key, next;
+	const void *prev = nullptr;
+	while (out.size() < limit && bpf_map_get_next_key(inner.get(), prev, &next) == 0) {
+		StoredAnswer a;
+		a.key = next;
+		if (bpf_map_lookup_elem(inner.get(), &next, &a.answer) == 0)
+			out.push_back(a);
+		else if (errno != ENOENT)
+			return sys_error(errno, "read the answer map (id " + std::to_string(id) + ")");
+		key = next;
+		prev = &key;
+	}
+	if (out.size() < limit && errno != ENOENT)
+		return sys_error(errno, "walk the answer map (id " + std::to_string(id) + ")");
+	return out;
+}
+
+Result<bool> PinnedObjects::answers_flush()
+{
+	bool had = true;
+	if (bpf_map_delete_elem(answers_fd_.get(), &kZero)) {
+		if (errno != ENOENT)
+			return sys_error(errno, "empty " + pin_path(dir_, "answers"));
+		had = false;
+	}
+	__atomic_fetch_add(&config_.as<xdpdns_config>()->answers_flush, 1u, __ATOMIC_RELAXED);
+	return had;
 }
 
 Result<std::vector<Prefix>> PinnedObjects::atr_allow_list() const

@@ -23,6 +23,12 @@ namespace xdpdns {
 using XdpCounters = std::array<std::uint64_t, XDPDNS_STAT_MAX>;
 using DaemonCounters = std::array<std::uint64_t, XDPDNS_DSTAT_MAX>;
 
+// One answer of the answers map, as XDP gives it.
+struct StoredAnswer {
+	xdpdns_answer_key key{};
+	xdpdns_answer answer{};
+};
+
 struct PmtuEntry {
 	Addr16 addr{};
 	std::uint32_t mtu = 0;
@@ -78,6 +84,15 @@ public:
 	Result<std::vector<PmtuEntry>> pmtu_list() const;
 	Result<std::size_t> pmtu_flush();  // entries removed
 
+	// ---- in-kernel answers ----
+	// At most `limit` stored answers of the map XDP answers from (none
+	// when no daemon has installed one).
+	Result<std::vector<StoredAnswer>> answers_list(std::size_t limit) const;
+	// Empties the answers slot at once (XDP answers nothing from it) and
+	// bumps config.answers_flush, so that the daemon starts a new map.
+	// True when a map was installed.
+	Result<bool> answers_flush();
+
 	// ---- ATR allow-list (keeps config.atr_allow_active = trie non-empty) ----
 	Result<void> atr_allow_add(const Prefix &p);  // error if present
 	Result<void> atr_allow_del(const Prefix &p);  // error if absent
@@ -92,6 +107,7 @@ public:
 	int prog_main_fd() const { return prog_main_fd_.get(); }
 	int prog_atr_fd() const { return prog_atr_fd_.get(); }
 	int tcp_conns_fd() const { return tcp_conns_fd_.get(); }
+	int answers_fd() const { return answers_fd_.get(); }
 	// The keys map, live (the XDP program's view: rotations store `current` last).
 	const xdpdns_keys *keys_view() const { return keys_.as<const xdpdns_keys>(); }
 	Result<std::uint32_t> prog_main_id() const;
@@ -105,7 +121,7 @@ private:
 
 	std::string ifname_, dir_;
 	Fd config_fd_, ports_fd_, keys_fd_, xsks_fd_, stats_fd_, dstats_fd_, pmtu_fd_, atr_allow_fd_;
-	Fd service_addrs_fd_, tcp_conns_fd_;
+	Fd service_addrs_fd_, tcp_conns_fd_, answers_fd_;
 	Fd prog_main_fd_, prog_atr_fd_;
 	MapMmap config_, keys_;
 };

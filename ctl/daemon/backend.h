@@ -39,6 +39,11 @@ public:
 	virtual Status resolve(const dns::Query &q, std::span<const std::uint8_t> msg, Transport t,
 			       std::uint64_t tag, std::span<std::uint8_t> out, std::size_t &out_size) = 0;
 
+	// What a synchronous answer was made from, when answers depend on the
+	// question alone (a zone set): answers made from the same source may be
+	// given again by XDP. nullptr: never (e.g. forwarded answers).
+	virtual const void *answer_source() const { return nullptr; }
+
 	// Asynchronous backends: the worker polls this fd for POLLIN (-1: none)
 	// and calls poll() when it is readable or a deadline has passed.
 	virtual int poll_fd() const { return -1; }

@@ -71,6 +71,7 @@ bool parse_sections(std::span<const uint8_t> msg, Query &q)
 				return false;
 			if (!options_well_formed(msg.data() + rdata, rdlen, q))
 				return false;
+			q.edns_options = rdlen != 0;
 			seen_opt = true;
 			const uint16_t size = load_be16(msg.data() + end + 2);
 			q.udp_size = size < min_udp_size ? min_udp_size : size;
@@ -90,6 +91,7 @@ void reset_edns(Query &q)
 	q.edns_version = 0;
 	q.do_bit = false;
 	q.tcp_keepalive = false;
+	q.edns_options = false;
 }
 
 }  // namespace

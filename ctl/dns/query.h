@@ -34,6 +34,7 @@ struct Query {
 	uint8_t edns_version = 0;
 	bool do_bit = false;
 	bool tcp_keepalive = false;  // the OPT carries edns-tcp-keepalive (RFC 7828)
+	bool edns_options = false;   // the OPT's RDATA holds any option
 
 	std::span<const uint8_t> name() const { return {qname.data(), qname_len}; }
 	std::span<const uint8_t> name_lower() const { return {qname_lower.data(), qname_len}; }

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 4u
+#define XDPDNS_ABI_VERSION 5u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -25,6 +25,11 @@
 /* A tcp_conns entry not refreshed for idle-timeout + this is ignored and
  * removed by the XDP program (its daemon is gone). */
 #define XDPDNS_TCP_CONN_GRACE_MS 60000u
+/* In-kernel answers: a question whose name is longer goes to the daemon;
+ * an answer whose sections after the question are longer is not stored. */
+#define XDPDNS_ANSWER_QNAME_MAX  64u
+#define XDPDNS_ANSWER_BODY_MAX   880u  /* an element then takes 1 KiB */
+#define XDPDNS_ANSWERS_DEFAULT_ENTRIES 16384u
 
 /* Cookie layout (32 bits, the ISN of our SYN-ACK):
  *   bits 31..4  top 28 bits of SipHash-2-4(key, struct xdpdns_cookie_input)
@@ -75,7 +80,10 @@ struct xdpdns_config {
 	__u32 tcp_max_queries;   /* daemon: queries per connection, then FIN     */
 	__u32 checksum_strict;   /* 1: reject the CHECKSUM_PARTIAL form of a
 				  * transport checksum that a local stack leaves */
-	__u32 reserved[10];      /* room for knobs without an ABI bump           */
+	__u32 reserved[8];       /* room for knobs without an ABI bump           */
+	__u32 answers_flush;     /* bumped by `xdpdnsctl answers flush`: the
+				  * daemon starts an empty answer map            */
+	__u32 answers_in_kernel; /* 1: XDP answers from the answers map          */
 };
 
 /* Service ports: a bitmap over all 65536 ports, one lookup per packet. */
@@ -139,6 +147,34 @@ struct xdpdns_conn {
 	__u32 pad;
 };
 
+/* In-kernel answers. `answers` is a one-slot ARRAY_OF_MAPS whose inner
+ * map (a HASH without preallocation, filled and replaced whole by the
+ * daemon, never updated in place: a reader never sees an element reused)
+ * maps a question, as a resolver asks it, to the answer xdpdnsd gives it.
+ * The XDP program writes the reply from the query's own header and
+ * question (its ID, the client's case, RD and CD) and the stored rest. */
+enum xdpdns_answer_shape {
+	XDPDNS_SHAPE_NO_EDNS = 0,  /* no OPT record                              */
+	XDPDNS_SHAPE_EDNS    = 1,  /* OPT, version 0, DO=0, no options           */
+	XDPDNS_SHAPE_EDNS_DO = 2,  /* OPT, version 0, DO=1, no options           */
+	XDPDNS_SHAPE_TCP     = 4,  /* flag: the answer for TCP (ANY differs)     */
+};
+struct xdpdns_answer_key {
+	__u8  qname[XDPDNS_ANSWER_QNAME_MAX]; /* wire form, ASCII lowercased,
+					       * zero after the root label   */
+	__be16 qtype;            /* network order                                */
+	__be16 qclass;           /* network order                                */
+	__u8  shape;             /* enum xdpdns_answer_shape                     */
+	__u8  pad[3];            /* zero                                         */
+};
+struct xdpdns_answer {
+	__u8  flags[2];          /* header octets 2-3, RD and CD clear           */
+	__u8  counts[6];         /* ANCOUNT, NSCOUNT, ARCOUNT (network order)    */
+	__u16 body_len;          /* host order: octets of body[] used            */
+	__u16 pad[3];
+	__u8  body[XDPDNS_ANSWER_BODY_MAX]; /* the message after the question    */
+};
+
 /* LPM trie key of the ATR allow-list: prefix length counts the 128 bits of
  * the mapped address, so an IPv4 /24 is stored as /120. */
 struct xdpdns_lpm_key {
@@ -181,6 +217,8 @@ XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 16, "conn layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer_key) == 72, "answer key layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer) == 896, "answer layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 16, "meta: <= 32, multiple of 4");
 
 #endif /* XDPDNS_ABI_H */

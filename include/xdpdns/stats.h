@@ -3,7 +3,9 @@
  *
  * XDPDNS_XDP_STATS: the XDP programs' PERCPU_ARRAY `stats`; every return
  * path of the program counts exactly one of the verdict reasons below
- * (plus rx-frames for every frame seen).
+ * (plus rx-frames for every frame seen). The answer-* lines are notes
+ * beside the verdict: why a query the answers map could serve went to the
+ * daemon (counted only while answers.in-kernel is on).
  * XDPDNS_DAEMON_STATS: the daemon's counters, kept per worker in the
  * mmapable ARRAY `dstats` (XDPDNS_DSTATS_MAX_WORKERS rows). */
 #ifndef XDPDNS_STATS_H
@@ -38,7 +40,13 @@
 	X(PASS_OTHER_ADDRESS,  "pass-other-address",  "passed: service port, not a service address") \
 	X(DROP_EXT_HEADERS,    "drop-ext-headers",    "dropped: IPv6 extension-header chain too long") \
 	X(TCP_CONN_TO_DAEMON,  "tcp-conn-to-daemon",  "segment of a reused connection redirected to the daemon") \
-	X(TCP_RST_SENT,        "tcp-rst-sent",        "data for no connection, no valid cookie: RST (tcp.reuse)")
+	X(TCP_RST_SENT,        "tcp-rst-sent",        "data for no connection, no valid cookie: RST (tcp.reuse)") \
+	X(UDP_ANSWERED,        "udp-answered",        "UDP query answered in XDP from the answers map") \
+	X(TCP_ANSWERED,        "tcp-answered",        "TCP query answered in XDP from the answers map") \
+	X(ANSWER_MISS,         "answer-miss",         "note: answerable query, not in the answers map") \
+	X(ANSWER_NOT_ELIGIBLE, "answer-not-eligible", "note: query the answers map cannot serve (shape, name length)") \
+	X(ANSWER_TOO_BIG,      "answer-too-big",      "note: stored answer too big for the client's buffer, path or ATR") \
+	X(ANSWER_NO_ROOM,      "answer-no-room",      "note: stored answer longer than the driver lets the frame grow")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \
@@ -82,7 +90,9 @@
 	X(D_TCP_RST_RECEIVED,  "d-tcp-rst-received",  "connections reset by the client") \
 	X(D_TCP_RING_LOST,     "d-tcp-ring-lost",     "connections reset: unacknowledged answer overwritten") \
 	X(D_TCP_OUT_OF_ORDER,  "d-tcp-out-of-order",  "segments beyond the next expected octet") \
-	X(D_TCP_NOT_QUERY,     "d-tcp-not-query",     "first data that cannot start a DNS stream: dropped")
+	X(D_TCP_NOT_QUERY,     "d-tcp-not-query",     "first data that cannot start a DNS stream: dropped") \
+	X(D_ANSWER_INSERTS,    "d-answer-inserts",    "answers stored in the answers map for XDP") \
+	X(D_ANSWER_EVICTED,    "d-answer-evicted",    "stored answers dropped: map full or flushed, zones reloaded")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {
@@ -96,7 +106,7 @@ enum xdpdns_dstat {
 #undef XDPDNS_STAT_ENUM
 
 /* One row of daemon counters (one worker), padded to whole cache lines. */
-#define XDPDNS_DSTATS_ROW_U64 48u
+#define XDPDNS_DSTATS_ROW_U64 64u
 #ifdef __cplusplus
 static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_U64, "daemon stats row too small");
 #else

@@ -169,21 +169,21 @@ case_attach_detach() {
 	out_has "attached xdpdns to $IF (native mode, ports 53)"
 	local dir
 	dir=$(pins)
-	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers prog_main prog_atr; do
 		[ -e "$dir/$p" ] || fail "pin $dir/$p missing"
 	done
-	note "all 12 pins in $dir"
+	note "all 13 pins in $dir"
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
-	expect_eq "$(cfg abi_version)" 4 "config.abi_version"
+	expect_eq "$(cfg abi_version)" 5 "config.abi_version"
 	expect_eq "$(cfg addr_filter_active)" 0 "no address filter by default"
 	expect_eq "$(cfg tcp_mss_v4)" 1220 "default tcp_mss_v4 written at attach"
 	expect_eq "$(cfg atr_delay_us)" 10000 "default atr_delay_us written at attach"
 
 	ok status
 	out_has "INTERFACE"
-	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +4 +$dir\$" "$OUT" >/dev/null ||
+	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +5 +$dir\$" "$OUT" >/dev/null ||
 		fail "status row wrong: $(cat "$OUT")"
 
 	bad "xdpdns is already attached to $IF (program id $id" attach "$IF"
@@ -276,9 +276,9 @@ EOF
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
 	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 22 ] || fail "get lists header + 19 knobs + ports + addresses"
+	[ "$(grep -c . "$OUT")" = 23 ] || fail "get lists header + 20 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 21' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 22' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"
@@ -343,7 +343,7 @@ case_stats() {
 	# (index 8), daemon rows 0 and 3 with d-rx (index 0) 7 and 11.
 	bpftool map update pinned "$dir/stats" key 8 0 0 0 value 5 0 0 0 0 0 0 0 || fail "bpftool update stats"
 	local zeros
-	zeros=$(python3 -c "print(' '.join(['0'] * 376))")  # a row: XDPDNS_DSTATS_ROW_U64 (48) counters of 8 octets
+	zeros=$(python3 -c "print(' '.join(['0'] * 504))")  # a row: XDPDNS_DSTATS_ROW_U64 (64) counters of 8 octets
 	bpftool map update pinned "$dir/dstats" key 0 0 0 0 value 7 0 0 0 0 0 0 0 $zeros || fail "update dstats"
 	bpftool map update pinned "$dir/dstats" key 3 0 0 0 value 11 0 0 0 0 0 0 0 $zeros || fail "update dstats"
 	ok stats
@@ -616,7 +616,7 @@ case_abi_mismatch() {
 	local value
 	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
-	bad "pins in $(pins) have ABI version 99, this build speaks 4; detach and attach again with this build" get
+	bad "pins in $(pins) have ABI version 99, this build speaks 5; detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
 	ok status
 	out_has "error: pins in $(pins) have ABI version 99"

@@ -35,6 +35,7 @@ Handles open_and_load()
 	h.atr_allow = bpf_map__fd(s->maps.atr_allow);
 	h.service_addrs = bpf_map__fd(s->maps.service_addrs);
 	h.tcp_conns = bpf_map__fd(s->maps.tcp_conns);
+	h.answers = bpf_map__fd(s->maps.answers);
 	return h;
 }
 

@@ -14,6 +14,7 @@ struct Handles {
 	int config = -1, ports = -1, keys = -1, xsks = -1, stats = -1, pmtu = -1, atr_allow = -1;
 	int service_addrs = -1;
 	int tcp_conns = -1;
+	int answers = -1;
 };
 
 // Opens and loads the object; on failure skel is null and errno is set.

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <unistd.h>
 #include <vector>
 
 namespace xdpdns::test {
@@ -132,10 +133,51 @@ XdpRunner::XdpRunner()
 	delete_all<xdpdns_lpm_key>(h_.atr_allow);
 	delete_all<xdpdns_addr>(h_.service_addrs);
 	delete_all<xdpdns_conn_key>(h_.tcp_conns);
+	answers_remove();
 }
 
 // The shared object stays loaded until the process ends.
-XdpRunner::~XdpRunner() = default;
+XdpRunner::~XdpRunner()
+{
+	if (answers_inner_ >= 0)
+		close(answers_inner_);
+}
+
+void XdpRunner::answers_install(std::uint32_t entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	const int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "test_answers", sizeof(xdpdns_answer_key),
+				      sizeof(xdpdns_answer), entries, &opts);
+	if (fd < 0)
+		throw sys_failure("create an inner answers map", errno);
+	const __u32 zero = 0;
+	if (bpf_map_update_elem(h_.answers, &zero, &fd, BPF_ANY)) {
+		const int err = errno;
+		close(fd);
+		throw sys_failure("install the inner answers map", err);
+	}
+	if (answers_inner_ >= 0)
+		close(answers_inner_);
+	answers_inner_ = fd;
+}
+
+void XdpRunner::answer_put(const xdpdns_answer_key &key, const xdpdns_answer &value)
+{
+	if (answers_inner_ < 0)
+		answers_install();
+	if (bpf_map_update_elem(answers_inner_, &key, &value, BPF_ANY))
+		throw sys_failure("write the inner answers map", errno);
+}
+
+void XdpRunner::answers_remove()
+{
+	const __u32 zero = 0;
+	if (bpf_map_delete_elem(h_.answers, &zero) && errno != ENOENT)
+		throw sys_failure("empty the answers slot", errno);
+	if (answers_inner_ >= 0)
+		close(answers_inner_);
+	answers_inner_ = -1;
+}
 
 xdpdns_config XdpRunner::default_config()
 {

@@ -75,10 +75,17 @@ public:
 	// addr_filter_active is the caller's, as in the config map.
 	void set_service_addrs(const std::vector<Ip6> &addrs);
 
+	// In-kernel answers: a fresh inner map in the `answers` slot (as the
+	// daemon installs one), an entry in it, or an empty slot.
+	void answers_install(std::uint32_t entries = 64);
+	void answer_put(const xdpdns_answer_key &key, const xdpdns_answer &value);
+	void answers_remove();
+
 	int xsks_fd() const { return h_.xsks; }
 
 private:
 	xdpdns_test_skel::Handles h_;
+	int answers_inner_ = -1;  // the installed inner map (owned)
 };
 
 // "XDP_TX", "XDP_DROP", ... for messages.

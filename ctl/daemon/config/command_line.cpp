@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
-	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, log_level;
+	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, log_level;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *log_level;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *log_level;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -61,6 +61,8 @@ Options declare(CLI::App &app, Flags &f)
 	o.tcp_flows = one("--tcp-flows", f.tcp_flows, "N", "TCP soft-state entries per worker with tcp.reuse off (default 65536)");
 	o.tcp_connections = one("--tcp-connections", f.tcp_connections, "N",
 				"reused TCP connections per worker with tcp.reuse on (default 16384)");
+	o.answer_entries = one("--answer-entries", f.answer_entries, "N",
+			       "answers stored for XDP to give, per interface, 1 KiB each at most (default 16384)");
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -173,6 +175,12 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!n)
 			return flag_error("--tcp-connections", n.error());
 		c.tcp_connections = static_cast<std::size_t>(*n);
+	}
+	if (o.answer_entries->count()) {
+		auto n = parse_count(f.answer_entries, 1, kMaxAnswerEntries);
+		if (!n)
+			return flag_error("--answer-entries", n.error());
+		c.answer_entries = static_cast<std::uint32_t>(*n);
 	}
 	if (o.log_level->count()) {
 		auto l = parse_log_level(f.log_level);

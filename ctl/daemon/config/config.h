@@ -37,6 +37,7 @@ inline constexpr std::uint32_t kDefaultUpstreamSourcePorts = 16;
 inline constexpr std::uint32_t kMaxUpstreamSourcePorts = 1024;
 inline constexpr std::size_t kMaxTcpFlows = std::size_t{1} << 24;
 inline constexpr std::size_t kMaxTcpConnections = std::size_t{1} << 22;
+inline constexpr std::size_t kMaxAnswerEntries = std::size_t{1} << 24;
 
 struct DaemonConfig {
 	std::vector<std::string> interfaces;          // at least one
@@ -58,6 +59,7 @@ struct DaemonConfig {
 	std::uint32_t pmtu_entries = XDPDNS_PMTU_DEFAULT_ENTRIES;
 	std::size_t tcp_flows = 65536;                // soft-state table size per worker (tcp.reuse off)
 	std::size_t tcp_connections = 16384;          // reused connections per worker (tcp.reuse on)
+	std::uint32_t answer_entries = XDPDNS_ANSWERS_DEFAULT_ENTRIES;  // answers map, per interface
 	std::string log_level = "info";               // trace|debug|info|warn|error
 	std::string source;                           // file name or "command line"
 

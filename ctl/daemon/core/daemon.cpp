@@ -67,6 +67,7 @@ struct Interface {
 	bool attached_by_us = false;
 	std::optional<PinnedObjects> pins;
 	MapMmap dstats;
+	std::unique_ptr<answers::AnswerMap> answer_map;  // outlives the workers
 	std::vector<std::unique_ptr<Worker>> workers;
 	std::vector<std::thread> threads;
 };
@@ -244,6 +245,17 @@ Result<void> Daemon::start_workers(Interface &itf)
 	itf.dstats = std::move(*dstats);
 	auto *rows = itf.dstats.as<std::uint64_t>();
 
+	// In-kernel answers: emptied now (a daemon before us may have died
+	// with its map installed), filled from this daemon's zones.
+	itf.answer_map = std::make_unique<answers::AnswerMap>(itf.pins->answers_fd(), itf.pins->config_view(),
+							      cfg_.answer_entries);
+	if (!cfg_.zones.empty()) {
+		if (auto r = itf.answer_map->set_source(zones_.load().get()); !r)
+			return r.error();
+		spdlog::info("{}: answers map: up to {} answers, {} MiB at most", itf.name, cfg_.answer_entries,
+			     (std::uint64_t{cfg_.answer_entries} * answers::AnswerMap::bytes_per_entry() + (1 << 19)) >> 20);
+	}
+
 	static std::atomic<std::uint32_t> next_row{0};
 	for (std::uint32_t q = 0; q < *queues; q++) {
 		auto port = XskPort::create(itf.name, q, itf.pins->xsks_fd(), XskOptions{});
@@ -269,6 +281,7 @@ Result<void> Daemon::start_workers(Interface &itf)
 		wc.conns.conns = cfg_.tcp_connections;
 		wc.tcp_conns_fd = itf.pins->tcp_conns_fd();
 		wc.keys = itf.pins->keys_view();
+		wc.answer_map = itf.answer_map.get();
 
 		std::unique_ptr<Backend> backend;
 		std::function<void()> before_batch;
@@ -318,6 +331,13 @@ void Daemon::reload()
 			spdlog::error("reload failed, keeping the zones in service: {}", set.error().message);
 		else {
 			zones_.store(std::move(*set));
+			// No answer of the old zones from XDP once they are reported
+			// out of service.
+			for (auto &itf : interfaces_)
+				if (itf->answer_map)
+					if (auto r = itf->answer_map->set_source(zones_.load().get()); !r)
+						spdlog::error("{}: answers map: {}; no in-kernel answers until the next reload",
+							      itf->name, r.error().message);
 			spdlog::info("zones reloaded");
 		}
 	}
@@ -375,6 +395,7 @@ void Daemon::shutdown()
 			t.join();
 		itf->threads.clear();
 		itf->workers.clear();  // sockets and UMEMs freed
+		itf->answer_map.reset();  // XDP answers nothing more
 		itf->dstats = MapMmap();
 		itf->pins.reset();
 		if (itf->attached_by_us) {

@@ -22,6 +22,7 @@ struct KnobSnapshot {
 	std::uint32_t tcp_idle_ms = 10000;
 	std::uint32_t tcp_max_queries = 0;
 	bool checksum_strict = false;   // refuse partial transport checksums
+	bool answers_in_kernel = true;  // store answers for XDP to give
 
 	static KnobSnapshot read(const xdpdns_config *cfg)
 	{
@@ -42,6 +43,7 @@ struct KnobSnapshot {
 		k.tcp_idle_ms = load(cfg->tcp_idle_ms);
 		k.tcp_max_queries = load(cfg->tcp_max_queries);
 		k.checksum_strict = load(cfg->checksum_strict) != 0;
+		k.answers_in_kernel = load(cfg->answers_in_kernel) != 0;
 		return k;
 	}
 };

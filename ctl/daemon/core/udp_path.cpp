@@ -4,6 +4,7 @@
 #include "worker.h"
 
 #include "clock.h"
+#include "daemon/answers/answer_entry.h"
 #include "dns/response.h"
 #include "net/fragment.h"
 #include "tx_sink.h"
@@ -76,7 +77,9 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	if (status == Backend::Status::answered) {
 		if (tag)
 			pending_.udp_free(*tag);
-		finish_udp(c, f.packet, {answer_buf_.data(), size}, now_ns);
+		const std::span<const std::uint8_t> answer{answer_buf_.data(), size};
+		if (finish_udp(c, f.packet, answer, now_ns))
+			offer_answer(c.q, v.payload, answer, false);
 		return;
 	}
 	if (status == Backend::Status::dropped || !tag) {
@@ -95,7 +98,7 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	}
 }
 
-void Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
+bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns)
 {
 	const std::size_t limit = std::min<std::size_t>(c.q.udp_size, max_udp_payload(c.t.is_ipv6));
@@ -105,7 +108,7 @@ void Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 			send_datagram(c.t, {small_buf_.data(), n});
 			counters_.inc(XDPDNS_STAT_D_UDP_TRUNCATED);
 		}
-		return;
+		return false;
 	}
 
 	std::uint32_t mtu = cfg_.mtu;
@@ -120,7 +123,7 @@ void Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 	if (!res.complete || !sink.finish()) {
 		sink.abandon();
 		counters_.inc(XDPDNS_STAT_D_TX_RING_FULL);
-		return;
+		return false;
 	}
 	counters_.inc(XDPDNS_STAT_D_TX, res.frames);
 	counters_.inc(XDPDNS_STAT_D_UDP_ANSWERS);
@@ -137,7 +140,26 @@ void Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 			counters_.inc(XDPDNS_STAT_D_ATR_SCHEDULED);
 		else
 			counters_.inc(XDPDNS_STAT_D_ATR_DROPPED);
+		return false;
 	}
+	return res.frames == 1;
+}
+
+void Worker::offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
+			  std::span<const std::uint8_t> answer, bool tcp)
+{
+	if (!cfg_.answer_map || !knobs_.answers_in_kernel)
+		return;
+	const void *source = backend_->answer_source();
+	// One frame whatever the client's address family (IPv6 + UDP headers).
+	if (!source || answer.size() + 48 > cfg_.mtu)
+		return;
+	xdpdns_answer_key key;
+	if (!answers::key_for(q, msg, tcp, key) || !seen_.seen_before(key) ||
+	    !answers::entry_for(q, answer, answer_entry_))
+		return;
+	if (cfg_.answer_map->insert(source, key, answer_entry_) == answers::AnswerMap::Insert::stored)
+		counters_.inc(XDPDNS_STAT_D_ANSWER_INSERTS);
 }
 
 }  // namespace xdpdns::daemon

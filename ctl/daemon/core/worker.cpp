@@ -97,6 +97,11 @@ void Worker::run(const std::atomic<bool> &stop)
 		knobs_ = KnobSnapshot::read(cfg_.knobs);
 		if (before_batch_)
 			before_batch_();
+		if (cfg_.answer_map) {
+			cfg_.answer_map->maintain();
+			if (const std::uint64_t dropped = cfg_.answer_map->take_evicted())
+				counters_.inc(XDPDNS_STAT_D_ANSWER_EVICTED, dropped);
+		}
 		for (std::size_t i = 0; i < n; i++)
 			handle_frame(batch[i], now_ns_);
 		port_->rx_release({batch.data(), n});

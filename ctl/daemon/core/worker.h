@@ -6,6 +6,8 @@
 #pragma once
 
 #include "counters.h"
+#include "daemon/answers/answer_map.h"
+#include "daemon/answers/seen_filter.h"
 #include "daemon/atr/policy.h"
 #include "daemon/atr/scheduler.h"
 #include "daemon/backend.h"
@@ -45,6 +47,7 @@ struct WorkerConfig {
 	const xdpdns_keys *keys = nullptr;         // live, mmapped keys map (cookie checks)
 	std::size_t atr_capacity = 4096;
 	bool async_backend = false;                // send the request's ACK at once
+	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give (shared)
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -78,9 +81,14 @@ private:
 	void on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
 	// `query_frame`: the query as received, replayed for an ATR follow-up
 	// (empty: no follow-up possible).
-	void finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
+	// True when the answer left whole in one datagram without a follow-up
+	// (the kind XDP may give).
+	bool finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns);
 	void send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload);
+	// Stores a synchronous backend's answer for XDP to give, when it may.
+	void offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
+			  std::span<const std::uint8_t> answer, bool tcp);
 
 	// TCP: reused connections or answer-and-close (tcp_conn_path.cpp)
 	void on_tcp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
@@ -151,6 +159,8 @@ private:
 	dns::Query conn_query_;                    // a query on a reused connection
 	std::uint64_t conn_refused_ = 0;           // first queries answered statelessly: table full
 	std::uint64_t stateless_rst_ = 0;          // RSTs for data of unknown connections
+	answers::SeenFilter seen_;                 // questions answered before
+	xdpdns_answer answer_entry_;               // an entry being stored
 };
 
 }  // namespace xdpdns::daemon

@@ -20,6 +20,8 @@ public:
 	// Takes the current zone set for the next batch of queries.
 	void refresh() { snapshot_ = zones_.load(); }
 
+	const void *answer_source() const override { return snapshot_.get(); }
+
 	Status resolve(const dns::Query &q, std::span<const std::uint8_t> msg, Transport t,
 		       std::uint64_t tag, std::span<std::uint8_t> out, std::size_t &out_size) override;
 

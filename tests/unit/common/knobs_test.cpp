@@ -37,7 +37,7 @@ TEST(Knobs, TableHasEveryKnobOfTheContract)
 			       "atr.size-v4",      "atr.size-v6",     "atr.delay",
 			       "atr.probability",  "pmtu.lifetime",   "pmtu.min-v4",
 			       "tcp.reuse",        "tcp.idle-timeout", "tcp.max-queries",
-			       "checksum.strict"};
+			       "checksum.strict", "answers.in-kernel"};
 	EXPECT_EQ(knobs().size(), std::size(names));
 	for (const char *n : names)
 		EXPECT_NE(find_knob(n), nullptr) << n;
@@ -256,7 +256,7 @@ TEST(Knobs, UnknownKnobNamesEveryValidOne)
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.error().message,
 		  "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6, tcp.window, "
-		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
+		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
 		  "atr.enabled, atr.size-v4, atr.size-v6, atr.delay, atr.probability, pmtu.lifetime, "
 		  "pmtu.min-v4");
 	EXPECT_EQ(std::memcmp(&c, &before, sizeof(c)), 0);

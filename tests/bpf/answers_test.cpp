@@ -1,0 +1,337 @@
+// In-kernel answers (answers.in-kernel on): a query whose question is in
+// the answers map gets its answer from XDP, and that frame is the one
+// xdpdnsd would send, octet for octet. The identity test walks every name
+// of the test zones (positive answers, CNAME chains, wildcards, NXDOMAIN,
+// NODATA, referrals with glue and DS, signed data with DO=1) in several
+// types, with and without EDNS, in the zone's case and in mixed case, over
+// every framing: the entry comes from the daemon's own code (zone answer ->
+// answers::entry_for), the expected frame from the daemon's frame writer
+// (net::write_udp). Then the cases that must go to the daemon instead.
+#include <linux/bpf.h>
+#include <arpa/inet.h>
+
+#include <time.h>
+
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "daemon/answers/answer_entry.h"
+#include "dns/query.h"
+#include "dns/zone.h"
+#include "dns/zone_backend.h"
+#include "dns/zone_set.h"
+#include "dns_message.h"
+#include "flows.h"
+#include "net/frame.h"
+#include "net/reply.h"
+#include "xdp_test.h"
+
+namespace xdpdns::test {
+namespace {
+
+namespace answers = xdpdns::daemon::answers;
+
+struct ZoneFile {
+	const char *path;  // under the repository
+	const char *origin;
+};
+constexpr ZoneFile kZones[] = {
+	{"tools/zones/example.test.zone", "example.test."},
+	{"tests/unit/dns/zones/zone.test.zone", "zone.test."},
+	{"tests/unit/dns/zones/inner.zone.test.zone", "inner.zone.test."},
+};
+
+std::string repo_path(const char *rel) { return std::string(XDPDNS_SOURCE_DIR) + "/" + rel; }
+
+// Owner names of a zone file (plus names that do not exist and names below
+// a wildcard), as dotted text.
+std::vector<std::string> zone_names(const ZoneFile &z)
+{
+	std::ifstream in(repo_path(z.path));
+	std::set<std::string> names;
+	std::string line, origin = z.origin;
+	while (std::getline(in, line)) {
+		if (line.empty() || line[0] == ';' || line[0] == '$' || std::isspace(static_cast<unsigned char>(line[0])))
+			continue;
+		std::istringstream ls(line);
+		std::string owner;
+		ls >> owner;
+		if (owner == "@")
+			owner = origin;
+		else if (owner.back() != '.')
+			owner += "." + origin;
+		if (owner.rfind("*.", 0) == 0)
+			owner = "anything" + owner.substr(1);  // a name the wildcard answers
+		names.insert(owner);
+	}
+	names.insert("nothere." + origin);        // NXDOMAIN
+	names.insert("below.deep.nothere." + origin);
+	names.insert("host.sub." + origin);       // below a zone cut: referral
+	names.insert("outside.elsewhere.");      // in no zone: REFUSED
+	return {names.begin(), names.end()};
+}
+
+std::string mixed_case(std::string s)
+{
+	for (std::size_t i = 0; i < s.size(); i += 2)
+		s[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
+	return s;
+}
+
+constexpr std::uint16_t kTypes[] = {1, 28, 16, 15, 2, 6, 5, 43, 48, 46, 33, 255, 99};
+
+struct Shape {
+	bool opt;
+	bool do_bit;
+};
+constexpr Shape kShapes[] = {{false, false}, {true, false}, {true, true}};
+
+class AnswersTest : public XdpTest {
+protected:
+	void SetUp() override
+	{
+		XdpTest::SetUp();
+		if (IsSkipped())
+			return;
+		std::vector<std::shared_ptr<const xdpdns::dns::Zone>> zones;
+		for (const auto &z : kZones) {
+			auto zone = xdpdns::dns::load_zone(repo_path(z.path), z.origin);
+			ASSERT_TRUE(zone) << zone.error().message;
+			zones.push_back(*zone);
+		}
+		auto set = xdpdns::dns::ZoneSet::build(std::move(zones));
+		ASSERT_TRUE(set) << set.error().message;
+		zones_ = *set;
+		cfg_.answers_in_kernel = 1;
+		runner_->write_config(cfg_);
+		runner_->answers_install(100000);
+	}
+
+	// What the daemon does with a UDP query: its answer, and whether it
+	// would store it (stored: the entry is in the map now).
+	struct Daemon {
+		Bytes answer;
+		bool stored = false;
+	};
+	Daemon daemon_answers(const Bytes &msg)
+	{
+		Daemon d;
+		xdpdns::dns::Query q;
+		if (xdpdns::dns::parse_query(msg, q) != xdpdns::dns::ParseResult::ok)
+			return d;
+		d.answer.resize(65535);
+		const auto info = xdpdns::dns::answer(*zones_, q, xdpdns::dns::Transport::udp, d.answer,
+						      static_cast<std::uint16_t>(cfg_.edns_buffer_size));
+		d.answer.resize(info.size);
+		xdpdns_answer_key key;
+		xdpdns_answer entry;
+		if (d.answer.size() <= q.udp_size && answers::key_for(q, msg, false, key) &&
+		    answers::entry_for(q, d.answer, entry)) {
+			runner_->answer_put(key, entry);
+			d.stored = true;
+		}
+		return d;
+	}
+
+	// The daemon's frame for `answer` to the query frame `query`.
+	static Bytes daemon_frame(const Bytes &query, const Bytes &answer)
+	{
+		xdpdns::net::FrameView v;
+		EXPECT_EQ(xdpdns::net::parse_frame(query, v), xdpdns::net::ParseError::ok);
+		Bytes out(4096);
+		const std::size_t n = xdpdns::net::write_udp(xdpdns::net::make_reply_template(v), answer, out);
+		out.resize(n);
+		return out;
+	}
+
+	std::shared_ptr<const xdpdns::dns::ZoneSet> zones_;
+};
+
+TEST_F(AnswersTest, EveryNameTypeAndShapeIsTheDaemonsFrame)
+{
+	std::size_t answered = 0, to_daemon = 0;
+	std::set<std::uint8_t> rcodes;
+	bool referral = false, wildcard = false, signed_do = false;
+	std::uint16_t id = 1;
+	for (const auto &z : kZones) {
+		for (const auto &name : zone_names(z)) {
+			for (const std::uint16_t type : kTypes) {
+				for (const Shape &s : kShapes) {
+					for (const std::string &asked : {name, mixed_case(name)}) {
+						const Flow f(encap(id % 2 ? "ipv4" : "ipv6"));
+						const Bytes msg = dns_query(id++, asked, type, s.opt, s.do_bit);
+						const Bytes frame = f.to_server().udp(f.client_port, 53).payload(msg).build();
+						const Daemon d = daemon_answers(msg);
+						ASSERT_FALSE(d.answer.empty()) << asked;
+						const RunResult r = runner_->run(Prog::Main, frame);
+						const std::string what = asked + " type " + std::to_string(type) +
+									 (s.opt ? (s.do_bit ? " DO=1" : " DO=0") : " no EDNS");
+						if (!d.stored) {
+							EXPECT_NE(r.verdict, XDP_TX) << what;
+							EXPECT_EQ(r.delta[XDPDNS_STAT_ANSWER_MISS], 1u) << what;
+							to_daemon++;
+							continue;
+						}
+						ASSERT_EQ(verdict_name(r.verdict), "XDP_TX") << what << ": " << counters_to_string(r.delta);
+						EXPECT_EQ(r.delta, one_frame({XDPDNS_STAT_UDP_ANSWERED})) << what;
+						ASSERT_EQ(r.frame, daemon_frame(frame, d.answer)) << what;
+						answered++;
+						rcodes.insert(d.answer[3] & 0x0f);
+						referral |= !(d.answer[2] & 0x04) && (d.answer[3] & 0x0f) == 0;
+						wildcard |= asked.find("anything") != std::string::npos;
+						signed_do |= s.do_bit && asked.find("signed") != std::string::npos;
+					}
+				}
+			}
+		}
+	}
+	// The walk covered what it claims to.
+	EXPECT_GT(answered, 1000u);
+	EXPECT_GT(to_daemon, 0u) << "big answers are never stored";
+	EXPECT_TRUE(rcodes.count(0) && rcodes.count(3) && rcodes.count(5)) << "NOERROR, NXDOMAIN, REFUSED";
+	EXPECT_TRUE(referral && wildcard && signed_do);
+}
+
+TEST_F(AnswersTest, EveryFramingIsTheDaemonsFrame)
+{
+	std::uint16_t id = 7;
+	for (const Encap &e : all_encaps()) {
+		const Flow f(e);
+		const Bytes msg = dns_query(id++, "WwW.Example.TEST", dns::TYPE_A, true, false);
+		const Bytes frame = f.to_server().udp(f.client_port, 53).payload(msg).build();
+		const Daemon d = daemon_answers(msg);
+		ASSERT_TRUE(d.stored);
+		const RunResult r = runner_->run(Prog::Main, frame);
+		ASSERT_EQ(verdict_name(r.verdict), "XDP_TX") << e.name << ": " << counters_to_string(r.delta);
+		EXPECT_EQ(r.frame, daemon_frame(frame, d.answer)) << e.name;
+	}
+}
+
+// The query's RD and CD and ID are echoed; nothing else of its header.
+TEST_F(AnswersTest, HeaderBitsOfTheQueryAreEchoedAsTheDaemonDoes)
+{
+	const Flow f(encap("ipv4"));
+	for (const std::uint16_t flags :
+	     {std::uint16_t(0), dns::RD, dns::CD, std::uint16_t(dns::RD | dns::CD), std::uint16_t(dns::AA | dns::AD | dns::Z)}) {
+		const Bytes msg = dns_query(0x1234, "small.example.test", dns::TYPE_A, false, false, 1232, flags);
+		const Daemon d = daemon_answers(msg);
+		ASSERT_TRUE(d.stored);
+		const Bytes frame = f.to_server().udp(f.client_port, 53).payload(msg).build();
+		const RunResult r = runner_->run(Prog::Main, frame);
+		ASSERT_EQ(verdict_name(r.verdict), "XDP_TX");
+		EXPECT_EQ(r.frame, daemon_frame(frame, d.answer)) << "flags " << flags;
+	}
+}
+
+// Queries the map does not serve go to the daemon (here: no socket, so
+// passed), each with its note.
+TEST_F(AnswersTest, QueriesOfOtherShapesGoToTheDaemon)
+{
+	const Flow f(encap("ipv4"));
+	auto run = [&](const Bytes &msg) { return runner_->run(Prog::Main, f.to_server().udp(f.client_port, 53).payload(msg).build()); };
+	// Stored: small.example.test A for every shape.
+	for (const Shape &s : kShapes)
+		ASSERT_TRUE(daemon_answers(dns_query(1, "small.example.test", dns::TYPE_A, s.opt, s.do_bit)).stored);
+
+	Bytes cookie = dns_query(2, "small.example.test", dns::TYPE_A, false);
+	cookie[11] = 1;
+	put_bytes(cookie, dns_opt(1232, false, Bytes{0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8}));  // a client cookie
+	Bytes badvers = dns_query(3, "small.example.test", dns::TYPE_A, true);
+	badvers[badvers.size() - 11 + 6] = 1;  // OPT version 1
+	Bytes two_additional = dns_query(4, "small.example.test", dns::TYPE_A, true);
+	two_additional[11] = 2;
+	put_bytes(two_additional, dns_opt(1232, false));
+	const std::string long_name = std::string(60, 'a') + ".example.test";  // 75 octets
+	Bytes notify = dns_query(5, "small.example.test", dns::TYPE_A, false, false, 1232, dns::opcode(4));
+
+	for (const auto &[what, msg] : std::vector<std::pair<std::string, Bytes>>{
+		     {"EDNS option", cookie},
+		     {"OPT version 1", badvers},
+		     {"two additional records", two_additional},
+		     {"name over 64 octets", dns_query(6, long_name, dns::TYPE_A)},
+		     {"NOTIFY opcode", notify}}) {
+		const RunResult r = run(msg);
+		EXPECT_EQ(r.delta, one_frame({XDPDNS_STAT_ANSWER_NOT_ELIGIBLE, XDPDNS_STAT_PASS_UDP_NO_DAEMON}))
+			<< what << ": " << counters_to_string(r.delta);
+	}
+
+	const RunResult miss = run(dns_query(7, "small.example.test", dns::TYPE_AAAA));
+	EXPECT_EQ(miss.delta, one_frame({XDPDNS_STAT_ANSWER_MISS, XDPDNS_STAT_PASS_UDP_NO_DAEMON}));
+
+	// The knob off: no note, no answer.
+	cfg_.answers_in_kernel = 0;
+	runner_->write_config(cfg_);
+	const RunResult off = run(dns_query(8, "small.example.test", dns::TYPE_A));
+	EXPECT_EQ(off.delta, one_frame({XDPDNS_STAT_PASS_UDP_NO_DAEMON}));
+
+	// No map installed (no daemon): a miss.
+	cfg_.answers_in_kernel = 1;
+	runner_->write_config(cfg_);
+	runner_->answers_remove();
+	const RunResult none = run(dns_query(9, "small.example.test", dns::TYPE_A));
+	EXPECT_EQ(none.delta, one_frame({XDPDNS_STAT_ANSWER_MISS, XDPDNS_STAT_PASS_UDP_NO_DAEMON}));
+}
+
+// A stored answer larger than the client's buffer, the path MTU or the ATR
+// size goes to the daemon (which truncates, fragments or follows up). The
+// entry is made up: 800 octets after the question, an 836-octet message.
+TEST_F(AnswersTest, TooBigForTheClientPathOrAtrGoesToTheDaemon)
+{
+	const Bytes stored = dns_query(1, "small.example.test", dns::TYPE_TXT, true, false, 1232);
+	xdpdns::dns::Query q;
+	ASSERT_EQ(xdpdns::dns::parse_query(stored, q), xdpdns::dns::ParseResult::ok);
+	xdpdns_answer_key key;
+	ASSERT_TRUE(answers::key_for(q, stored, false, key));
+	xdpdns_answer entry{};
+	entry.flags[0] = 0x84;
+	entry.counts[1] = 1;
+	entry.body_len = 800;
+	runner_->answer_put(key, entry);
+
+	const Flow f4(encap("ipv4")), f6(encap("ipv6"));
+	auto run = [&](const Flow &f, std::uint16_t bufsize) {
+		return runner_->run(Prog::Main, f.to_server().udp(f.client_port, 53)
+							.payload(dns_query(2, "small.example.test", dns::TYPE_TXT, true, false, bufsize))
+							.build());
+	};
+	const auto too_big = one_frame({XDPDNS_STAT_ANSWER_TOO_BIG, XDPDNS_STAT_PASS_UDP_NO_DAEMON});
+
+	const RunResult fits = run(f4, 836);
+	EXPECT_EQ(verdict_name(fits.verdict), "XDP_TX");
+	EXPECT_EQ(fits.frame.size(), 14u + 20 + 8 + 836);
+	EXPECT_EQ(run(f4, 835).delta, too_big) << "client buffer";
+
+	cfg_.atr_size_v6 = 835;
+	runner_->write_config(cfg_);
+	EXPECT_EQ(run(f6, 1232).delta, too_big) << "ATR size";
+	cfg_.atr_enabled = 0;
+	runner_->write_config(cfg_);
+	EXPECT_EQ(verdict_name(run(f6, 1232).verdict), "XDP_TX") << "ATR off";
+
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	xdpdns_pmtu path{};
+	path.mtu = 20 + 8 + 835;
+	path.updated_ns = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+	runner_->pmtu_write(f4.client_key(), path);
+	EXPECT_EQ(run(f4, 1232).delta, too_big) << "path MTU";
+	path.mtu += 1;
+	runner_->pmtu_write(f4.client_key(), path);
+	EXPECT_EQ(verdict_name(run(f4, 1232).verdict), "XDP_TX") << "path MTU just enough";
+}
+
+TEST_F(AnswersTest, BadChecksumOnAHitIsDropped)
+{
+	ASSERT_TRUE(daemon_answers(dns_query(1, "small.example.test", dns::TYPE_A)).stored);
+	const Flow f(encap("ipv6"));
+	const Bytes frame = f.to_server().udp(f.client_port, 53).payload(dns_query(2, "small.example.test", dns::TYPE_A))
+				    .bad_l4_checksum().build();
+	const RunResult r = runner_->run(Prog::Main, frame);
+	EXPECT_EQ(verdict_name(r.verdict), "XDP_DROP");
+	EXPECT_EQ(r.delta, one_frame({XDPDNS_STAT_DROP_BAD_CSUM}));
+}
+
+}  // namespace
+}  // namespace xdpdns::test
