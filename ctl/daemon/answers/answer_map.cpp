@@ -24,6 +24,10 @@ std::uint32_t load(const std::uint32_t &field)
 AnswerMap::AnswerMap(int outer_fd, const xdpdns_config *config, std::uint32_t entries)
 	: outer_fd_(outer_fd), config_(config), entries_(entries)
 {
+	// A daemon before us may have died with its map installed: its answers
+	// were made from zones we may not serve.
+	if (bpf_map_delete_elem(outer_fd_, &kSlot) && errno != ENOENT)
+		spdlog::warn("answer map: cannot empty the pinned answers map: {}", std::strerror(errno));
 }
 
 AnswerMap::~AnswerMap() { withdraw(); }
