@@ -670,7 +670,7 @@ case_pin_root() {
 
 case_help() {
 	for cmd in attach detach status stats get set rotate-key knobs "atr allow add" "atr allow del" \
-		   "atr allow list" "pmtu list" "pmtu flush"; do
+		   "atr allow list" "pmtu list" "pmtu flush" "answers list" "answers flush"; do
 		# shellcheck disable=SC2086
 		ctl $cmd --help
 		[ "$CTL_RC" = 0 ] && grep -q '^Usage: ' "$OUT" || fail "$cmd --help"

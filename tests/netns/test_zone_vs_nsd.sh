@@ -62,4 +62,5 @@ udp_in=$(counter udp-to-daemon)
 expect_eq "$(($(counter d-udp-answers) + $(counter d-udp-truncated)))" "$udp_in" \
 	"d-udp-answers + d-udp-truncated = udp-to-daemon"
 expect_eq "$(counter d-tcp-answers)" "$(counter tcp-to-daemon)" "d-tcp-answers = tcp-to-daemon"
-expect_ge "$udp_in" 100 "UDP queries to the daemon"
+# A question asked again may be answered in XDP (answers.in-kernel).
+expect_ge "$((udp_in + $(counter udp-answered)))" 100 "UDP queries answered (daemon + XDP)"
