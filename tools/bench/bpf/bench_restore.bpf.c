@@ -44,12 +44,13 @@ int bench_restore(struct xdp_md *ctx)
 		return XDP_ABORTED;
 
 	/* Undo what the previous iteration did: metadata, then the length
-	 * (a reply that grew did so at the head, one that shrank at the tail). */
+	 * (a reply grows at its tail where the buffer has room, here it has;
+	 * one that shrank did so at the tail). */
 	meta = ctx->data - ctx->data_meta;
 	if (meta && bpf_xdp_adjust_meta(ctx, (int)meta))
 		return XDP_ABORTED;
 	cur = ctx->data_end - ctx->data;
-	if (cur > len && bpf_xdp_adjust_head(ctx, (int)(cur - len)))
+	if (cur > len && bpf_xdp_adjust_tail(ctx, (int)len - (int)cur))
 		return XDP_ABORTED;
 	if (cur < len && bpf_xdp_adjust_tail(ctx, (int)(len - cur)))
 		return XDP_ABORTED;

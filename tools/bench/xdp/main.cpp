@@ -108,7 +108,12 @@ public:
 		key_ = keys.slot[0];
 		update(h_.keys, "keys", &zero, &keys);
 	}
-	~Bench() { xdpdns_test_skel::destroy(h_.skel); }
+	~Bench()
+	{
+		if (answers_fd_ >= 0)
+			close(answers_fd_);
+		xdpdns_test_skel::destroy(h_.skel);
+	}
 
 	std::vector<Path> paths() const { return all_paths(key_, xdpdns::test::current_epoch(cfg_.cookie_epoch_s)); }
 
@@ -119,7 +124,7 @@ public:
 			r.note = "skipped: no AF_XDP socket";
 			return r;
 		}
-		write_config(p.truncate_all);
+		write_config(p.truncate_all, p.answer);
 		set_socket(p.socket);
 		// Every path starts from an empty path-MTU table (the ICMP rows fill
 		// it, and a UDP query to a known client does more work).
@@ -261,9 +266,23 @@ private:
 		return fmt::format("counters after {} runs:{}", n, bad);
 	}
 
-	void write_config(bool truncate_all)
+	void write_config(bool truncate_all, bool answer = false)
 	{
 		cfg_.udp_truncate_all = truncate_all ? 1 : 0;
+		cfg_.answers_in_kernel = answer ? 1 : 0;
+		if (answer && answers_fd_ < 0) {
+			LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+			answers_fd_ = bpf_map_create(BPF_MAP_TYPE_HASH, "bench_answers", sizeof(xdpdns_answer_key),
+						     sizeof(xdpdns_answer), 16, &opts);
+			if (answers_fd_ < 0)
+				throw std::runtime_error(fmt::format("create an answers map: {}", std::strerror(errno)));
+			xdpdns_answer_key key;
+			xdpdns_answer entry;
+			udp_query_answer(key, entry);
+			update(answers_fd_, "answers (inner)", &key, &entry);
+			__u32 zero = 0;
+			update(h_.answers, "answers", &zero, &answers_fd_);
+		}
 		__u32 zero = 0;
 		update(h_.config, "config", &zero, &cfg_);
 	}
@@ -305,6 +324,7 @@ private:
 	BenchObjects objs_;
 	xdpdns_config cfg_{};
 	xdpdns_siphash_key key_{};
+	int answers_fd_ = -1;  // the inner answers map, once a path needs it
 };
 
 double median(std::vector<double> v)

@@ -1,5 +1,9 @@
 #include "paths.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+
 #include "cookie_calc.h"
 #include "dns_message.h"
 #include "packet_builder.h"
@@ -36,6 +40,24 @@ Bytes query(std::uint16_t id) { return dns_query(id, "small.example.test", dns::
 
 } // namespace
 
+void udp_query_answer(xdpdns_answer_key &key, xdpdns_answer &entry)
+{
+	key = {};
+	const Bytes name = dns_name("small.example.test");
+	std::copy(name.begin(), name.end(), key.qname);
+	key.qtype = htons(dns::TYPE_A);
+	key.qclass = htons(dns::CLASS_IN);
+	key.shape = XDPDNS_SHAPE_EDNS;
+	entry = {};
+	entry.flags[0] = 0x84;  // QR, AA
+	entry.counts[1] = 1;    // ANCOUNT
+	entry.counts[5] = 1;    // ARCOUNT: OPT
+	const std::uint8_t body[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 1,  // A 192.0.2.1
+				     0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};                      // OPT 1232
+	std::copy(std::begin(body), std::end(body), entry.body);
+	entry.body_len = sizeof(body);
+}
+
 std::vector<Path> all_paths(const xdpdns_siphash_key &key, std::uint32_t epoch)
 {
 	const std::uint32_t cookie = make_cookie(key, v4_mapped(kClient4), v4_mapped(kServer4), kClientPort, 53,
@@ -71,6 +93,8 @@ std::vector<Path> all_paths(const xdpdns_siphash_key &key, std::uint32_t epoch)
 		     .verdict = XDP_REDIRECT, .reason = XDPDNS_STAT_UDP_TO_DAEMON, .rewrites = true, .socket = true});
 	p.push_back({.name = "UDP query, truncate-all -> TX (TC=1)", .frame = udp_query,
 		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_TRUNCATED, .rewrites = true, .truncate_all = true});
+	p.push_back({.name = "UDP query -> in-kernel answer (TX, 63 octets)", .frame = udp_query,
+		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_ANSWERED, .rewrites = true, .answer = true});
 	p.push_back({.name = "TCP SYN to port 80 -> pass", .frame = [] {
 			     return to_server4().tcp(kClientPort, 80).seq(kClientIsn).flags(tcp::SYN).window(64240)
 				     .mss(1460).sack_permitted().timestamps(0x01020304, 0).nop().window_scale(7).build();

@@ -23,6 +23,7 @@ struct Path {
 	int reason = -1;                           // xdpdns_stat each iteration counts, -1: none
 	bool rewrites = false;                     // frame or metadata changed: run through bench_restore
 	bool truncate_all = false;                 // knob udp.truncate-all = 1
+	bool answer = false;                       // answers.in-kernel = 1, the answer stored
 	bool socket = false;                       // needs the XSK registered in xsks[0]
 	bool live = false;                         // BPF_F_TEST_XDP_LIVE_FRAMES on the XSK's veth
 };
@@ -31,5 +32,9 @@ struct Path {
 // 198.51.100.53 / 2001:db8:53::53 port 53. `key` and `epoch` make the valid
 // cookie of the data segments (build the list again when the epoch moves on).
 std::vector<Path> all_paths(const xdpdns_siphash_key &key, std::uint32_t epoch);
+
+// The answers-map entry of the UDP query (small.example.test A, EDNS DO=0):
+// one A record and our OPT, a 63-octet answer.
+void udp_query_answer(xdpdns_answer_key &key, xdpdns_answer &entry);
 
 } // namespace xdpdns::bench
