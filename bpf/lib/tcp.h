@@ -28,12 +28,12 @@ struct tcp_reply_hdr {
 	__u8 mss_opt[4]; /* kind 2, length 4, value; only sent on SYN-ACK */
 };
 
+/* The epoch userspace publishes (from CLOCK_REALTIME, so a fleet agrees
+ * whatever each host's TAI offset): no clock read or division per packet,
+ * and the daemon checks cookies against the very same number. */
 static __always_inline __u32 cookie_epoch_now(const struct xdpdns_config *cfg)
 {
-	__u64 secs = bpf_ktime_get_tai_ns() / 1000000000ULL;
-	__u32 len = cfg->cookie_epoch_s ? cfg->cookie_epoch_s : 64;
-
-	return (__u32)(secs / len);
+	return *(volatile const __u32 *)&cfg->cookie_epoch; /* stored concurrently */
 }
 
 static __always_inline void cookie_input(struct xdpdns_cookie_input *in, const struct pkt *p,

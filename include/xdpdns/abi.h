@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 4u
+#define XDPDNS_ABI_VERSION 5u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -75,7 +75,10 @@ struct xdpdns_config {
 	__u32 tcp_max_queries;   /* daemon: queries per connection, then FIN     */
 	__u32 checksum_strict;   /* 1: reject the CHECKSUM_PARTIAL form of a
 				  * transport checksum that a local stack leaves */
-	__u32 reserved[10];      /* room for knobs without an ABI bump           */
+	__u32 cookie_epoch;      /* the current cookie epoch number: CLOCK_REALTIME
+				  * seconds / cookie_epoch_s, written at attach
+				  * and kept current by the daemon (not a knob) */
+	__u32 reserved[9];       /* room for knobs without an ABI bump           */
 };
 
 /* Service ports: a bitmap over all 65536 ports, one lookup per packet. */
@@ -105,7 +108,7 @@ struct xdpdns_cookie_input {
 	__u8  server_addr[16];   /* network order                                */
 	__be16 client_port;      /* network order                                */
 	__be16 server_port;      /* network order                                */
-	__u32 epoch;             /* host order: seconds(CLOCK_TAI) / epoch length */
+	__u32 epoch;             /* host order: config.cookie_epoch (or the one before) */
 	__u32 mss_index;         /* host order, < XDPDNS_MSS_TABLE_LEN            */
 	__u32 pad;               /* zero                                          */
 } __attribute__((aligned(8))); /* hashed as 64-bit words; BPF stack loads must be aligned */

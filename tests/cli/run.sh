@@ -176,14 +176,14 @@ case_attach_detach() {
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
-	expect_eq "$(cfg abi_version)" 4 "config.abi_version"
+	expect_eq "$(cfg abi_version)" 5 "config.abi_version"
 	expect_eq "$(cfg addr_filter_active)" 0 "no address filter by default"
 	expect_eq "$(cfg tcp_mss_v4)" 1220 "default tcp_mss_v4 written at attach"
 	expect_eq "$(cfg atr_delay_us)" 10000 "default atr_delay_us written at attach"
 
 	ok status
 	out_has "INTERFACE"
-	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +4 +$dir\$" "$OUT" >/dev/null ||
+	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +5 +$dir\$" "$OUT" >/dev/null ||
 		fail "status row wrong: $(cat "$OUT")"
 
 	bad "xdpdns is already attached to $IF (program id $id" attach "$IF"
@@ -264,6 +264,15 @@ tcp.max-queries 7 7 tcp_max_queries 7
 checksum.strict on on checksum_strict 1
 EOF
 	note "every knob type set and read back (get and bpftool)"
+	# The published cookie epoch counts CLOCK_REALTIME seconds in units of
+	# cookie.epoch; setting the knob renumbers it at once.
+	local t0 t1 e
+	t0=$(date +%s)
+	ok set cookie.epoch 16s
+	t1=$(date +%s)
+	e=$(cfg cookie_epoch)
+	[ "$e" -ge $((t0 / 16)) ] && [ "$e" -le $((t1 / 16)) ] ||
+		fail "cookie_epoch $e after set cookie.epoch 16s: expected $((t0 / 16))..$((t1 / 16))"
 	ok set atr.delay 25ms
 	out_has "$IF: atr.delay 1s -> 25ms"
 	ok set ports 53,5353
@@ -616,7 +625,7 @@ case_abi_mismatch() {
 	local value
 	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
-	bad "pins in $(pins) have ABI version 99, this build speaks 4; detach and attach again with this build" get
+	bad "pins in $(pins) have ABI version 99, this build speaks 5; detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
 	ok status
 	out_has "error: pins in $(pins) have ABI version 99"

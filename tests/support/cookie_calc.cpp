@@ -1,25 +1,10 @@
 #include "cookie_calc.h"
 
 #include <arpa/inet.h>
-#include <time.h>
 
 #include <cstring>
-#include <stdexcept>
 
 namespace xdpdns::test {
-
-std::uint64_t tai_seconds()
-{
-	timespec ts{};
-	if (clock_gettime(CLOCK_TAI, &ts) != 0)
-		throw std::runtime_error("clock_gettime(CLOCK_TAI) failed");
-	return static_cast<std::uint64_t>(ts.tv_sec);
-}
-
-std::uint32_t current_epoch(std::uint32_t epoch_s)
-{
-	return static_cast<std::uint32_t>(tai_seconds() / epoch_s);
-}
 
 xdpdns_cookie_input cookie_input(const Ip6 &client, const Ip6 &server, std::uint16_t client_port,
 				 std::uint16_t server_port, std::uint32_t epoch, std::uint32_t mss_index)

@@ -1,6 +1,6 @@
 // SYN cookies as userspace computes them: the shared include/xdpdns/cookie.h
 // (the same code the XDP program compiles) fed from the test's own view of
-// the tuple and of CLOCK_TAI.
+// the tuple and the epoch.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,6 @@
 #include "net_types.h"
 
 namespace xdpdns::test {
-
-std::uint64_t tai_seconds();
-std::uint32_t current_epoch(std::uint32_t epoch_s);
 
 // Ports in host order here; the input stores them as on the wire.
 xdpdns_cookie_input cookie_input(const Ip6 &client, const Ip6 &server, std::uint16_t client_port,

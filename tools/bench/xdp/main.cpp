@@ -102,12 +102,11 @@ public:
 		ports.bits[53 >> 6] |= 1ull << (53 & 63);
 		__u32 zero = 0;
 		update(h_.ports, "ports", &zero, &ports);
-		xdpdns_keys keys;
-		std::memset(&keys, 0, sizeof(keys));
-		if (getrandom(&keys.slot[0], sizeof(keys.slot[0]), 0) != sizeof(keys.slot[0]))
+		// Slot 0 current, slot 2 the previous key (the index wraps).
+		std::memset(&keys_, 0, sizeof(keys_));
+		if (getrandom(keys_.slot, sizeof(keys_.slot), 0) != sizeof(keys_.slot))
 			throw std::runtime_error(fmt::format("getrandom: {}", std::strerror(errno)));
-		key_ = keys.slot[0];
-		update(h_.keys, "keys", &zero, &keys);
+		update(h_.keys, "keys", &zero, &keys_);
 	}
 	~Bench() { xdpdns_test_skel::destroy(h_.skel); }
 
@@ -122,7 +121,7 @@ public:
 		return info.id;
 	}
 
-	std::vector<Path> paths() const { return all_paths(key_, xdpdns::test::current_epoch(cfg_.cookie_epoch_s)); }
+	std::vector<Path> paths() const { return all_paths(keys_, cfg_.cookie_epoch); }
 
 	Result measure(const Path &p)
 	{
@@ -316,7 +315,7 @@ private:
 	xdpdns_test_skel::Handles h_;
 	BenchObjects objs_;
 	xdpdns_config cfg_{};
-	xdpdns_siphash_key key_{};
+	xdpdns_keys keys_{};
 };
 
 double median(std::vector<double> v)
@@ -361,19 +360,14 @@ int run(const Options &o)
 	// On stderr at once: a profiler finds the JIT image by this id while we run.
 	fmt::print(stderr, "xdpdns_main: program id {}\n", bench.main_prog_id());
 
-	auto filtered = [&] {
-		std::vector<Path> v = bench.paths();
-		if (!o.only.empty())
-			std::erase_if(v, [&](const Path &p) {
-				return p.program != Program::BareDrop && p.name.find(o.only) == std::string::npos;
-			});
-		return v;
-	};
-	std::vector<Path> paths = filtered();
+	std::vector<Path> paths = bench.paths();
+	if (!o.only.empty())
+		std::erase_if(paths, [&](const Path &p) {
+			return p.program != Program::BareDrop && p.name.find(o.only) == std::string::npos;
+		});
 	std::vector<std::vector<double>> ns(paths.size()), via(paths.size());
 	std::vector<std::string> notes(paths.size());
 	for (int run = 0; run < o.runs; run++) {
-		paths = filtered(); // cookies of the current epoch
 		for (std::size_t i = 0; i < paths.size(); i++) {
 			Result r = bench.measure(paths[i]);
 			if (r.ns)
