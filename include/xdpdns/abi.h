@@ -27,7 +27,8 @@
 #define XDPDNS_TCP_CONN_GRACE_MS 60000u
 
 /* Cookie layout (32 bits, the ISN of our SYN-ACK):
- *   bits 31..4  top 28 bits of SipHash-2-4(key, struct xdpdns_cookie_input)
+ *   bits 31..4  top 28 bits of SipHash-2-4(key, message of struct
+ *               xdpdns_cookie_input; see xdpdns_cookie_hash in cookie.h)
  *   bits  3..1  index into XDPDNS_MSS_TABLE (client MSS, rounded down)
  *   bit      0  low bit of the epoch the cookie was made in
  * The epoch bit tells the verifier which epoch (current or previous) to
@@ -101,8 +102,9 @@ struct xdpdns_keys {
 	struct xdpdns_siphash_key slot[XDPDNS_KEY_SLOTS];
 };
 
-/* What the cookie hashes: addresses as 16 octets (IPv4 as ::ffff:a.b.c.d),
- * always in client -> server direction. */
+/* What the cookie is made of: addresses as 16 octets (IPv4 as
+ * ::ffff:a.b.c.d), always in client -> server direction. The hashed message
+ * is shorter for IPv4 (xdpdns_cookie_hash in cookie.h). */
 struct xdpdns_cookie_input {
 	__u8  client_addr[16];   /* network order                                */
 	__u8  server_addr[16];   /* network order                                */
@@ -179,7 +181,7 @@ struct xdpdns_meta {
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_config) == 128, "config layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_ports) == 8192, "ports layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_keys) == 56, "keys layout");
-XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 SipHash words");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 words");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");

@@ -2,7 +2,8 @@
 // config.cookie_epoch: SYN-ACKs carry cookies of that epoch whatever the
 // epoch length or the clock, data segments validate against it and the one
 // before (the epoch bit picks which), and a cookie two epochs old has
-// expired.
+// expired. The hashed message is the short IPv4 one exactly when both
+// addresses are IPv4(-mapped), in BPF as in userspace.
 #include <linux/bpf.h>
 
 #include "cookie_calc.h"
@@ -128,6 +129,34 @@ TEST_F(CookieEpoch, PreviousKeyInThePreviousEpoch)
 	run_row(drop_row("oldest_key_previous_epoch",
 			 data_with_cookie(f, [f, oldest, made](const FixtureEnv &) { return cookie_for(f, oldest, made); }),
 			 XDPDNS_STAT_TCP_BAD_COOKIE));
+}
+
+// The XDP program hashes the 17-octet IPv4 message for IPv4, and for an
+// IPv6 packet between IPv4-mapped addresses too (the form follows the
+// addresses, as in the daemon, which sees only those): its SYN-ACK carries
+// the cookie computed here from the documented message, with an
+// independent SipHash (the paper's reference algorithm, in the test).
+TEST_F(CookieEpoch, MessageFormFollowsTheAddresses)
+{
+	Flow mapped(encap("ipv6"));
+	mapped.client6 = ip6("::ffff:192.0.2.10");
+	mapped.server6 = ip6("::ffff:198.51.100.53");
+	const Flow v4(encap("ipv4")), v6(encap("ipv6"));
+	publish(0x01020304);
+	runner_->write_config(cfg_);
+	const Flow *const flows[] = {&v4, &mapped, &v6};
+	for (const Flow *f : flows) {
+		SCOPED_TRACE(f->encap.name + (f == &mapped ? " (IPv4-mapped addresses)" : ""));
+		RunResult r = runner_->run(Prog::Main, client_segment(*f, kIsn, 0, tcp::SYN).mss(1460).build());
+		ASSERT_EQ(verdict_name(r.verdict), "XDP_TX");
+		const std::size_t tcp_at = 14 + (f->encap.v6 ? 40 : 20);
+		ASSERT_GE(r.frame.size(), tcp_at + 8);
+		const std::uint32_t got = get_u32(r.frame, tcp_at + 4);
+		const bool short_form = f != &v6;
+		const std::uint32_t want = reference_cookie(keys_.slot[keys_.current], f->client_key(), f->server_key(),
+							    f->client_port, f->server_port, 0x01020304, 6, short_form);
+		EXPECT_EQ(got, want) << std::hex << got << " != " << want;
+	}
 }
 
 } // namespace

@@ -1,6 +1,6 @@
 // BPF and C++ compute identical cookies: random tuples (addresses, ports,
-// client MSS or none, key slot, keys, published epoch), IPv4 and IPv6, each
-// sent as a SYN;
+// client MSS or none, key slot, keys, published epoch), IPv4 (the 17-octet
+// message) and IPv6 (41 octets), each sent as a SYN;
 // the SYN-ACK's sequence number must equal xdpdns_cookie_make() computed
 // here from include/xdpdns/cookie.h, and the daemon-side check must accept
 // it and recover the MSS.
