@@ -3,8 +3,9 @@
  *
  * The cookie hashes a short octet string built from struct
  * xdpdns_cookie_input (see xdpdns_cookie_hash): 17 octets for an IPv4
- * connection, 41 for IPv6, so IPv4 costs 3 SipHash compressions instead of
- * 6. Both sides run on little-endian hosts (x86-64, arm64), as does BPF on
+ * connection (3 SipHash compressions, 10 rounds with the finalisation), 41
+ * for IPv6 (6, 16 rounds); the whole 48-octet struct took 7 (18 rounds).
+ * Both sides run on little-endian hosts (x86-64, arm64), as does BPF on
  * them.
  */
 #ifndef XDPDNS_COOKIE_H
