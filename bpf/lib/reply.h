@@ -76,8 +76,8 @@ static __always_inline int reply_write_l2l3(struct xdp_md *ctx, const struct pkt
 		__builtin_memcpy(ip + 8, p->daddr, 16);
 		__builtin_memcpy(ip + 24, p->saddr, 16);
 	} else {
-		__u64 sum = 0;
-		__u32 i;
+		const __u32 *s32 = (const __u32 *)(p->saddr + 12), *d32 = (const __u32 *)(p->daddr + 12);
+		__u64 sum;
 
 		if ((void *)(ip + 20) > end)
 			return -1;
@@ -91,8 +91,12 @@ static __always_inline int reply_write_l2l3(struct xdp_md *ctx, const struct pkt
 		*(__be16 *)(ip + 10) = 0;
 		__builtin_memcpy(ip + 12, p->daddr + 12, 4);
 		__builtin_memcpy(ip + 16, p->saddr + 12, 4);
-		for (i = 0; i < 10; i++)
-			sum += ((__u16 *)ip)[i];
+		/* The header checksum from the values just written, not read
+		 * back from the packet: native-order words as the loads would
+		 * give them (the addresses as 32-bit words: the same sum once
+		 * folded). */
+		sum = (__u64)bpf_htons(0x4500) + bpf_htons((__u16)(20 + l4_len)) + bpf_htons(0x4000) +
+		      bpf_htons((__u16)(REPLY_TTL << 8 | proto)) + *s32 + *d32;
 		*(__u16 *)(ip + 10) = ~csum_fold(sum);
 	}
 	return 0;

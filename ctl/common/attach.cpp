@@ -93,6 +93,9 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 	config.abi_version = XDPDNS_ABI_VERSION;
 	config.atr_allow_active = 0;  // the allow-list starts empty
 	config.addr_filter_active = addresses.empty() ? 0 : 1;
+	// The daemon keeps it current; without one, SYNs are still answered
+	// (in this epoch).
+	config.cookie_epoch = now_epoch(config.cookie_epoch_s);
 	if (bpf_map_update_elem(bpf_map__fd(maps.config), &zero, &config, BPF_ANY))
 		return sys_error(errno, "write config map");
 

@@ -154,20 +154,32 @@ Result<xdpdns_siphash_key> load_fleet_key_file(const std::string &path)
 	return parse_fleet_key(ss.str(), path);
 }
 
-std::uint32_t epoch_of(std::uint64_t tai_ns, std::uint32_t epoch_s)
+std::uint64_t realtime_ns()
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);  // cannot fail for a valid clock id
+	return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint32_t epoch_of(std::uint64_t realtime_ns, std::uint32_t epoch_s)
 {
 	if (epoch_s == 0)
-		epoch_s = 64;  // the default, as the XDP program falls back to
-	return static_cast<std::uint32_t>(tai_ns / 1000000000ull / epoch_s);
+		epoch_s = 64;  // the knob's default
+	return static_cast<std::uint32_t>(realtime_ns / 1000000000ull / epoch_s);
 }
 
 std::uint32_t now_epoch(std::uint32_t epoch_s)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_TAI, &ts);  // cannot fail for a valid clock id
-	auto ns = static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
-		  static_cast<std::uint64_t>(ts.tv_nsec);
-	return epoch_of(ns, epoch_s);
+	return epoch_of(realtime_ns(), epoch_s);
+}
+
+std::uint64_t ms_to_next_epoch(std::uint64_t realtime_ns, std::uint32_t epoch_s)
+{
+	if (epoch_s == 0)
+		epoch_s = 64;
+	const std::uint64_t len_ns = std::uint64_t{epoch_s} * 1000000000ull;
+	const std::uint64_t left_ns = len_ns - realtime_ns % len_ns;
+	return (left_ns + 999999) / 1000000;
 }
 
 xdpdns_cookie_input cookie_input(const CookieTuple &t, std::uint32_t epoch, std::uint32_t mss_index)

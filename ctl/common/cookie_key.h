@@ -34,10 +34,15 @@ Result<xdpdns_keys> random_keys();
 Result<xdpdns_siphash_key> parse_fleet_key(std::string_view text, std::string_view source);
 Result<xdpdns_siphash_key> load_fleet_key_file(const std::string &path);
 
-// Cookie epoch now: CLOCK_TAI seconds / epoch_s, exactly as the XDP program
-// computes it from bpf_ktime_get_tai_ns(). epoch_s 0 means the default, 64.
+// Cookie epochs. The XDP program reads the epoch number from
+// config.cookie_epoch, which userspace publishes: CLOCK_REALTIME seconds /
+// epoch_s (not CLOCK_TAI: hosts of a fleet may differ in their TAI offset,
+// never in UTC). epoch_s 0 means the default, 64.
+std::uint64_t realtime_ns();
+std::uint32_t epoch_of(std::uint64_t realtime_ns, std::uint32_t epoch_s);
 std::uint32_t now_epoch(std::uint32_t epoch_s);
-std::uint32_t epoch_of(std::uint64_t tai_ns, std::uint32_t epoch_s);
+// Milliseconds from `realtime_ns` until the next epoch begins (at least 1).
+std::uint64_t ms_to_next_epoch(std::uint64_t realtime_ns, std::uint32_t epoch_s);
 
 // The connection as the client sent it. Addresses are 16 octets in network
 // order (IPv4 as ::ffff:a.b.c.d); ports in HOST order.

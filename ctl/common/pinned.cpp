@@ -126,6 +126,20 @@ xdpdns_config PinnedObjects::read_config() const
 void PinnedObjects::set_knob(const KnobDef &knob, std::uint32_t value)
 {
 	__atomic_store_n(&(config_.as<xdpdns_config>()->*(knob.field)), value, __ATOMIC_RELAXED);
+	// The epoch number counts in units of the epoch length: renumber at
+	// once rather than at the daemon's next tick (or never, without one).
+	if (knob.field == &xdpdns_config::cookie_epoch_s)
+		publish_cookie_epoch(realtime_ns());
+}
+
+std::uint32_t PinnedObjects::publish_cookie_epoch(std::uint64_t realtime_ns)
+{
+	auto *c = config_.as<xdpdns_config>();
+	const std::uint32_t epoch =
+		epoch_of(realtime_ns, __atomic_load_n(&c->cookie_epoch_s, __ATOMIC_RELAXED));
+	if (__atomic_load_n(&c->cookie_epoch, __ATOMIC_RELAXED) != epoch)
+		__atomic_store_n(&c->cookie_epoch, epoch, __ATOMIC_RELAXED);
+	return epoch;
 }
 
 void PinnedObjects::write_knobs(const xdpdns_config &config)

@@ -50,6 +50,10 @@ public:
 	// Every knob of `config` (abi_version, atr_allow_active and
 	// addr_filter_active are kept).
 	void write_knobs(const xdpdns_config &config);
+	// Publishes the cookie epoch of `realtime_ns` (CLOCK_REALTIME) under
+	// the cookie.epoch knob in config.cookie_epoch (one u32 store, only
+	// when it changed) and returns it.
+	std::uint32_t publish_cookie_epoch(std::uint64_t realtime_ns);
 	// Live view for the daemon: read fields with relaxed atomic loads.
 	const xdpdns_config *config_view() const { return config_.as<const xdpdns_config>(); }
 

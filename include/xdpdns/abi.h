@@ -32,7 +32,8 @@
 #define XDPDNS_ANSWERS_DEFAULT_ENTRIES 16384u
 
 /* Cookie layout (32 bits, the ISN of our SYN-ACK):
- *   bits 31..4  top 28 bits of SipHash-2-4(key, struct xdpdns_cookie_input)
+ *   bits 31..4  top 28 bits of SipHash-2-4(key, message of struct
+ *               xdpdns_cookie_input; see xdpdns_cookie_hash in cookie.h)
  *   bits  3..1  index into XDPDNS_MSS_TABLE (client MSS, rounded down)
  *   bit      0  low bit of the epoch the cookie was made in
  * The epoch bit tells the verifier which epoch (current or previous) to
@@ -80,7 +81,10 @@ struct xdpdns_config {
 	__u32 tcp_max_queries;   /* daemon: queries per connection, then FIN     */
 	__u32 checksum_strict;   /* 1: reject the CHECKSUM_PARTIAL form of a
 				  * transport checksum that a local stack leaves */
-	__u32 reserved[8];       /* room for knobs without an ABI bump           */
+	__u32 cookie_epoch;      /* the current cookie epoch number: CLOCK_REALTIME
+				  * seconds / cookie_epoch_s, written at attach
+				  * and kept current by the daemon (not a knob) */
+	__u32 reserved[7];       /* room for knobs without an ABI bump           */
 	__u32 answers_flush;     /* bumped by `xdpdnsctl answers flush`: the
 				  * daemon starts an empty answer map            */
 	__u32 answers_in_kernel; /* 1: XDP answers from the answers map          */
@@ -106,14 +110,15 @@ struct xdpdns_keys {
 	struct xdpdns_siphash_key slot[XDPDNS_KEY_SLOTS];
 };
 
-/* What the cookie hashes: addresses as 16 octets (IPv4 as ::ffff:a.b.c.d),
- * always in client -> server direction. */
+/* What the cookie is made of: addresses as 16 octets (IPv4 as
+ * ::ffff:a.b.c.d), always in client -> server direction. The hashed message
+ * is shorter for IPv4 (xdpdns_cookie_hash in cookie.h). */
 struct xdpdns_cookie_input {
 	__u8  client_addr[16];   /* network order                                */
 	__u8  server_addr[16];   /* network order                                */
 	__be16 client_port;      /* network order                                */
 	__be16 server_port;      /* network order                                */
-	__u32 epoch;             /* host order: seconds(CLOCK_TAI) / epoch length */
+	__u32 epoch;             /* host order: config.cookie_epoch (or the one before) */
 	__u32 mss_index;         /* host order, < XDPDNS_MSS_TABLE_LEN            */
 	__u32 pad;               /* zero                                          */
 } __attribute__((aligned(8))); /* hashed as 64-bit words; BPF stack loads must be aligned */
@@ -212,7 +217,7 @@ struct xdpdns_meta {
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_config) == 128, "config layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_ports) == 8192, "ports layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_keys) == 56, "keys layout");
-XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 SipHash words");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 words");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");

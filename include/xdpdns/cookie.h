@@ -1,8 +1,12 @@
 /* SipHash-2-4 and the SYN cookie, one definition compiled by both clang-bpf
  * and g++, so the XDP program and the daemon can never disagree.
  *
- * The input is a fixed 48-octet struct (6 little-endian words); both sides
- * run on little-endian hosts (x86-64, arm64), as does BPF on them.
+ * The cookie hashes a short octet string built from struct
+ * xdpdns_cookie_input (see xdpdns_cookie_hash): 17 octets for an IPv4
+ * connection (3 SipHash compressions, 10 rounds with the finalisation), 41
+ * for IPv6 (6, 16 rounds); the whole 48-octet struct took 7 (18 rounds).
+ * Both sides run on little-endian hosts (x86-64, arm64), as does BPF on
+ * them.
  */
 #ifndef XDPDNS_COOKIE_H
 #define XDPDNS_COOKIE_H
@@ -31,36 +35,98 @@ typedef __u64 __attribute__((may_alias)) xdpdns_word_t;
 		v2 = XDPDNS_ROTL64(v2, 32);                              \
 	} while (0)
 
+/* SipHash-2-4 state; the functions below are inlined, so it lives in
+ * registers. */
+struct xdpdns_sip {
+	__u64 v0, v1, v2, v3;
+};
+
+XDPDNS_INLINE void xdpdns_sip_init(struct xdpdns_sip *s, const struct xdpdns_siphash_key *key)
+{
+	s->v0 = 0x736f6d6570736575ULL ^ key->k0;
+	s->v1 = 0x646f72616e646f6dULL ^ key->k1;
+	s->v2 = 0x6c7967656e657261ULL ^ key->k0;
+	s->v3 = 0x7465646279746573ULL ^ key->k1;
+}
+
+/* One 8-octet message block (little-endian word). */
+XDPDNS_INLINE void xdpdns_sip_block(struct xdpdns_sip *s, __u64 m)
+{
+	s->v3 ^= m;
+	XDPDNS_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	XDPDNS_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	s->v0 ^= m;
+}
+
+/* The last block: the message length (mod 256) in the top octet, the
+ * remaining `len % 8` octets in the low ones. */
+XDPDNS_INLINE __u64 xdpdns_sip_final(struct xdpdns_sip *s, __u32 len, __u64 tail)
+{
+	xdpdns_sip_block(s, ((__u64)(len & 0xff) << 56) | tail);
+	s->v2 ^= 0xff;
+	XDPDNS_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	XDPDNS_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	XDPDNS_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	XDPDNS_SIPROUND(s->v0, s->v1, s->v2, s->v3);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
 /* SipHash-2-4 of `nwords` whole 64-bit words (message length 8*nwords). */
 #define XDPDNS_SIPHASH_MAX_WORDS 8
 XDPDNS_INLINE __u64 xdpdns_siphash_words(const struct xdpdns_siphash_key *key,
 					 const xdpdns_word_t *words, __u32 nwords)
 {
-	__u64 v0 = 0x736f6d6570736575ULL ^ key->k0;
-	__u64 v1 = 0x646f72616e646f6dULL ^ key->k1;
-	__u64 v2 = 0x6c7967656e657261ULL ^ key->k0;
-	__u64 v3 = 0x7465646279746573ULL ^ key->k1;
-	__u64 last = (__u64)(nwords * 8) << 56;
+	struct xdpdns_sip s;
 	__u32 i;
 
+	xdpdns_sip_init(&s, key);
 	for (i = 0; i < XDPDNS_SIPHASH_MAX_WORDS; i++) {
 		if (i >= nwords)
 			break;
-		v3 ^= words[i];
-		XDPDNS_SIPROUND(v0, v1, v2, v3);
-		XDPDNS_SIPROUND(v0, v1, v2, v3);
-		v0 ^= words[i];
+		xdpdns_sip_block(&s, words[i]);
 	}
-	v3 ^= last;
-	XDPDNS_SIPROUND(v0, v1, v2, v3);
-	XDPDNS_SIPROUND(v0, v1, v2, v3);
-	v0 ^= last;
-	v2 ^= 0xff;
-	XDPDNS_SIPROUND(v0, v1, v2, v3);
-	XDPDNS_SIPROUND(v0, v1, v2, v3);
-	XDPDNS_SIPROUND(v0, v1, v2, v3);
-	XDPDNS_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return xdpdns_sip_final(&s, nwords * 8, 0);
+}
+
+/* 1 when both addresses are IPv4-mapped (::ffff:a.b.c.d): the connection
+ * is hashed in its IPv4 form. Decided from the addresses alone, so the
+ * daemon, which keeps no address family beside the tuple, agrees. */
+XDPDNS_INLINE int xdpdns_cookie_input_v4(const struct xdpdns_cookie_input *in)
+{
+	const xdpdns_word_t *w = (const xdpdns_word_t *)in;
+
+	/* Octets 0..11 are 10 zeros and ff ff: word 0 is zero, and the low
+	 * half of word 1 (octets 8..11, little-endian) is 0xffff0000. */
+	return w[0] == 0 && (__u32)w[1] == 0xffff0000u &&
+	       w[2] == 0 && (__u32)w[3] == 0xffff0000u;
+}
+
+/* SipHash-2-4 over the cookie message, an octet string:
+ *   IPv4: client addr (4) | server addr (4) | ports and epoch (8) | MSS index (1)   17 octets
+ *   IPv6: client addr (16) | server addr (16) | ports and epoch (8) | MSS index (1) 41 octets
+ * "ports and epoch" is octets 32..39 of the input: client port, server port
+ * (network order), epoch (little-endian); addresses as on the wire. The
+ * lengths differ, so the two forms never collide. */
+XDPDNS_INLINE __u64 xdpdns_cookie_hash(const struct xdpdns_siphash_key *key,
+				       const struct xdpdns_cookie_input *in)
+{
+	const xdpdns_word_t *w = (const xdpdns_word_t *)in;
+	__u64 tail = in->mss_index & 0xff;
+	struct xdpdns_sip s;
+
+	xdpdns_sip_init(&s, key);
+	if (xdpdns_cookie_input_v4(in)) {
+		/* The IPv4 addresses are the high halves of words 1 and 3. */
+		xdpdns_sip_block(&s, (w[1] >> 32) | (w[3] & 0xffffffff00000000ULL));
+		xdpdns_sip_block(&s, w[4]);
+		return xdpdns_sip_final(&s, 17, tail);
+	}
+	xdpdns_sip_block(&s, w[0]);
+	xdpdns_sip_block(&s, w[1]);
+	xdpdns_sip_block(&s, w[2]);
+	xdpdns_sip_block(&s, w[3]);
+	xdpdns_sip_block(&s, w[4]);
+	return xdpdns_sip_final(&s, 41, tail);
 }
 
 /* Index of the largest XDPDNS_MSS_TABLE entry not above `mss` (0 if none). */
@@ -86,8 +152,7 @@ XDPDNS_INLINE __u32 xdpdns_mss_from_index(__u32 index)
 XDPDNS_INLINE __u32 xdpdns_cookie_make(const struct xdpdns_siphash_key *key,
 				       const struct xdpdns_cookie_input *in)
 {
-	__u64 h = xdpdns_siphash_words(key, (const xdpdns_word_t *)in,
-				       sizeof(*in) / sizeof(__u64));
+	__u64 h = xdpdns_cookie_hash(key, in);
 
 	return ((__u32)h & XDPDNS_COOKIE_HASH_MASK) |
 	       ((in->mss_index & XDPDNS_COOKIE_MSS_MASK) << XDPDNS_COOKIE_MSS_SHIFT) |

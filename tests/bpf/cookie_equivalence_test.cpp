@@ -1,5 +1,6 @@
 // BPF and C++ compute identical cookies: random tuples (addresses, ports,
-// client MSS or none, key slot, keys), IPv4 and IPv6, each sent as a SYN;
+// client MSS or none, key slot, keys, published epoch), IPv4 (the 17-octet
+// message) and IPv6 (41 octets), each sent as a SYN;
 // the SYN-ACK's sequence number must equal xdpdns_cookie_make() computed
 // here from include/xdpdns/cookie.h, and the daemon-side check must accept
 // it and recover the MSS.
@@ -26,12 +27,15 @@ TEST_P(CookieEquivalence, BpfSynAckCookieEqualsCxx)
 	int mismatches = 0, checked = 0;
 
 	for (int i = 0; i < kTuplesPerFamily && mismatches < 5; i++) {
-		// Fresh keys and key slot every 100 tuples keeps the run short but varied.
+		// Fresh keys, key slot and published epoch every 100 tuples keeps
+		// the run short but varied.
 		if (i % 100 == 0) {
 			keys_.current = static_cast<std::uint32_t>(rng() % XDPDNS_KEY_SLOTS);
 			for (auto &k : keys_.slot)
 				k = {rng(), rng()};
 			runner_->write_keys(keys_);
+			cfg_.cookie_epoch = static_cast<std::uint32_t>(rng());
+			runner_->write_config(cfg_);
 		}
 
 		Flow f(encap(v6 ? "ipv6" : "ipv4"));
@@ -54,14 +58,8 @@ TEST_P(CookieEquivalence, BpfSynAckCookieEqualsCxx)
 			syn.mss(mss);
 		Bytes in = syn.build();
 
-		RunResult r;
-		std::uint32_t epoch = 0;
-		for (int attempt = 0; attempt < 3; attempt++) {
-			epoch = current_epoch(cfg_.cookie_epoch_s);
-			r = runner_->run(Prog::Main, in);
-			if (current_epoch(cfg_.cookie_epoch_s) == epoch)
-				break;
-		}
+		const std::uint32_t epoch = cfg_.cookie_epoch;
+		RunResult r = runner_->run(Prog::Main, in);
 		ASSERT_EQ(verdict_name(r.verdict), "XDP_TX") << "tuple " << i;
 		const std::size_t tcp_at = 14 + (v6 ? 40 : 20);
 		ASSERT_GE(r.frame.size(), tcp_at + 20);

@@ -252,18 +252,5 @@ TEST_F(TcpKnobs, PreviousKeyWrapsFromSlotZero)
 	}
 }
 
-// A short epoch: the SYN-ACK's cookie is made in epoch TAI/epoch_s, not in
-// some other clock's epoch (64 s: the loader's default).
-TEST_F(TcpKnobs, CookieEpochFollowsConfiguredLength)
-{
-	cfg_.cookie_epoch_s = 64;
-	Flow f(encap("ipv6"));
-	run_row({.name = "syn_epoch64",
-		 .input = [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN).mss(1460).build(); },
-		 .verdict = XDP_TX,
-		 .counters = one_frame({XDPDNS_STAT_TCP_SYN}),
-		 .expected = [f](const FixtureEnv &e) { return syn_ack(f, e, kIsn, 6); }});
-}
-
 } // namespace
 } // namespace xdpdns::test

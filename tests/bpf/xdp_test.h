@@ -1,6 +1,6 @@
 // Base of every BPF test: skips visibly without root, loads the production
-// object, writes the contract's knob defaults (with a one-hour cookie epoch,
-// so that a run rarely straddles an epoch), port 53 and fixed keys.
+// object, writes the contract's knob defaults (with a fixed published cookie
+// epoch), port 53 and fixed keys.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,9 +32,7 @@ inline xdpdns_siphash_key stranger_key() { return {0x0123456789abcdefull, 0xfedc
 
 inline xdpdns_config test_config()
 {
-	xdpdns_config c = XdpRunner::default_config();
-	c.cookie_epoch_s = 3600;
-	return c;
+	return XdpRunner::default_config();
 }
 
 class XdpTest : public ::testing::Test {

@@ -264,6 +264,15 @@ tcp.max-queries 7 7 tcp_max_queries 7
 checksum.strict on on checksum_strict 1
 EOF
 	note "every knob type set and read back (get and bpftool)"
+	# The published cookie epoch counts CLOCK_REALTIME seconds in units of
+	# cookie.epoch; setting the knob renumbers it at once.
+	local t0 t1 e
+	t0=$(date +%s)
+	ok set cookie.epoch 16s
+	t1=$(date +%s)
+	e=$(cfg cookie_epoch)
+	[ "$e" -ge $((t0 / 16)) ] && [ "$e" -le $((t1 / 16)) ] ||
+		fail "cookie_epoch $e after set cookie.epoch 16s: expected $((t0 / 16))..$((t1 / 16))"
 	ok set atr.delay 25ms
 	out_has "$IF: atr.delay 1s -> 25ms"
 	ok set ports 53,5353

@@ -13,7 +13,9 @@
 #   program, answers, and on SIGTERM exits 0 leaving program and pins in
 #   place, its AF_XDP socket gone from the XSKMAP (the next UDP query is
 #   passed to the host stack, pass-udp-no-daemon); a second daemon adopts
-#   the same program again and answers.
+#   the same program again and answers;
+# * the cookie epoch: with cookie.epoch 1s the daemon moves the published
+#   config.cookie_epoch on (CLOCK_REALTIME seconds), second by second.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../../tools/netns/lib.sh"
@@ -21,7 +23,7 @@ source "$here/assert.sh"
 
 ZONE_SRC=$XDPDNS_REPO/tools/zones/example.test.zone
 
-require_cmds dig ethtool nsenter "$PYTHON"
+require_cmds dig ethtool nsenter bpftool "$PYTHON"
 require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
@@ -66,6 +68,11 @@ rcode() {
 		sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
 }
 pins=$(xdpdns_pin_dir "$SERVER_NS" "$SERVER_IF")
+# cookie_epoch: config.cookie_epoch as the map holds it (bpftool, BTF).
+cookie_epoch() {
+	bpftool -j map dump pinned "$pins/config" |
+		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["cookie_epoch"])'
+}
 zone=$NETNS_TMP/example.test.zone
 cp "$ZONE_SRC" "$zone"
 
@@ -108,6 +115,25 @@ prog=$(xdp_prog_id "$SERVER_NS" "$SERVER_IF")
 expect_eq "$(q "$SERVER_IP4" small.example.test A)" 192.0.2.1 "UDP small.example.test A"
 expect_eq "$(rcode "$SERVER_IP4" new.example.test A)" NXDOMAIN "new.example.test before the reload"
 expect_eq "$(q "$SERVER_IP4" example.test SOA | awk '{print $3}')" 2024010101 "serial before the reload"
+
+step "the daemon moves the published cookie epoch on"
+t0=$(date +%s)
+xdpdnsctl_run "$SERVER_NS" set cookie.epoch 1s >/dev/null
+e0=$(cookie_epoch)
+sleep 3.5
+e1=$(cookie_epoch)
+t1=$(date +%s)
+# 1 s epochs count CLOCK_REALTIME seconds; after the set, nobody but the
+# daemon advances the number.
+((e0 >= t0 && e0 <= t1)) || fail "cookie_epoch $e0 after set cookie.epoch 1s (clock $t0 .. $t1)"
+((e1 >= e0 + 2 && e1 <= t1)) || fail "cookie_epoch $e0 -> $e1 over 3.5 s (clock $t0 .. $t1)"
+echo "ok: cookie_epoch $e0 -> $e1"
+t0=$(date +%s)
+xdpdnsctl_run "$SERVER_NS" set cookie.epoch 64s >/dev/null
+e0=$(cookie_epoch)
+t1=$(date +%s)
+((e0 >= t0 / 64 && e0 <= t1 / 64)) || fail "cookie_epoch $e0 after set cookie.epoch 64s (clock $t0 .. $t1)"
+expect_eq "$(q "$SERVER_IP4" small.example.test A +tcp)" 192.0.2.1 "TCP small.example.test A after the renumbering"
 
 step "SIGHUP with a new name and a serial bump, under load over UDP and TCP"
 stop4=$NETNS_TMP/loop4.stop stop6=$NETNS_TMP/loop6.stop

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "cookie_calc.h"
 #include "frame_assert.h"
 
 namespace xdpdns::test {
@@ -19,20 +18,10 @@ RunResult run_fixture(XdpRunner &runner, xdpdns_config cfg, const xdpdns_keys &k
 	if (f.prepare)
 		f.prepare(runner);
 
-	RunResult r;
-	Bytes in;
-	std::uint32_t epoch = 0;
-	// A cookie is only comparable within one epoch: redo the row when the
-	// epoch turned while it ran (epochs are long in tests, so rarely).
-	for (int attempt = 0; attempt < 3; attempt++) {
-		epoch = current_epoch(cfg.cookie_epoch_s);
-		FixtureEnv env{cfg, keys, epoch};
-		in = f.input(env);
-		r = runner.run(f.prog, in, ctx);
-		if (current_epoch(cfg.cookie_epoch_s) == epoch)
-			break;
-	}
-	FixtureEnv env{cfg, keys, epoch};
+	// Cookies are made in the epoch the config map publishes: no clock.
+	FixtureEnv env{cfg, keys, cfg.cookie_epoch};
+	const Bytes in = f.input(env);
+	RunResult r = runner.run(f.prog, in, ctx);
 
 	EXPECT_EQ(verdict_name(r.verdict), verdict_name(f.verdict)) << "fixture " << f.name;
 

@@ -4,8 +4,7 @@
 // builder) and the exact change of every counter.
 //
 // Frames are built lazily from a FixtureEnv because SYN cookies depend on the
-// epoch at run time; run_fixture() retries when the epoch changes during a
-// run.
+// keys and on the epoch the row's config publishes.
 #pragma once
 
 #include <functional>
@@ -22,7 +21,7 @@ namespace xdpdns::test {
 struct FixtureEnv {
 	const xdpdns_config &cfg;   // as written to the config map for this row
 	const xdpdns_keys &keys;    // as written to the keys map
-	std::uint32_t epoch;        // CLOCK_TAI seconds / cfg.cookie_epoch_s
+	std::uint32_t epoch;        // cfg.cookie_epoch, the published epoch
 	const xdpdns_siphash_key &current_key() const { return keys.slot[keys.current]; }
 };
 

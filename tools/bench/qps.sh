@@ -11,12 +11,14 @@
 # the server's XDP program) in the sender's softirq, on the client's CPU.
 #
 #   tools/bench/qps.sh [--duration S] [--runs N] [--quick]
-#                      [--servers "xdpdns knot-xdp knot nsd"]
+#                      [--servers "xdpdns xdpdns-afxdp knot-xdp knot nsd"]
 #                      [--modes "kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp
 #                               dnsperf-tcp-pipelined"]
 #                      [--build DIR] [--logs DIR] [--xdpdnsd-args "ARGS"]
 #
 # --xdpdnsd-args: extra xdpdnsd flags, e.g. "--set tcp.segment-size=1460".
+# xdpdns-afxdp is xdpdns with answers.in-kernel off: every query crosses to
+# the daemon over AF_XDP.
 #
 # Root only. Everything lives in namespaces it creates and removes on exit.
 set -euo pipefail

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -99,6 +100,7 @@ private:
 	Result<void> apply_fleet_key(Interface &itf, const config::DaemonConfig &cfg);
 	void reload();
 	void rotate_keys_if_due();
+	int publish_cookie_epochs();
 	void shutdown();
 
 	config::DaemonConfig cfg_;
@@ -383,6 +385,20 @@ void Daemon::rotate_keys_if_due()
 	}
 }
 
+// The XDP program and the workers read the cookie epoch from the config
+// map; it moves on here, on time (the main loop wakes at each boundary).
+// Returns the poll time-out until the next boundary, at most a second.
+int Daemon::publish_cookie_epochs()
+{
+	const std::uint64_t now = realtime_ns();
+	std::uint64_t wait_ms = 1000;
+	for (auto &itf : interfaces_) {
+		itf->pins->publish_cookie_epoch(now);
+		wait_ms = std::min(wait_ms, ms_to_next_epoch(now, itf->pins->read_config().cookie_epoch_s));
+	}
+	return static_cast<int>(wait_ms);
+}
+
 void Daemon::shutdown()
 {
 	stop_ = true;
@@ -439,6 +455,8 @@ int Daemon::run()
 		Interface &i = *interfaces_.back();
 		auto r = open_interface(i);
 		if (r)
+			i.pins->publish_cookie_epoch(realtime_ns());
+		if (r)
 			r = start_workers(i);
 		if (!r) {
 			spdlog::error("{}: {}", name, r.error().message);
@@ -452,7 +470,7 @@ int Daemon::run()
 
 	for (;;) {
 		pollfd p{sfd, POLLIN, 0};
-		const int n = poll(&p, 1, 1000);
+		const int n = poll(&p, 1, publish_cookie_epochs());
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0) {

@@ -105,8 +105,9 @@ std::uint32_t Worker::cookie_mss(const tcp::ConnSegment &seg) const
 	t.server_addr = seg.key.server;
 	t.client_port = seg.key.client_port;
 	t.server_port = seg.key.server_port;
-	const std::uint32_t epoch_s = __atomic_load_n(&cfg_.knobs->cookie_epoch_s, __ATOMIC_RELAXED);
-	return check_cookie(*cfg_.keys, t, seg.ack - 1, now_epoch(epoch_s));
+	// The epoch the XDP program makes cookies in, not a clock of our own.
+	const std::uint32_t epoch = __atomic_load_n(&cfg_.knobs->cookie_epoch, __ATOMIC_RELAXED);
+	return check_cookie(*cfg_.keys, t, seg.ack - 1, epoch);
 }
 
 bool Worker::send(const net::ReplyTemplate &t, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,

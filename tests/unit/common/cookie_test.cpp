@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <time.h>
 
 #include <cstring>
 #include <random>
@@ -42,6 +41,41 @@ TEST(SipHash, PaperVectorsForWholeWordLengths)
 	}
 }
 
+// The cookie message is a SipHash-2-4 octet string of 17 (IPv4) or 41
+// (IPv6) octets; inputs whose message is the paper's 00 01 .. (n-1) must
+// hash to the paper's vectors for those lengths.
+TEST(SipHash, CookieMessagesHashAsThePaperSays)
+{
+	xdpdns_cookie_input in{};
+	// IPv4: ::ffff:0.1.2.3 -> ::ffff:4.5.6.7, ports 0x0809 / 0x0a0b,
+	// epoch octets 0c 0d 0e 0f, MSS index octet 0x10.
+	in.client_addr[10] = in.client_addr[11] = 0xff;
+	in.server_addr[10] = in.server_addr[11] = 0xff;
+	for (int i = 0; i < 4; i++) {
+		in.client_addr[12 + i] = static_cast<std::uint8_t>(i);
+		in.server_addr[12 + i] = static_cast<std::uint8_t>(4 + i);
+	}
+	in.client_port = htons(0x0809);
+	in.server_port = htons(0x0a0b);
+	in.epoch = 0x0f0e0d0c;
+	in.mss_index = 0x10;
+	ASSERT_TRUE(xdpdns_cookie_input_v4(&in));
+	EXPECT_EQ(xdpdns_cookie_hash(&kPaperKey, &in), 0x699ae9f52cbe4794ull);  // vector 17
+
+	// IPv6: addresses 00..0f and 10..1f, ports 0x2021 / 0x2223, epoch
+	// octets 24..27, MSS index octet 0x28.
+	for (int i = 0; i < 16; i++) {
+		in.client_addr[i] = static_cast<std::uint8_t>(i);
+		in.server_addr[i] = static_cast<std::uint8_t>(16 + i);
+	}
+	in.client_port = htons(0x2021);
+	in.server_port = htons(0x2223);
+	in.epoch = 0x27262524;
+	in.mss_index = 0x28;
+	ASSERT_FALSE(xdpdns_cookie_input_v4(&in));
+	EXPECT_EQ(xdpdns_cookie_hash(&kPaperKey, &in), 0xad0c42d6fc585992ull);  // vector 41
+}
+
 TEST(SipHash, KeyMatters)
 {
 	auto msg = paper_message(48);
@@ -75,6 +109,26 @@ xdpdns_keys three_keys()
 	return k;
 }
 
+// The short form needs both addresses IPv4-mapped.
+TEST(SipHash, ShortFormOnlyForTwoMappedAddresses)
+{
+	auto v4_form = [](const CookieTuple &t) {
+		const xdpdns_cookie_input in = cookie_input(t, 1, 1);
+		return xdpdns_cookie_input_v4(&in) != 0;
+	};
+	const CookieTuple t = tuple_v4();
+	EXPECT_TRUE(v4_form(t));
+	CookieTuple u = t;
+	u.server_addr[11] = 0xfe;  // ::fffe:...: not mapped
+	EXPECT_FALSE(v4_form(u));
+	u = t;
+	u.client_addr[0] = 0x20;
+	EXPECT_FALSE(v4_form(u));
+	u = t;
+	u.client_addr[9] = 1;
+	EXPECT_FALSE(v4_form(u));
+}
+
 TEST(Cookie, InputLayoutHasPortsInNetworkOrder)
 {
 	xdpdns_cookie_input in = cookie_input(tuple_v4(), 7, 3);
@@ -90,7 +144,9 @@ TEST(Cookie, InputLayoutHasPortsInNetworkOrder)
 }
 
 // The cookie is the documented function of the hash: top 28 bits of
-// SipHash over the 6 input words, MSS index, epoch bit.
+// SipHash over the message, MSS index, epoch bit. The IPv4 message, 17
+// octets: 192.0.2.1, 198.51.100.53, ports 40000 and 53, epoch
+// little-endian, MSS index: two whole words and a tail octet.
 TEST(Cookie, LayoutIsHashMssIndexEpochBit)
 {
 	xdpdns_keys keys = three_keys();
@@ -99,9 +155,19 @@ TEST(Cookie, LayoutIsHashMssIndexEpochBit)
 	for (std::uint32_t epoch : {1000u, 1001u}) {
 		std::uint32_t c = make_cookie(key, t, epoch, 1460);
 		xdpdns_cookie_input in = cookie_input(t, epoch, 6);  // 1460 is table entry 6
-		std::uint64_t words[6];
-		std::memcpy(words, &in, sizeof(words));
-		std::uint64_t h = siphash24(key, words);
+		const std::uint8_t msg[17] = {192, 0, 2, 1, 198, 51, 100, 53, 40000 >> 8, 40000 & 0xff, 0, 53,
+					      static_cast<std::uint8_t>(epoch), static_cast<std::uint8_t>(epoch >> 8), 0, 0, 6};
+		std::uint64_t w0 = 0, w1 = 0;
+		for (int i = 7; i >= 0; i--) {
+			w0 = w0 << 8 | msg[i];
+			w1 = w1 << 8 | msg[8 + i];
+		}
+		xdpdns_sip s;
+		xdpdns_sip_init(&s, &key);
+		xdpdns_sip_block(&s, w0);
+		xdpdns_sip_block(&s, w1);
+		const std::uint64_t h = xdpdns_sip_final(&s, 17, msg[16]);
+		EXPECT_EQ(xdpdns_cookie_hash(&key, &in), h);
 		EXPECT_EQ(c, (static_cast<std::uint32_t>(h) & 0xfffffff0u) | (6u << 1) | (epoch & 1));
 	}
 }
@@ -186,16 +252,24 @@ TEST(Cookie, RandomTuplesRoundTrip)
 	}
 }
 
-TEST(Epoch, DividesTaiSecondsByTheEpochLength)
+TEST(Epoch, DividesRealtimeSecondsByTheEpochLength)
 {
 	EXPECT_EQ(epoch_of(640ull * 1000000000ull, 64), 10u);
 	EXPECT_EQ(epoch_of(640ull * 1000000000ull - 1, 64), 9u);
-	EXPECT_EQ(epoch_of(640ull * 1000000000ull, 0), 10u);  // 0: the default 64 s, as in XDP
-	struct timespec ts;
-	ASSERT_EQ(clock_gettime(CLOCK_TAI, &ts), 0);
-	std::uint32_t expect = static_cast<std::uint32_t>(ts.tv_sec / 64);
-	std::uint32_t got = now_epoch(64);
-	EXPECT_TRUE(got == expect || got == expect + 1) << got << " vs " << expect;
+	EXPECT_EQ(epoch_of(640ull * 1000000000ull, 0), 10u);  // 0: the default 64 s
+	// 2024-01-01T00:00:00Z, 1704067200 s: 26,626,050 epochs of 64 s.
+	EXPECT_EQ(epoch_of(1704067200ull * 1000000000ull, 64), 26626050u);
+	EXPECT_EQ(epoch_of(1704067200ull * 1000000000ull, 1), 1704067200u);
+}
+
+TEST(Epoch, MillisecondsToTheNextBoundary)
+{
+	EXPECT_EQ(ms_to_next_epoch(640ull * 1000000000ull, 64), 64000u);  // on a boundary: a whole epoch
+	EXPECT_EQ(ms_to_next_epoch(703ull * 1000000000ull, 64), 1000u);
+	EXPECT_EQ(ms_to_next_epoch(703999999999ull, 64), 1u);  // rounded up: never early
+	EXPECT_EQ(ms_to_next_epoch(703999000001ull, 64), 1u);
+	EXPECT_EQ(ms_to_next_epoch(703998999999ull, 64), 2u);
+	EXPECT_EQ(ms_to_next_epoch(5ull * 1000000000ull + 1, 0), 59000u);  // 0: the default 64 s
 }
 
 TEST(RandomKeys, ThreeDistinctSlotsCurrentZero)

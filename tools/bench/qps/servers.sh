@@ -4,7 +4,7 @@
 # again leaving nothing attached. Sourced by qps.sh (which sources
 # tools/netns/lib.sh first: nsrun, nsbg, netns_die, NETNS_TMP).
 #
-#   server_start NAME   xdpdns | knot-xdp | knot | nsd; sets SERVER_PID
+#   server_start NAME   xdpdns | xdpdns-afxdp | knot-xdp | knot | nsd; sets SERVER_PID
 #   server_stop NAME
 
 SERVER_PID=""
@@ -106,9 +106,11 @@ _pin_server_tree() {
 server_start() {
 	local name=$1 log=$QPS_LOG_DIR/$1.log
 	case $name in
-	xdpdns)
+	xdpdns | xdpdns-afxdp)
+		# xdpdns-afxdp: every query through AF_XDP to the daemon.
 		local -a extra=()
 		read -r -a extra <<<"${XDPDNSD_ARGS:-}"
+		[[ $name == xdpdns-afxdp ]] && extra+=(--set answers.in-kernel=off)
 		nsbg "$SERVER_NS" taskset -c "$SERVER_CPU" "$XDPDNSD" --interface "$SERVER_IF" \
 			--zone "$ZONE" --log-level warn "${extra[@]}" 2>>"$log"
 		;;
@@ -122,7 +124,7 @@ server_start() {
 		_nsd_conf "$conf"
 		nsbg "$SERVER_NS" taskset -c "$SERVER_CPU" nsd -d -c "$conf" 2>>"$log"
 		;;
-	*) netns_die "unknown server $name (xdpdns, knot-xdp, knot, nsd)" ;;
+	*) netns_die "unknown server $name (xdpdns, xdpdns-afxdp, knot-xdp, knot, nsd)" ;;
 	esac
 	SERVER_PID=$NSBG_PID
 	_wait_answering "$name"

@@ -46,6 +46,7 @@ struct Options {
 	int runs = 3;
 	int cpu = -1;
 	int drain_cpu = -1;
+	std::string only; // measure only paths whose name contains this (and the bare XDP_DROP rows)
 };
 
 struct Result {
@@ -101,12 +102,11 @@ public:
 		ports.bits[53 >> 6] |= 1ull << (53 & 63);
 		__u32 zero = 0;
 		update(h_.ports, "ports", &zero, &ports);
-		xdpdns_keys keys;
-		std::memset(&keys, 0, sizeof(keys));
-		if (getrandom(&keys.slot[0], sizeof(keys.slot[0]), 0) != sizeof(keys.slot[0]))
+		// Slot 0 current, slot 2 the previous key (the index wraps).
+		std::memset(&keys_, 0, sizeof(keys_));
+		if (getrandom(keys_.slot, sizeof(keys_.slot), 0) != sizeof(keys_.slot))
 			throw std::runtime_error(fmt::format("getrandom: {}", std::strerror(errno)));
-		key_ = keys.slot[0];
-		update(h_.keys, "keys", &zero, &keys);
+		update(h_.keys, "keys", &zero, &keys_);
 	}
 	~Bench()
 	{
@@ -115,7 +115,18 @@ public:
 		xdpdns_test_skel::destroy(h_.skel);
 	}
 
-	std::vector<Path> paths() const { return all_paths(key_, xdpdns::test::current_epoch(cfg_.cookie_epoch_s)); }
+	// The kernel's id of xdpdns_main as loaded here (to find its JIT image
+	// for a profile), 0 when the kernel does not say.
+	std::uint32_t main_prog_id() const
+	{
+		bpf_prog_info info{};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(h_.prog_main, &info, &len))
+			return 0;
+		return info.id;
+	}
+
+	std::vector<Path> paths() const { return all_paths(keys_, cfg_.cookie_epoch); }
 
 	Result measure(const Path &p)
 	{
@@ -323,7 +334,7 @@ private:
 	xdpdns_test_skel::Handles h_;
 	BenchObjects objs_;
 	xdpdns_config cfg_{};
-	xdpdns_siphash_key key_{};
+	xdpdns_keys keys_{};
 	int answers_fd_ = -1;  // the inner answers map, once a path needs it
 };
 
@@ -366,12 +377,17 @@ int run(const Options &o)
 		fmt::print(stderr, "AF_XDP socket unavailable, its rows are skipped: {}\n", e.what());
 	}
 	Bench bench(o, sink.get());
+	// On stderr at once: a profiler finds the JIT image by this id while we run.
+	fmt::print(stderr, "xdpdns_main: program id {}\n", bench.main_prog_id());
 
 	std::vector<Path> paths = bench.paths();
+	if (!o.only.empty())
+		std::erase_if(paths, [&](const Path &p) {
+			return p.program != Program::BareDrop && p.name.find(o.only) == std::string::npos;
+		});
 	std::vector<std::vector<double>> ns(paths.size()), via(paths.size());
 	std::vector<std::string> notes(paths.size());
 	for (int run = 0; run < o.runs; run++) {
-		paths = bench.paths(); // cookies of the current epoch
 		for (std::size_t i = 0; i < paths.size(); i++) {
 			Result r = bench.measure(paths[i]);
 			if (r.ns)
@@ -392,15 +408,15 @@ int run(const Options &o)
 		   "(the kernel's duration)\n", o.repeat, o.runs);
 	fmt::print("kernel {} on {}; CPU {}; load average {} (start), {} (end)\n\n", u.release, cpu_model(),
 		   o.cpu >= 0 ? std::to_string(o.cpu) : std::string("not pinned"), load_start, load_average());
-	fmt::print("| {:<44} | {:<8} | {:>9} | {:>8} | {:<20} |\n", "path", "verdict", "ns/packet", "x DROP",
+	fmt::print("| {:<50} | {:<8} | {:>9} | {:>8} | {:<20} |\n", "path", "verdict", "ns/packet", "x DROP",
 		   "runs");
-	fmt::print("|{:-<46}|{:-<10}|{:->11}|{:->10}|{:-<22}|\n", "", "", "", "", "");
+	fmt::print("|{:-<52}|{:-<10}|{:->11}|{:->10}|{:-<22}|\n", "", "", "", "", "");
 	std::vector<std::string> footnotes;
 	for (std::size_t i = 0; i < paths.size(); i++) {
 		const Path &p = paths[i];
 		std::string name = p.name + (p.rewrites ? " *" : "");
 		if (ns[i].empty()) {
-			fmt::print("| {:<44} | {:<8} | {:>9} | {:>8} | {:<20} |\n", name, verdict_text(p.verdict), "-", "-", "");
+			fmt::print("| {:<50} | {:<8} | {:>9} | {:>8} | {:<20} |\n", name, verdict_text(p.verdict), "-", "-", "");
 			footnotes.push_back(p.name + ": " + notes[i]);
 			continue;
 		}
@@ -409,7 +425,7 @@ int run(const Options &o)
 		std::string runs;
 		for (double v : ns[i])
 			runs += fmt::format("{}{:.0f}", runs.empty() ? "" : " ", v);
-		fmt::print("| {:<44} | {:<8} | {:>9.0f} | {:>8} | {:<20} |\n", name, verdict_text(p.verdict), m,
+		fmt::print("| {:<50} | {:<8} | {:>9.0f} | {:>8} | {:<20} |\n", name, verdict_text(p.verdict), m,
 			   base > 0 ? fmt::format("{:.1f}", m / base) : "-", runs);
 		if (!notes[i].empty())
 			footnotes.push_back(p.name + ": " + notes[i]);
@@ -443,6 +459,7 @@ int main(int argc, char **argv)
 	app.add_option("--cpu", o.cpu, "pin the benchmark to this CPU (default: not pinned)")->check(CLI::NonNegativeNumber);
 	app.add_option("--drain-cpu", o.drain_cpu, "pin the AF_XDP drain thread to this CPU (default: not pinned)")
 		->check(CLI::NonNegativeNumber);
+	app.add_option("--only", o.only, "measure only the paths whose name contains this text (for profiling)");
 	CLI11_PARSE(app, argc, argv);
 	try {
 		return xdpdns::bench::run(o);

@@ -58,12 +58,17 @@ void udp_query_answer(xdpdns_answer_key &key, xdpdns_answer &entry)
 	entry.body_len = sizeof(body);
 }
 
-std::vector<Path> all_paths(const xdpdns_siphash_key &key, std::uint32_t epoch)
+std::vector<Path> all_paths(const xdpdns_keys &keys, std::uint32_t epoch)
 {
-	const std::uint32_t cookie = make_cookie(key, v4_mapped(kClient4), v4_mapped(kServer4), kClientPort, 53,
-						 epoch, kMssIndex1460);
-	const Bytes tcp_query = to_server4().tcp(kClientPort, 53).seq(kClientIsn + 1).ack(cookie + 1)
-		.flags(tcp::PSH | tcp::ACK).window(502).payload(dns_tcp_framed(query(0x5151))).build();
+	auto cookie_of = [](const xdpdns_siphash_key &key, std::uint32_t e) {
+		return make_cookie(key, v4_mapped(kClient4), v4_mapped(kServer4), kClientPort, 53, e, kMssIndex1460);
+	};
+	auto query_acking = [](std::uint32_t c) {
+		return to_server4().tcp(kClientPort, 53).seq(kClientIsn + 1).ack(c + 1)
+			.flags(tcp::PSH | tcp::ACK).window(502).payload(dns_tcp_framed(query(0x5151))).build();
+	};
+	const std::uint32_t cookie = cookie_of(keys.slot[0], epoch);
+	const Bytes tcp_query = query_acking(cookie);
 	const Bytes udp_query = to_server4().udp(kClientPort, 53).payload(query(0x5252)).build();
 	// ICMP about one of our answers: the quoted packet goes server -> client.
 	const Bytes answer_quote = dns_header(0x5252, dns::QR | dns::AA, 1, 1, 0, 1);
@@ -87,6 +92,14 @@ std::vector<Path> all_paths(const xdpdns_siphash_key &key, std::uint32_t epoch)
 		     .verdict = XDP_DROP, .reason = XDPDNS_STAT_TCP_NO_DAEMON, .rewrites = true});
 	p.push_back({.name = "data, valid cookie -> redirect (XSK)", .frame = tcp_query,
 		     .verdict = XDP_REDIRECT, .reason = XDPDNS_STAT_TCP_TO_DAEMON, .rewrites = true, .socket = true});
+	// The cookie's epoch bit picks the epoch: one hash. The previous key
+	// is tried after the current one: two, as for every bad cookie.
+	p.push_back({.name = "data, previous epoch's cookie -> redirect (XSK)", .frame = query_acking(cookie_of(keys.slot[0], epoch - 1)),
+		     .verdict = XDP_REDIRECT, .reason = XDPDNS_STAT_TCP_TO_DAEMON, .rewrites = true, .socket = true});
+	p.push_back({.name = "data, previous key's cookie -> redirect (XSK)", .frame = query_acking(cookie_of(keys.slot[2], epoch)),
+		     .verdict = XDP_REDIRECT, .reason = XDPDNS_STAT_TCP_TO_DAEMON, .rewrites = true, .socket = true});
+	p.push_back({.name = "data, bad cookie -> drop", .frame = query_acking(cookie ^ 0x00100000u),
+		     .verdict = XDP_DROP, .reason = XDPDNS_STAT_TCP_BAD_COOKIE});
 	p.push_back({.name = "UDP query, no socket -> pass", .frame = udp_query,
 		     .verdict = XDP_PASS, .reason = XDPDNS_STAT_PASS_UDP_NO_DAEMON, .rewrites = true});
 	p.push_back({.name = "UDP query -> redirect (XSK)", .frame = udp_query,

@@ -29,9 +29,9 @@ struct Path {
 };
 
 // Frames for client 192.0.2.10 / 2001:db8:1::10 port 40000 and server
-// 198.51.100.53 / 2001:db8:53::53 port 53. `key` and `epoch` make the valid
-// cookie of the data segments (build the list again when the epoch moves on).
-std::vector<Path> all_paths(const xdpdns_siphash_key &key, std::uint32_t epoch);
+// 198.51.100.53 / 2001:db8:53::53 port 53. `keys` (slot 0 current, slot 2
+// previous) and the published `epoch` make the cookies of the data segments.
+std::vector<Path> all_paths(const xdpdns_keys &keys, std::uint32_t epoch);
 
 // The answers-map entry of the UDP query (small.example.test A, EDNS DO=0):
 // one A record and our OPT, a 63-octet answer.
