@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
-	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, log_level;
+	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, busy_poll, log_level;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *log_level;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *busy_poll, *log_level;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -61,6 +61,8 @@ Options declare(CLI::App &app, Flags &f)
 	o.tcp_flows = one("--tcp-flows", f.tcp_flows, "N", "TCP soft-state entries per worker with tcp.reuse off (default 65536)");
 	o.tcp_connections = one("--tcp-connections", f.tcp_connections, "N",
 				"reused TCP connections per worker with tcp.reuse on (default 16384)");
+	o.busy_poll = one("--busy-poll", f.busy_poll, "USECS",
+			  "AF_XDP busy polling: spin this many microseconds per poll, 0..10000 (default 0, off)");
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -173,6 +175,12 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!n)
 			return flag_error("--tcp-connections", n.error());
 		c.tcp_connections = static_cast<std::size_t>(*n);
+	}
+	if (o.busy_poll->count()) {
+		auto n = parse_count(f.busy_poll, 0, kMaxBusyPollUs);
+		if (!n)
+			return flag_error("--busy-poll", n.error());
+		c.busy_poll_us = static_cast<std::uint32_t>(*n);
 	}
 	if (o.log_level->count()) {
 		auto l = parse_log_level(f.log_level);

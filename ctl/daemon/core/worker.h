@@ -45,6 +45,7 @@ struct WorkerConfig {
 	const xdpdns_keys *keys = nullptr;         // live, mmapped keys map (cookie checks)
 	std::size_t atr_capacity = 4096;
 	bool async_backend = false;                // send the request's ACK at once
+	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -71,6 +72,8 @@ private:
 	static constexpr std::size_t kStreamBuffer = 2 * 65538;
 
 	void handle_frame(const RxFrame &f, std::uint64_t now_ns);
+	// Busy polling: frames received within busy-poll µs (0: none, sleep).
+	std::size_t busy_wait(std::span<RxFrame> batch, int timeout_ms);
 	// Copies the XDP program's metadata in front of the frame, if any.
 	bool take_meta(const RxFrame &f, xdpdns_meta &out) const;
 
@@ -151,6 +154,7 @@ private:
 	dns::Query conn_query_;                    // a query on a reused connection
 	std::uint64_t conn_refused_ = 0;           // first queries answered statelessly: table full
 	std::uint64_t stateless_rst_ = 0;          // RSTs for data of unknown connections
+	bool busy_poll_ = false;                   // spin on the queue before poll()
 };
 
 }  // namespace xdpdns::daemon
