@@ -1,5 +1,6 @@
-// stats [IFACE] [--json] [--watch SECONDS [--count N]]
-// XDP counters summed over CPUs, daemon counters summed over worker rows.
+// stats [IFACE] [--json] [--workers] [--watch SECONDS [--count N]]
+// XDP counters summed over CPUs, daemon counters summed over worker rows
+// (--workers: also each worker's, one per RX queue).
 #include "commands.h"
 
 #include "common/pinned.h"
@@ -19,9 +20,10 @@ namespace {
 struct Sample {
 	XdpCounters xdp{};
 	DaemonCounters daemon{};
+	std::vector<WorkerCounters> workers;  // with --workers
 };
 
-Result<std::map<std::string, Sample>> take(const std::vector<std::string> &names)
+Result<std::map<std::string, Sample>> take(const std::vector<std::string> &names, bool workers)
 {
 	std::map<std::string, Sample> out;
 	for (const auto &n : names) {
@@ -34,7 +36,13 @@ Result<std::map<std::string, Sample>> take(const std::vector<std::string> &names
 		auto d = p->read_dstats_sum();
 		if (!d)
 			return d.error();
-		out[n] = {*x, *d};
+		out[n] = {*x, *d, {}};
+		if (workers) {
+			auto w = p->read_dstats_workers();
+			if (!w)
+				return w.error();
+			out[n].workers = std::move(*w);
+		}
 	}
 	return out;
 }
@@ -44,6 +52,25 @@ std::string rate(std::uint64_t now, std::uint64_t before, double seconds)
 	char buf[32];
 	std::snprintf(buf, sizeof(buf), "%.1f", now >= before ? (now - before) / seconds : 0.0);
 	return buf;
+}
+
+// Daemon counters per worker: one column per RX queue.
+void print_workers(const std::vector<WorkerCounters> &workers)
+{
+	if (workers.empty())
+		return;
+	std::vector<std::string> header = {"COUNTER"};
+	for (const auto &w : workers)
+		header.push_back("QUEUE-" + std::to_string(w.queue));
+	Table t(header);
+	for (std::size_t i = 0; i < XDPDNS_DSTAT_MAX; i++) {
+		std::vector<std::string> r = {std::string(daemon_stat_names[i].name)};
+		for (const auto &w : workers)
+			r.push_back(std::to_string(w.counters[i]));
+		t.add(std::move(r));
+	}
+	std::printf("\nworkers (one per RX queue)\n");
+	t.print();
 }
 
 void print_text(const std::map<std::string, Sample> &now, const std::map<std::string, Sample> *before,
@@ -76,6 +103,7 @@ void print_text(const std::map<std::string, Sample> &now, const std::map<std::st
 		for (std::size_t i = 0; i < s.daemon.size(); i++)
 			row(daemon_stat_names[i], s.daemon[i], b ? b->daemon[i] : 0);
 		t.print();
+		print_workers(s.workers);
 	}
 }
 
@@ -89,6 +117,16 @@ nlohmann::json to_json(const std::map<std::string, Sample> &now)
 		for (std::size_t i = 0; i < s.daemon.size(); i++)
 			d[std::string(daemon_stat_names[i].name)] = s.daemon[i];
 		j[name] = {{"xdp", x}, {"daemon", d}};
+		if (!s.workers.empty()) {
+			nlohmann::json ws = nlohmann::json::array();
+			for (const auto &w : s.workers) {
+				nlohmann::json c = nlohmann::json::object();
+				for (std::size_t i = 0; i < w.counters.size(); i++)
+					c[std::string(daemon_stat_names[i].name)] = w.counters[i];
+				ws.push_back({{"queue", w.queue}, {"row", w.row}, {"daemon", c}});
+			}
+			j[name]["workers"] = ws;
+		}
 	}
 	return {{"interfaces", j}};
 }
@@ -99,13 +137,14 @@ void add_stats_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 {
 	struct Args {
 		std::optional<std::string> iface;
-		bool json = false;
+		bool json = false, workers = false;
 		std::string watch, count = "0";
 	};
 	auto a = std::make_shared<Args>();
 	auto *st = app.add_subcommand("stats", "Show counters (XDP per reason, summed over CPUs; daemon)");
 	st->add_option("IFACE", a->iface, "only this interface (default: all attached)");
 	st->add_flag("--json", a->json, "print JSON (one object per sample)");
+	st->add_flag("--workers", a->workers, "daemon counters of each worker (RX queue) too");
 	st->add_option("--watch", a->watch, "reprint every SECONDS, with rates");
 	st->add_option("--count", a->count, "with --watch: stop after N samples (0 = never)");
 	cmds.emplace_back(st, [a]() -> Result<void> {
@@ -124,7 +163,7 @@ void add_stats_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 		if (!names)
 			return names.error();
 
-		auto prev = take(*names);
+		auto prev = take(*names, a->workers);
 		if (!prev)
 			return prev.error();
 		if (a->json)
@@ -134,7 +173,7 @@ void add_stats_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 		for (std::uint64_t n = 1; every && (count == 0 || n < count); n++) {
 			std::fflush(stdout);
 			std::this_thread::sleep_for(std::chrono::seconds(every));
-			auto now = take(*names);
+			auto now = take(*names, a->workers);
 			if (!now)
 				return now.error();
 			if (a->json) {

@@ -325,6 +325,28 @@ Result<std::vector<DaemonCounters>> PinnedObjects::read_dstats_rows() const
 	return rows;
 }
 
+Result<std::vector<WorkerCounters>> PinnedObjects::read_dstats_workers() const
+{
+	auto m = map_dstats(false);
+	if (!m)
+		return m.error();
+	const auto *v = m->as<const std::uint64_t>();
+	std::vector<WorkerCounters> out;
+	for (std::uint32_t r = 0; r < XDPDNS_DSTATS_MAX_WORKERS; r++) {
+		const std::uint64_t *row = v + std::size_t(r) * XDPDNS_DSTATS_ROW_U64;
+		const std::uint64_t q = __atomic_load_n(&row[XDPDNS_DSTATS_ROW_QUEUE], __ATOMIC_RELAXED);
+		if (q == 0 || q > XDPDNS_MAX_QUEUES)
+			continue;
+		WorkerCounters w;
+		w.row = r;
+		w.queue = static_cast<std::uint32_t>(q - 1);
+		for (std::size_t i = 0; i < XDPDNS_DSTAT_MAX; i++)
+			w.counters[i] = __atomic_load_n(&row[i], __ATOMIC_RELAXED);
+		out.push_back(w);
+	}
+	return out;
+}
+
 Result<DaemonCounters> PinnedObjects::read_dstats_sum() const
 {
 	auto rows = read_dstats_rows();

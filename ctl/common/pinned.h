@@ -22,6 +22,11 @@ namespace xdpdns {
 
 using XdpCounters = std::array<std::uint64_t, XDPDNS_STAT_MAX>;
 using DaemonCounters = std::array<std::uint64_t, XDPDNS_DSTAT_MAX>;
+struct WorkerCounters {
+	std::uint32_t row = 0;
+	std::uint32_t queue = 0;  // the worker's RX queue
+	DaemonCounters counters{};
+};
 
 // One answer of the answers map, as XDP gives it.
 struct StoredAnswer {
@@ -82,6 +87,8 @@ public:
 	// ---- counters ----
 	Result<XdpCounters> read_stats() const;  // summed over possible CPUs
 	Result<std::vector<DaemonCounters>> read_dstats_rows() const;  // all rows
+	// The rows of running workers (one per RX queue), in row order.
+	Result<std::vector<WorkerCounters>> read_dstats_workers() const;
 	Result<DaemonCounters> read_dstats_sum() const;
 
 	// ---- path MTU cache ----

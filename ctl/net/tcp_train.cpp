@@ -53,7 +53,8 @@ size_t tcp_train_frame_count(const TcpTrainParams &p, size_t stream_length)
 {
 	if (p.segment_size == 0)
 		return 0;
-	return (p.leading_ack ? 1 : 0) + (stream_length + p.segment_size - 1) / p.segment_size + 1;
+	const size_t data = (stream_length + p.segment_size - 1) / p.segment_size;
+	return (p.leading_ack ? 1 : 0) + (data ? data : 1);
 }
 
 EmitResult write_tcp_train(const ReplyTemplate &t, const TcpTrainParams &p,
@@ -77,7 +78,7 @@ EmitResult write_tcp_train(const ReplyTemplate &t, const TcpTrainParams &p,
 	while (sent < total) {
 		const size_t n = std::min<size_t>(p.segment_size, total - sent);
 		const bool last = sent + n == total;
-		const uint8_t flags = last ? (kTcpAck | kTcpPsh) : kTcpAck;
+		const uint8_t flags = last ? (kTcpAck | kTcpPsh | kTcpFin) : kTcpAck;
 		// Sequence space wraps modulo 2^32 (RFC 793 3.3).
 		const uint32_t seq = p.seq + static_cast<uint32_t>(sent);
 		std::span<uint8_t> buf = sink.next_frame();
@@ -91,9 +92,11 @@ EmitResult write_tcp_train(const ReplyTemplate &t, const TcpTrainParams &p,
 		sent += n;
 	}
 
-	if (!emit_bare(t, p, p.seq + static_cast<uint32_t>(total), kTcpFin | kTcpAck, sink))
-		return r;
-	r.frames++;
+	if (total == 0) {
+		if (!emit_bare(t, p, p.seq, kTcpFin | kTcpAck, sink))
+			return r;
+		r.frames++;
+	}
 	r.complete = true;
 	return r;
 }

@@ -1,5 +1,5 @@
 // The stateless-TCP answer train: the DNS answer stream cut into segments,
-// sent back to back, then a FIN. Every number derives from the query
+// sent back to back, the FIN riding on the last one. Every number derives from the query
 // segment in hand (MISSION.md, "Stateless TCP"): our first sequence number
 // is the query's SEG.ACK, we acknowledge everything the query carried.
 #pragma once
@@ -21,7 +21,8 @@ struct TcpTrainParams {
 	bool leading_ack = false;  // send a bare ACK before the data
 };
 
-// Frames the train will have: [ACK] + ceil(total/segment_size) data + FIN.
+// Frames the train will have: [ACK] + ceil(total/segment_size) data, or
+// [ACK] + a bare FIN for an empty stream.
 // Lets the caller reserve TX slots before writing. 0 if segment_size is 0.
 size_t tcp_train_frame_count(const TcpTrainParams &p, size_t stream_length);
 
@@ -29,11 +30,13 @@ size_t tcp_train_frame_count(const TcpTrainParams &p, size_t stream_length);
 // message already prefixed by its 2-octet length, or any split of them):
 //  1. optional bare ACK: seq = p.seq, flags ACK;
 //  2. data segments of at most p.segment_size octets, filled across chunk
-//     boundaries, consecutive seq from p.seq, flags ACK, PSH on the last;
-//  3. a bare FIN|ACK with seq = p.seq + total length.
+//     boundaries, consecutive seq from p.seq, flags ACK, and FIN|PSH on the
+//     last (the FIN's sequence number is p.seq + total length, as if it
+//     followed in a segment of its own: one frame less per answer);
+//  3. an empty stream only: a bare FIN|ACK with seq = p.seq.
 // All frames carry p.ack and p.window, data offset 5, correct checksums.
-// An empty stream gives [ACK] + FIN. Fails (complete = false) when the sink
-// runs out, a buffer is too small, or segment_size is 0.
+// Fails (complete = false) when the sink runs out, a buffer is too small,
+// or segment_size is 0.
 EmitResult write_tcp_train(const ReplyTemplate &t, const TcpTrainParams &p,
 			   std::span<const std::span<const uint8_t>> chunks, FrameSink &sink);
 

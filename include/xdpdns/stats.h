@@ -105,12 +105,15 @@ enum xdpdns_dstat {
 };
 #undef XDPDNS_STAT_ENUM
 
-/* One row of daemon counters (one worker), padded to whole cache lines. */
+/* One row of daemon counters (one worker), padded to whole cache lines. Its
+ * last u64 names the worker: its RX queue + 1 while the worker runs, 0 when
+ * the row is unused (host order). */
 #define XDPDNS_DSTATS_ROW_U64 64u
+#define XDPDNS_DSTATS_ROW_QUEUE (XDPDNS_DSTATS_ROW_U64 - 1u)
 #ifdef __cplusplus
-static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_U64, "daemon stats row too small");
+static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_QUEUE, "daemon stats row too small");
 #else
-_Static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_U64, "daemon stats row too small");
+_Static_assert(XDPDNS_DSTAT_MAX <= XDPDNS_DSTATS_ROW_QUEUE, "daemon stats row too small");
 #endif
 
 #endif /* XDPDNS_STATS_H */

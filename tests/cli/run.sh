@@ -369,6 +369,19 @@ case_stats() {
 	[ "$(grep -c "^interface $IF" "$OUT")" = 2 ] || fail "two samples expected"
 	grep -qE '^COUNTER +VALUE +RATE/s +DESCRIPTION' "$OUT" || fail "second sample shows rates"
 	grep -E "^tcp-syn-answered +$((5 * ncpu)) +0.0 " "$OUT" >/dev/null || fail "rate of an idle counter"
+	# Per worker: the row's last u64 is its RX queue + 1 (0: unused row).
+	# Row 3 becomes queue 1's worker, row 0 stays anonymous.
+	local mid
+	mid=$(python3 -c "print(' '.join(['0'] * 496))")  # counters 1..62
+	bpftool map update pinned "$dir/dstats" key 3 0 0 0 value 11 0 0 0 0 0 0 0 $mid 2 0 0 0 0 0 0 0 ||
+		fail "update dstats queue slot"
+	ok stats "$IF" --workers
+	grep -qE '^COUNTER +QUEUE-1$' "$OUT" || fail "stats --workers: one worker column, queue 1: $(cat "$OUT")"
+	grep -qE '^d-rx +11$' "$OUT" || fail "stats --workers: queue 1's d-rx: $(cat "$OUT")"
+	grep -E "^d-rx +18 " "$OUT" >/dev/null || fail "stats --workers keeps the sum: $(cat "$OUT")"
+	ok stats "$IF" --workers --json
+	python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["interfaces"][sys.argv[2]]["workers"]; assert [(x["queue"], x["row"], x["daemon"]["d-rx"]) for x in w] == [(1, 3, 11)], w' "$OUT" "$IF" ||
+		fail "stats --workers --json: $(cat "$OUT")"
 }
 
 case_rotate_key() {

@@ -10,7 +10,8 @@
 # * one dig +tcp exchange (IPv4, 1,200 octets) and one kdig +tcp exchange
 #   (IPv6, small) have the seed's shape: S; S. with only MSS 1220;
 #   .; P. (query); the answer in segments of 512 with ack = end of the
-#   query, contiguous from cookie + 1; F. right after; the client's F.
+#   query, contiguous from cookie + 1, the FIN riding on the last one
+#   (FP., no F. of its own: one frame less per answer); the client's F.
 #   acknowledging it; our final . with seq = the client's ack and ack = its
 #   FIN + 1; the client's other segments pure ACKs; every checksum good.
 set -euo pipefail
@@ -148,8 +149,8 @@ check_shape() {
 	expect_eq "$(f 3 2)|$(f 3 3)|$(f 3 4)|$(f 3 5)" "53|0x0018|$q0|$c1" "$what: 4th segment: client P. (query)"
 	local qend=$(((q0 + $(f 3 6)) & 0xffffffff))
 
-	# After the query: our data segments, our F., our final .; the client's
-	# pure ACKs and its F.
+	# After the query: our data segments, the last one FP. (the FIN rides
+	# on it), our final .; the client's pure ACKs and its F.
 	local lens="" seq=$c1 fin_row="" cfin_row="" last_row="" total=0 k
 	for ((i = 4; i < n; i++)); do
 		if [[ $(f "$i" 1) == 53 ]]; then
@@ -159,8 +160,13 @@ check_shape() {
 				lens+="${lens:+ }$(f "$i" 6)"
 				total=$((total + $(f "$i" 6)))
 				seq=$(((c1 + total) & 0xffffffff))
+				if (($(f "$i" 3) & 1)); then
+					fin_row=$i
+				else
+					expect_eq "$(f "$i" 3)" 0x0010 "$what: answer segment $((i + 1)) before the last: a plain ."
+				fi
 			elif [[ -z $fin_row ]]; then
-				fin_row=$i
+				fail "$what: segment $((i + 1)) without data before our FIN"
 			else
 				[[ -z $last_row ]] || fail "$what: more than one segment after our FIN"
 				last_row=$i
@@ -176,9 +182,11 @@ check_shape() {
 	expect_eq "$lens" "$want_lens" "$what: answer segment lengths"
 	[[ -n $fin_row && -n $cfin_row && -n $last_row ]] ||
 		fail "$what: missing our F. ($fin_row), the client's F. ($cfin_row) or our final . ($last_row)"
+	# The loop above saw the FIN only on a data segment and no data after
+	# it; its sequence number is the octet after the answer.
 	local fin_seq=$seq
-	expect_eq "$(f "$fin_row" 3)|$(f "$fin_row" 4)|$(f "$fin_row" 5)|$(f "$fin_row" 6)" \
-		"0x0011|$fin_seq|$qend|0" "$what: our F. (flags|seq = end of answer|ack = end of query|len)"
+	expect_eq "$(f "$fin_row" 3)|$(f "$fin_row" 5)" \
+		"0x0019|$qend" "$what: our last answer segment FP. (ack = end of query)"
 	((cfin_row > fin_row)) || fail "$what: the client's FIN came before ours"
 	local cfin_ack cfin_seq
 	cfin_seq=$(f "$cfin_row" 4)
@@ -190,7 +198,7 @@ check_shape() {
 		"0x0010|$cfin_ack|$(((cfin_seq + 1) & 0xffffffff))|0" \
 		"$what: our final . (seq = client's ack, ack = client FIN + 1)"
 	k=$(printf '%s\n' "$rows" | awk -F'|' '$1 == 53' | grep -c . || true)
-	expect_eq "$k" "$((1 + $(wc -w <<<"$want_lens") + 2))" "$what: segments we sent (SYN-ACK, data, F., .)"
+	expect_eq "$k" "$((1 + $(wc -w <<<"$want_lens") + 1))" "$what: segments we sent (SYN-ACK, data with the FIN on the last, .)"
 }
 
 step "shape of a dig +tcp exchange over IPv4 (big1200: 2 + 1,200 octets)"

@@ -115,9 +115,12 @@ nsbg() {
 
 # netns_veth NS_A IF_A NS_B IF_B SUBNET_INDEX: one veth pair, addresses
 # 10.<tag byte>.<index>.1 (A) / .2 (B) and fd00:<tag>:<index>::1 / ::2.
+# NETNS_VETH_QUEUES=N gives both ends N RX and N TX queues (default 1).
 netns_veth() {
 	local nsa=$1 ifa=$2 nsb=$3 ifb=$4 idx=$5
-	ip link add "$ifa" netns "$nsa" type veth peer name "$ifb" netns "$nsb" ||
+	local -a queues=()
+	[[ -n ${NETNS_VETH_QUEUES:-} ]] && queues=(numtxqueues "$NETNS_VETH_QUEUES" numrxqueues "$NETNS_VETH_QUEUES")
+	ip link add "$ifa" "${queues[@]}" netns "$nsa" type veth peer name "$ifb" "${queues[@]}" netns "$nsb" ||
 		netns_die "cannot create veth $ifa/$ifb"
 	local net4="10.$((200 + idx % 50)).$(( ${_NETNS_OWNER:-$BASHPID} % 250 ))"
 	local net6

@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
-	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, log_level;
+	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *log_level;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -63,6 +63,8 @@ Options declare(CLI::App &app, Flags &f)
 				"reused TCP connections per worker with tcp.reuse on (default 16384)");
 	o.answer_entries = one("--answer-entries", f.answer_entries, "N",
 			       "answers stored for XDP to give, per interface, 1 KiB each at most (default 16384)");
+	o.busy_poll = one("--busy-poll", f.busy_poll, "USECS",
+			  "AF_XDP busy polling: spin this many microseconds per poll, 0..10000 (default 0, off)");
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -181,6 +183,12 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!n)
 			return flag_error("--answer-entries", n.error());
 		c.answer_entries = static_cast<std::uint32_t>(*n);
+	}
+	if (o.busy_poll->count()) {
+		auto n = parse_count(f.busy_poll, 0, kMaxBusyPollUs);
+		if (!n)
+			return flag_error("--busy-poll", n.error());
+		c.busy_poll_us = static_cast<std::uint32_t>(*n);
 	}
 	if (o.log_level->count()) {
 		auto l = parse_log_level(f.log_level);

@@ -38,6 +38,7 @@ inline constexpr std::uint32_t kMaxUpstreamSourcePorts = 1024;
 inline constexpr std::size_t kMaxTcpFlows = std::size_t{1} << 24;
 inline constexpr std::size_t kMaxTcpConnections = std::size_t{1} << 22;
 inline constexpr std::size_t kMaxAnswerEntries = std::size_t{1} << 24;
+inline constexpr std::uint32_t kMaxBusyPollUs = 10000;
 
 struct DaemonConfig {
 	std::vector<std::string> interfaces;          // at least one
@@ -60,6 +61,10 @@ struct DaemonConfig {
 	std::size_t tcp_flows = 65536;                // soft-state table size per worker (tcp.reuse off)
 	std::size_t tcp_connections = 16384;          // reused connections per worker (tcp.reuse on)
 	std::uint32_t answer_entries = XDPDNS_ANSWERS_DEFAULT_ENTRIES;  // answers map, per interface
+	// AF_XDP busy polling: the worker spins on its queue for this long
+	// (SO_BUSY_POLL, with SO_PREFER_BUSY_POLL) instead of sleeping in
+	// poll() for interrupts. 0: off. Costs a core per queue under load.
+	std::uint32_t busy_poll_us = 0;
 	std::string log_level = "info";               // trace|debug|info|warn|error
 	std::string source;                           // file name or "command line"
 

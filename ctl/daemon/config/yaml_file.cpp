@@ -386,6 +386,7 @@ DaemonConfig Loader::load(std::string_view text)
 		{"tcp-flows", [&](const Entry &e) { count(e, 1, kMaxTcpFlows, c_.tcp_flows); }},
 		{"tcp-connections", [&](const Entry &e) { count(e, 1, kMaxTcpConnections, c_.tcp_connections); }},
 		{"answer-entries", [&](const Entry &e) { count(e, 1, kMaxAnswerEntries, c_.answer_entries); }},
+		{"busy-poll", [&](const Entry &e) { count(e, 0, kMaxBusyPollUs, c_.busy_poll_us); }},
 		{"log-level", [&](const Entry &e) {
 			 auto l = parse_log_level(scalar(e));
 			 if (!l)

@@ -260,11 +260,14 @@ Result<void> Daemon::start_workers(Interface &itf)
 
 	static std::atomic<std::uint32_t> next_row{0};
 	for (std::uint32_t q = 0; q < *queues; q++) {
-		auto port = XskPort::create(itf.name, q, itf.pins->xsks_fd(), XskOptions{});
+		XskOptions xo;
+		xo.busy_poll_us = cfg_.busy_poll_us;
+		auto port = XskPort::create(itf.name, q, itf.pins->xsks_fd(), xo);
 		if (!port)
 			return port.error();
-		spdlog::info("{}: queue {}: AF_XDP socket ({} mode)", itf.name, q,
-			     (*port)->zero_copy() ? "zero-copy" : "copy");
+		spdlog::info("{}: queue {}: AF_XDP socket ({} mode{})", itf.name, q,
+			     (*port)->zero_copy() ? "zero-copy" : "copy",
+			     xo.busy_poll_us ? ", busy polling " + std::to_string(xo.busy_poll_us) + " us" : "");
 
 		const std::uint32_t row = next_row++ % XDPDNS_DSTATS_MAX_WORKERS;
 		std::uint64_t *counters = rows + std::size_t(row) * XDPDNS_DSTATS_ROW_U64;
@@ -274,6 +277,7 @@ Result<void> Daemon::start_workers(Interface &itf)
 		wc.ifname = itf.name;
 		wc.ifindex = itf.ifindex;
 		wc.queue = q;
+		wc.busy_poll_us = cfg_.busy_poll_us;
 		wc.mtu = *mtu;
 		wc.knobs = itf.pins->config_view();
 		wc.counters = counters;

@@ -48,6 +48,7 @@ struct WorkerConfig {
 	std::size_t atr_capacity = 4096;
 	bool async_backend = false;                // send the request's ACK at once
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give (shared)
+	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -74,6 +75,8 @@ private:
 	static constexpr std::size_t kStreamBuffer = 2 * 65538;
 
 	void handle_frame(const RxFrame &f, std::uint64_t now_ns);
+	// Busy polling: frames received within busy-poll µs (0: none, sleep).
+	std::size_t busy_wait(std::span<RxFrame> batch, int timeout_ms);
 	// Copies the XDP program's metadata in front of the frame, if any.
 	bool take_meta(const RxFrame &f, xdpdns_meta &out) const;
 
@@ -161,6 +164,7 @@ private:
 	std::uint64_t stateless_rst_ = 0;          // RSTs for data of unknown connections
 	answers::SeenFilter seen_;                 // questions answered before
 	xdpdns_answer answer_entry_;               // an entry being stored
+	bool busy_poll_ = false;                   // spin on the queue before poll()
 };
 
 }  // namespace xdpdns::daemon

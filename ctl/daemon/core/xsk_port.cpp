@@ -56,6 +56,23 @@ Result<std::unique_ptr<XskPort>> XskPort::create(const std::string &ifname, std:
 		return sys_error(err, what + ": socket creation");
 	}
 
+	if (opts.busy_poll_us) {
+		const int fd = xsk_socket__fd(p->xsk_);
+		const struct {
+			int opt;
+			int value;
+			const char *name;
+		} sets[] = {
+			{SO_PREFER_BUSY_POLL, 1, "SO_PREFER_BUSY_POLL"},
+			{SO_BUSY_POLL, static_cast<int>(opts.busy_poll_us), "SO_BUSY_POLL"},
+			{SO_BUSY_POLL_BUDGET, static_cast<int>(opts.busy_poll_budget), "SO_BUSY_POLL_BUDGET"},
+		};
+		for (const auto &o : sets)
+			if (setsockopt(fd, SOL_SOCKET, o.opt, &o.value, sizeof(o.value)) != 0)
+				return sys_error(errno, what + ": busy polling: setsockopt " + o.name + " " +
+							  std::to_string(o.value));
+	}
+
 	xdp_options xo{};
 	socklen_t xolen = sizeof(xo);
 	if (getsockopt(xsk_socket__fd(p->xsk_), SOL_XDP, XDP_OPTIONS, &xo, &xolen) == 0)
@@ -150,12 +167,12 @@ std::span<std::uint8_t> XskPort::tx_frame()
 	return {static_cast<std::uint8_t *>(area_) + addr, opts_.frame_size};
 }
 
-void XskPort::tx_abandon(std::span<std::uint8_t> frame)
+void XskPort::tx_abandon(const std::uint8_t *frame)
 {
-	free_.push_back(addr_of(frame.data()));
+	free_.push_back(addr_of(frame));
 }
 
-bool XskPort::tx_queue(std::span<const std::span<std::uint8_t>> frames, std::span<const std::uint32_t> lens)
+bool XskPort::tx_queue(std::span<std::uint8_t *const> frames, std::span<const std::uint32_t> lens)
 {
 	std::uint32_t idx = 0;
 	if (xsk_ring_prod__reserve(&tx_, frames.size(), &idx) != frames.size()) {
@@ -165,11 +182,12 @@ bool XskPort::tx_queue(std::span<const std::span<std::uint8_t>> frames, std::spa
 	}
 	for (std::size_t i = 0; i < frames.size(); i++) {
 		xdp_desc *d = xsk_ring_prod__tx_desc(&tx_, idx + i);
-		d->addr = addr_of(frames[i].data());
+		d->addr = addr_of(frames[i]);
 		d->len = lens[i];
 		d->options = 0;
 	}
 	xsk_ring_prod__submit(&tx_, frames.size());
+	tx_unsent_ = true;
 	return true;
 }
 
@@ -180,14 +198,33 @@ void XskPort::tx_kick()
 	// while the completion ring is full: kick again, reclaiming completions
 	// in between, until the ring is drained. Bounded by one pass over the
 	// ring. EBUSY/ENOBUFS (device or memory busy): the next loop retries.
+	// Copy mode keeps the TX need_wakeup flag set for good: without the
+	// tx_unsent_ check an idle loop would make one useless syscall per turn.
+	if (!tx_unsent_)
+		return;
 	const std::uint32_t max_kicks = opts_.ring_size / 32 + 2;
 	for (std::uint32_t i = 0; i < max_kicks; i++) {
-		if (!xsk_ring_prod__needs_wakeup(&tx_))
+		if (!xsk_ring_prod__needs_wakeup(&tx_) && !busy_poll()) {
+			tx_unsent_ = false;
 			return;
-		if (sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0 || errno != EAGAIN)
+		}
+		if (sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0) {
+			tx_unsent_ = false;
 			return;
+		}
+		if (errno != EAGAIN)
+			return;  // kept pending: the next loop kicks again
 		reclaim();
 	}
+}
+
+bool XskPort::rx_busy_poll()
+{
+	// With SO_BUSY_POLL set, recvmsg on an AF_XDP socket polls the queue's
+	// NAPI once (non-blocking) before looking at the RX ring.
+	if (recvfrom(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr) >= 0)
+		return true;
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EBUSY || errno == EINTR;
 }
 
 void XskPort::reclaim()

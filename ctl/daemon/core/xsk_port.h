@@ -26,6 +26,11 @@ struct XskOptions {
 	std::uint32_t frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE;  // 4096
 	std::uint32_t ring_size = 2048;    // each of fill/completion/rx/tx
 	bool force_copy = false;           // XDP_COPY instead of trying zero-copy first
+	// Busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET):
+	// recvfrom()/sendto() on the socket run the queue's NAPI poll in the
+	// calling thread. 0: off (interrupt/NAPI thread driven).
+	std::uint32_t busy_poll_us = 0;
+	std::uint32_t busy_poll_budget = 64;
 };
 
 // A received frame: the packet and what the XDP program put in front of it.
@@ -48,6 +53,7 @@ public:
 	int fd() const;
 	std::uint32_t queue() const { return queue_; }
 	bool zero_copy() const { return zero_copy_; }
+	bool busy_poll() const { return opts_.busy_poll_us != 0; }
 
 	// ---- RX ----
 	// Up to `out.size()` received frames; give them back with rx_release().
@@ -58,13 +64,19 @@ public:
 	// A free TX frame (empty span if none). Either queue it with tx_queue()
 	// or return it with tx_abandon().
 	std::span<std::uint8_t> tx_frame();
-	void tx_abandon(std::span<std::uint8_t> frame);
-	// Queues frames (UMEM spans from tx_frame(), with their lengths) on the
+	void tx_abandon(const std::uint8_t *frame);
+	void tx_abandon(std::span<std::uint8_t> frame) { tx_abandon(frame.data()); }
+	// Queues frames (starts of UMEM frames from tx_frame(), with their lengths) on the
 	// TX ring, all or none: false when the ring has no room for all of them
 	// (the frames are then returned to the free list).
-	bool tx_queue(std::span<const std::span<std::uint8_t>> frames, std::span<const std::uint32_t> lens);
+	bool tx_queue(std::span<std::uint8_t *const> frames, std::span<const std::uint32_t> lens);
 	// Makes the kernel send what was queued (copy mode needs a syscall).
+	// Nothing to do, no syscall: nothing queued since the ring was last
+	// drained, or a zero-copy driver that needs no wakeup.
 	void tx_kick();
+	// Busy polling: one NAPI poll of the queue from this thread (also
+	// takes the fill ring's frames). False on an error other than EAGAIN.
+	bool rx_busy_poll();
 	// Takes back the frames the kernel has sent.
 	void reclaim();
 	std::size_t tx_free() const { return free_.size(); }
@@ -82,6 +94,7 @@ private:
 	// The worker (on a fatal error) and shutdown may both unregister.
 	std::atomic<bool> registered_{false};
 	bool zero_copy_ = false;
+	bool tx_unsent_ = false;           // frames queued since the last drain
 	XskOptions opts_;
 	void *area_ = nullptr;
 	std::size_t area_size_ = 0;

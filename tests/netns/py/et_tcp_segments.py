@@ -230,7 +230,8 @@ def check_common(rig, conn, segs, what):
 
 def check_train(rig, conn, segs, ack_to, max_seg, what, exact=True, lead_acks=None):
     """`segs`: exactly one train: data segments back to back from cookie+1,
-    the last with PSH, then a bare FIN; every segment acks `ack_to` and holds
+    the last with PSH and the FIN (no bare FIN: it rides on the last data
+    segment, its sequence number the octet after the answer); every segment acks `ack_to` and holds
     at most `max_seg` octets; all but the last hold the same number, which
     is `max_seg` if `exact`. Before the train, `lead_acks` bare ACKs of the
     request (default: 1 with --upstream, else 0). Returns the stream or None."""
@@ -255,7 +256,7 @@ def check_train(rig, conn, segs, ack_to, max_seg, what, exact=True, lead_acks=No
     for i, p in enumerate(data):
         expect_eq(p[TCP].seq, expect_seq, f"{what}: data segment {i} seq")
         expect_eq(p[TCP].ack, ack_to, f"{what}: data segment {i} ack")
-        want_flags = "PA" if i == len(data) - 1 else "A"
+        want_flags = "FPA" if i == len(data) - 1 else "A"
         expect_eq(flags_of(p), want_flags, f"{what}: data segment {i} flags")
         stream += payload_of(p)
         expect_seq = (expect_seq + len(payload_of(p))) & M32
@@ -266,8 +267,9 @@ def check_train(rig, conn, segs, ack_to, max_seg, what, exact=True, lead_acks=No
         ok(all(n == full for n in sizes[:-1]) and sizes[-1] <= full,
            f"{what}: segment sizes {sizes}: all but the last hold {full} octets")
     fin = fins[0]
-    expect_eq((fin[TCP].seq, fin[TCP].ack, flags_of(fin), len(payload_of(fin))),
-              (expect_seq, ack_to, "FA", 0), f"{what}: FIN seq/ack/flags/length")
+    ok(fin is data[-1], f"{what}: the FIN rides on the last data segment")
+    expect_eq((fin[TCP].seq + len(payload_of(fin))) & M32, expect_seq,
+              f"{what}: FIN position = the octet after the answer")
     # The FIN comes last.
     ok(segs[-1] is fin, f"{what}: the FIN is the last segment")
     return stream
@@ -556,7 +558,8 @@ def no_overlap(segs, what):
             s = (base + i) & M32
             if octet.setdefault(s, b) != b:
                 conflicts += 1
-    fins = {p[TCP].seq for p in segs if "F" in flags_of(p)}
+    # A FIN's position: the octet after the segment's data.
+    fins = {(p[TCP].seq + len(payload_of(p))) & M32 for p in segs if "F" in flags_of(p)}
     ok(conflicts == 0, f"{what}: no sequence number with two different octets ({conflicts})")
     ok(len(fins) <= 1, f"{what}: at most one FIN position ({sorted(fins)})")
 

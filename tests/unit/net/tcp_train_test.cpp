@@ -73,6 +73,7 @@ std::vector<Segment> decode(const ReplyTemplate &t, const std::vector<Bytes> &fr
 
 class TcpTrain : public ::testing::TestWithParam<bool> {};
 
+// The FIN rides on the last data segment: ACK, data, data|PSH|FIN.
 TEST_P(TcpTrain, AckDataFinWithTwoMessages)
 {
 	const ReplyTemplate t = make_template(GetParam());
@@ -85,13 +86,13 @@ TEST_P(TcpTrain, AckDataFinWithTwoMessages)
 	p.window = 65535;
 	p.segment_size = 512;
 	p.leading_ack = true;
-	ASSERT_EQ(tcp_train_frame_count(p, stream.size()), 4u);
+	ASSERT_EQ(tcp_train_frame_count(p, stream.size()), 3u);
 
 	test::VectorSink sink;
 	const EmitResult r = write_tcp_train(t, p, chunks, sink);
 	EXPECT_TRUE(r.complete);
-	ASSERT_EQ(r.frames, 4u);
-	ASSERT_EQ(sink.frames.size(), 4u);
+	ASSERT_EQ(r.frames, 3u);
+	ASSERT_EQ(sink.frames.size(), 3u);
 	const auto segs = decode(t, sink.frames);
 
 	EXPECT_EQ(segs[0].flags, kTcpAck);
@@ -101,13 +102,11 @@ TEST_P(TcpTrain, AckDataFinWithTwoMessages)
 	EXPECT_EQ(segs[1].flags, kTcpAck);
 	EXPECT_EQ(segs[1].seq, p.seq);
 	EXPECT_EQ(segs[1].payload.size(), 512u);
-	EXPECT_EQ(segs[2].flags, kTcpAck | kTcpPsh);
+	EXPECT_EQ(segs[2].flags, kTcpAck | kTcpPsh | kTcpFin);
 	EXPECT_EQ(segs[2].seq, p.seq + 512);
 	EXPECT_EQ(segs[2].payload.size(), 492u);
-
-	EXPECT_EQ(segs[3].flags, kTcpFin | kTcpAck);
-	EXPECT_EQ(segs[3].seq, p.seq + 1004);
-	EXPECT_TRUE(segs[3].payload.empty());
+	// The FIN's own sequence number: right after the last data octet.
+	EXPECT_EQ(segs[2].seq + segs[2].payload.size(), p.seq + 1004);
 
 	for (const Segment &s : segs) {
 		EXPECT_EQ(s.ack, p.ack);
@@ -135,23 +134,22 @@ TEST_P(TcpTrain, LengthPrefixSplitAcrossSegments)
 	ASSERT_TRUE(r.complete);
 	const auto segs = decode(t, sink.frames);
 	const size_t total = m1.size() + m2.size();  // 102 + 338 = 440
-	ASSERT_EQ(segs.size(), (total + 102) / 103 + 1);
+	ASSERT_EQ(segs.size(), (total + 102) / 103);
 	EXPECT_EQ(segs[0].payload.size(), 103u);
 	EXPECT_EQ(segs[0].payload.back(), 0x01) << "high octet of 0x0150";
 	EXPECT_EQ(segs[1].payload.front(), 0x50) << "low octet of 0x0150";
 
 	Bytes joined;
 	uint32_t expect_seq = p.seq;
-	for (size_t i = 0; i + 1 < segs.size(); i++) {
+	for (size_t i = 0; i < segs.size(); i++) {
 		EXPECT_EQ(segs[i].seq, expect_seq) << "segment " << i;
 		EXPECT_LE(segs[i].payload.size(), 103u);
-		EXPECT_EQ(segs[i].flags, i + 2 == segs.size() ? (kTcpAck | kTcpPsh) : kTcpAck);
+		EXPECT_EQ(segs[i].flags, i + 1 == segs.size() ? (kTcpAck | kTcpPsh | kTcpFin) : kTcpAck);
 		expect_seq += static_cast<uint32_t>(segs[i].payload.size());
 		joined.insert(joined.end(), segs[i].payload.begin(), segs[i].payload.end());
 	}
 	EXPECT_EQ(joined, cat({m1, m2}));
-	EXPECT_EQ(segs.back().flags, kTcpFin | kTcpAck);
-	EXPECT_EQ(segs.back().seq, p.seq + total);
+	EXPECT_EQ(expect_seq, p.seq + total);
 }
 
 TEST_P(TcpTrain, ExactMultipleOfSegmentSize)
@@ -162,13 +160,12 @@ TEST_P(TcpTrain, ExactMultipleOfSegmentSize)
 	test::VectorSink sink;
 	ASSERT_TRUE(write_tcp_train(t, p, stream, sink).complete);
 	const auto segs = decode(t, sink.frames);
-	ASSERT_EQ(segs.size(), 3u);
+	ASSERT_EQ(segs.size(), 2u);
 	EXPECT_EQ(segs[0].flags, kTcpAck);
 	EXPECT_EQ(segs[0].payload.size(), 512u);
-	EXPECT_EQ(segs[1].flags, kTcpAck | kTcpPsh);
+	EXPECT_EQ(segs[1].flags, kTcpAck | kTcpPsh | kTcpFin);
+	EXPECT_EQ(segs[1].seq, 1u + 512u);
 	EXPECT_EQ(segs[1].payload.size(), 512u);
-	EXPECT_EQ(segs[2].seq, 1u + 1024u);
-	EXPECT_EQ(segs[2].flags, kTcpFin | kTcpAck);
 }
 
 TEST_P(TcpTrain, SequenceNumbersWrap)
@@ -179,10 +176,10 @@ TEST_P(TcpTrain, SequenceNumbersWrap)
 	test::VectorSink sink;
 	ASSERT_TRUE(write_tcp_train(t, p, stream, sink).complete);
 	const auto segs = decode(t, sink.frames);
-	ASSERT_EQ(segs.size(), 3u);
+	ASSERT_EQ(segs.size(), 2u);
 	EXPECT_EQ(segs[0].seq, 0xffffff00u);
 	EXPECT_EQ(segs[1].seq, 0x00000100u);  // 0xffffff00 + 512 mod 2^32
-	EXPECT_EQ(segs[2].seq, 0x00000158u);  // + 600
+	EXPECT_EQ(segs[1].seq + segs[1].payload.size(), 0x00000158u);  // the FIN: + 600
 }
 
 TEST_P(TcpTrain, EmptyStreamIsAckAndFin)
@@ -205,15 +202,15 @@ TEST_P(TcpTrain, SinkRunsOut)
 	const ReplyTemplate t = make_template(GetParam());
 	const Bytes stream = prefixed_message(1200, 0);
 	TcpTrainParams p{.seq = 1, .ack = 1, .window = 1, .segment_size = 512, .leading_ack = true};
-	ASSERT_EQ(tcp_train_frame_count(p, stream.size()), 5u);
-	for (size_t cap = 0; cap < 5; cap++) {
+	ASSERT_EQ(tcp_train_frame_count(p, stream.size()), 4u);
+	for (size_t cap = 0; cap < 4; cap++) {
 		test::VectorSink sink(cap);
 		const EmitResult r = write_tcp_train(t, p, stream, sink);
 		EXPECT_FALSE(r.complete) << cap;
 		EXPECT_EQ(r.frames, cap);
 		EXPECT_EQ(sink.frames.size(), cap);
 	}
-	test::VectorSink enough(5);
+	test::VectorSink enough(4);
 	EXPECT_TRUE(write_tcp_train(t, p, stream, enough).complete);
 }
 
@@ -257,7 +254,7 @@ TEST_P(TcpTrain, EmptyChunksAreSkipped)
 	for (const auto &s : segs)
 		joined.insert(joined.end(), s.payload.begin(), s.payload.end());
 	EXPECT_EQ(joined, m);
-	EXPECT_EQ(segs.size(), 3u + 1u);
+	EXPECT_EQ(segs.size(), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Family, TcpTrain, ::testing::Values(false, true),

@@ -45,7 +45,7 @@ TEST(CommandLine, RepeatableFlags)
 	Command c = run({"--interface", "veth0", "--interface", "veth1", "--zone", "a.zone@example.test",
 			 "--zone", "b.zone", "--port", "53", "--port", "5353", "--address", "192.0.2.53",
 			 "--address", "2001:db8::53", "--set", "atr.delay=20ms", "--set", "tcp.mss-v4=1300",
-			 "--mode", "skb", "--pmtu-entries", "100", "--tcp-flows", "200", "--log-level", "warn"});
+			 "--mode", "skb", "--pmtu-entries", "100", "--tcp-flows", "200", "--busy-poll", "50", "--log-level", "warn"});
 	ASSERT_EQ(c.action, Action::run) << c.message;
 	DaemonConfig want;
 	want.interfaces = {"veth0", "veth1"};
@@ -56,6 +56,7 @@ TEST(CommandLine, RepeatableFlags)
 	want.mode = XdpMode::Skb;
 	want.pmtu_entries = 100;
 	want.tcp_flows = 200;
+	want.busy_poll_us = 50;
 	want.log_level = "warn";
 	want.source = "command line";
 	EXPECT_EQ(c.config, want);
@@ -170,6 +171,7 @@ TEST(CommandLine, BadValuesNameTheFlag)
 	EXPECT_EQ(with({"--fleet-key", "/nonexistent/fleet.key"}),
 		  "--fleet-key: fleet key /nonexistent/fleet.key: No such file or directory");
 	EXPECT_EQ(with({"--tcp-flows", "0"}), "--tcp-flows: 0 is out of range 1..16777216");
+	EXPECT_EQ(with({"--busy-poll", "10001"}), "--busy-poll: 10001 is out of range 0..10000");
 	EXPECT_EQ(refused({"--interface", "veth0", "--upstream", "[::1]:0"}),
 		  "--upstream: upstream \"[::1]:0\": port 0 is out of range 1..65535");
 	EXPECT_EQ(refused({"--interface", "veth0", "--zone", "z.zone@bad..name"}),
@@ -198,7 +200,7 @@ TEST(CommandLine, CheckConfig)
 	Command ko = run({"--check-config", bad});
 	EXPECT_EQ(ko.action, Action::check);
 	EXPECT_EQ(ko.message, bad + ":3:1: port: unknown key; valid keys: interfaces, ports, mode, addresses, "
-				    "backend, knobs, cookie-key, pmtu-entries, tcp-flows, tcp-connections, answer-entries, log-level");
+				    "backend, knobs, cookie-key, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
 	EXPECT_EQ(ko.exit_code, kExitCheckFailed);
 
 	Command missing = run({"--check-config", dir.path() + "/none.yaml"});

@@ -63,6 +63,7 @@ TEST_F(YamlFile, GoodFileParsesToTheExactStruct)
 		"cookie-key: file:fleet.key\n"
 		"pmtu-entries: 1024\n"
 		"tcp-flows: 4096\n"
+		"busy-poll: 20\n"
 		"log-level: debug\n");
 	auto r = load_file(path);
 	ASSERT_TRUE(r.ok()) << r.error().message;
@@ -81,6 +82,7 @@ TEST_F(YamlFile, GoodFileParsesToTheExactStruct)
 	want.key_file = dir.path() + "/fleet.key";
 	want.pmtu_entries = 1024;
 	want.tcp_flows = 4096;
+	want.busy_poll_us = 20;
 	want.log_level = "debug";
 	want.source = path;
 	EXPECT_EQ(*r, want);
@@ -113,6 +115,7 @@ TEST_F(YamlFile, MinimalFileHasTheDefaults)
 	EXPECT_EQ(r->key_source, DaemonConfig::KeySource::random);
 	EXPECT_EQ(r->pmtu_entries, 65536u);
 	EXPECT_EQ(r->tcp_flows, 65536u);
+	EXPECT_EQ(r->busy_poll_us, 0u) << "busy polling is off by default";
 	EXPECT_EQ(r->log_level, "info");
 }
 
@@ -120,7 +123,7 @@ TEST_F(YamlFile, UnknownKeysAreErrorsListingTheValidOnes)
 {
 	EXPECT_EQ(error_of(kMinimal + "log_level: info\n"),
 		  at(4, 1) + "log_level: unknown key; valid keys: interfaces, ports, mode, addresses, "
-			     "backend, knobs, cookie-key, pmtu-entries, tcp-flows, tcp-connections, answer-entries, log-level");
+			     "backend, knobs, cookie-key, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  upstreams: [192.0.2.1]\n"),
@@ -245,6 +248,7 @@ TEST_F(YamlFile, BadValues)
 		  at(4, 12) + "log-level: 'verbose' is not a log level; valid levels: trace, debug, info, warn, error");
 	EXPECT_EQ(error_of(kMinimal + "pmtu-entries: 0\n"), at(4, 15) + "pmtu-entries: 0 is out of range 1..16777216");
 	EXPECT_EQ(error_of(kMinimal + "tcp-flows: 64k\n"), at(4, 12) + "tcp-flows: '64k' is not a whole number");
+	EXPECT_EQ(error_of(kMinimal + "busy-poll: 50us\n"), at(4, 12) + "busy-poll: '50us' is not a whole number");
 	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  zones: [{file: a.zone, origin: example..test}]\n"),
 		  at(3, 34) + "backend.zones[0].origin: 'example..test' is not a domain name (empty label)");
 	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  zones: [{file: a.zone}, {file: a.zone}]\n"),

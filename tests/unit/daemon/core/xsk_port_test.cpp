@@ -54,12 +54,13 @@ TEST(XskPortTx, OneKickSendsEveryQueuedFrame)
 	// Three times the kernel's per-call budget, fewer than the peer's
 	// veth ring (256) and its packet socket buffer hold.
 	constexpr std::uint32_t kCount = 100;
-	std::vector<std::span<std::uint8_t>> frames;
+	std::vector<std::uint8_t *> frames;
 	std::vector<std::uint32_t> lens;
 	for (std::uint32_t n = 0; n < kCount; n++) {
-		frames.push_back((*port)->tx_frame());
-		ASSERT_FALSE(frames.back().empty()) << "no free UMEM frame for frame " << n;
-		lens.push_back(write_frame(frames.back(), n));
+		const auto f = (*port)->tx_frame();
+		ASSERT_FALSE(f.empty()) << "no free UMEM frame for frame " << n;
+		frames.push_back(f.data());
+		lens.push_back(write_frame(f, n));
 	}
 	ASSERT_TRUE((*port)->tx_queue(frames, lens));
 	(*port)->tx_kick();
