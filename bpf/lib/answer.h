@@ -161,7 +161,8 @@ static __always_inline int answer_write_dns(struct xdp_md *ctx, __u32 dns_off, _
 static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, const struct udp_view *u,
 				      const struct xdpdns_config *cfg)
 {
-	struct xdpdns_answer_key key = {};
+	/* 8-aligned: the name is lowercased in 64-bit words on the stack */
+	struct xdpdns_answer_key key __attribute__((aligned(8))) = {};
 	__u8 qbuf[ANSWER_QUESTION_MAX];
 	const struct xdpdns_answer *a;
 	struct answer_query aq;
@@ -191,7 +192,7 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 	/* Only an answer above the smallest MTU a Packet Too Big may set
 	 * needs the path-MTU map. */
 	if (ip_len > (p->ipv6 ? XDPDNS_PMTU_MIN_V6 : cfg->pmtu_min_v4)) {
-		mtu = pmtu_lookup(p->saddr, cfg);
+		mtu = pmtu_lookup(p->saddr, p->ipv6, cfg);
 		if (mtu && ip_len > mtu) {
 			count(XDPDNS_STAT_ANSWER_TOO_BIG);
 			return ANSWER_TO_DAEMON;

@@ -131,7 +131,10 @@ static __always_inline int handle_icmp6(struct xdp_md *ctx, const struct pkt *p,
 }
 
 /* Path MTU known for `client` (0 if none or stale). */
-static __always_inline __u16 pmtu_lookup(const __u8 *client, const struct xdpdns_config *cfg)
+/* The path MTU toward a client, 0 when unknown. An IPv4 entry below the
+ * current pmtu.min-v4 (the knob was raised after it was stored) is ignored,
+ * as a new message with that MTU would be. */
+static __always_inline __u16 pmtu_lookup(const __u8 *client, int ipv6, const struct xdpdns_config *cfg)
 {
 	struct xdpdns_addr key;
 	struct xdpdns_pmtu *v;
@@ -141,6 +144,8 @@ static __always_inline __u16 pmtu_lookup(const __u8 *client, const struct xdpdns
 	if (!v)
 		return 0;
 	if (bpf_ktime_get_ns() - v->updated_ns > (__u64)cfg->pmtu_lifetime_s * 1000000000ULL)
+		return 0;
+	if (!ipv6 && v->mtu < cfg->pmtu_min_v4)
 		return 0;
 	return (__u16)v->mtu;
 }

@@ -45,6 +45,8 @@ static __always_inline int udp_csum_ok(struct xdp_md *ctx, const struct pkt *p,
 	__u32 len = u->dns_end - p->l4_off;
 	__u64 sum = 0;
 
+	if (p->ipv6 && !u->check)
+		return 0;  /* the field holds none, and over IPv6 one is required */
 	if (!p->ipv6) {
 		if (csum_packet(ctx, p->l3_off, p->l4_off - p->l3_off, &sum) ||
 		    csum_fold(sum) != 0xffff)

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace xdpdns::daemon::answers {
@@ -82,7 +83,7 @@ TEST_F(AnswerMapTest, InstallsFillsAndRefusesAnswersOfOtherZones)
 
 TEST_F(AnswerMapTest, FullMapIsReplacedByAnEmptyOne)
 {
-	AnswerMap m(outer_, &cfg_, 2);
+	AnswerMap m(outer_, &cfg_, 2, std::chrono::milliseconds(0));
 	ASSERT_TRUE(m.set_source(&kZonesA));
 	const std::uint32_t first = installed();
 	EXPECT_EQ(m.insert(&kZonesA, key('a'), entry_), AnswerMap::Insert::stored);
@@ -92,6 +93,41 @@ TEST_F(AnswerMapTest, FullMapIsReplacedByAnEmptyOne)
 	EXPECT_NE(installed(), first);
 	EXPECT_EQ(m.take_evicted(), 2u);
 	EXPECT_EQ(m.insert(&kZonesA, key('c'), entry_), AnswerMap::Insert::stored);
+}
+
+// A flood of names asked twice fills the map again and again: a full map is
+// replaced at most once per gap.
+TEST_F(AnswerMapTest, FullMapIsNotReplacedAgainWithinTheGap)
+{
+	AnswerMap m(outer_, &cfg_, 1);  // the default gap, 10 s
+	ASSERT_TRUE(m.set_source(&kZonesA));
+	const std::uint32_t first = installed();
+	EXPECT_EQ(m.insert(&kZonesA, key('a'), entry_), AnswerMap::Insert::stored);
+	EXPECT_EQ(m.insert(&kZonesA, key('b'), entry_), AnswerMap::Insert::full);
+	m.maintain();
+	EXPECT_EQ(installed(), first);
+	EXPECT_EQ(m.insert(&kZonesA, key('b'), entry_), AnswerMap::Insert::full);
+}
+
+// An answer whose OPT carries another size than the map's (made before an
+// edns.buffer-size change another worker has replaced the map for) is
+// not stored.
+TEST_F(AnswerMapTest, AnswerWithAnotherOptSizeIsStale)
+{
+	AnswerMap m(outer_, &cfg_, 8);
+	ASSERT_TRUE(m.set_source(&kZonesA));
+	xdpdns_answer_key k = key('a');
+	k.shape = XDPDNS_SHAPE_EDNS;
+	xdpdns_answer e{};
+	const std::uint8_t opt[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};  // 1232
+	std::memcpy(e.body, opt, sizeof(opt));
+	e.body_len = sizeof(opt);
+	cfg_.edns_buffer_size = 1400;
+	m.maintain();  // the map for 1400
+	EXPECT_EQ(m.insert(&kZonesA, k, e), AnswerMap::Insert::stale);
+	e.body[3] = 1400 >> 8;
+	e.body[4] = 1400 & 0xff;
+	EXPECT_EQ(m.insert(&kZonesA, k, e), AnswerMap::Insert::stored);
 }
 
 TEST_F(AnswerMapTest, EdnsSizeAndFlushReplaceTheMap)
