@@ -11,14 +11,15 @@
 # the server's XDP program) in the sender's softirq, on the client's CPU.
 #
 #   tools/bench/qps.sh [--duration S] [--runs N] [--quick]
-#                      [--servers "xdpdns xdpdns-afxdp knot-xdp knot nsd"]
+#                      [--servers "xdpdns xdpdns-afxdp knot-xdp knot nsd reflector"]
 #                      [--modes "kxdpgun-udp kxdpgun-tcp kxdpgun-tcp-big dnsperf-udp dnsperf-tcp
 #                               dnsperf-tcp-pipelined"]
 #                      [--build DIR] [--logs DIR] [--xdpdnsd-args "ARGS"]
 #
 # --xdpdnsd-args: extra xdpdnsd flags, e.g. "--set tcp.segment-size=1460".
 # xdpdns-afxdp is xdpdns with answers.in-kernel off: every query crosses to
-# the daemon over AF_XDP.
+# the daemon over AF_XDP. reflector is no DNS server: an XDP program that
+# turns each UDP query into a reply (XDP_TX), the rig's UDP ceiling.
 #
 # Root only. Everything lives in namespaces it creates and removes on exit.
 set -euo pipefail
@@ -147,6 +148,7 @@ declare -A ANSWERED=() OFFERS=()  # "server mode" -> "v1 v2 ..."
 for ((run = 1; run <= RUNS; run++)); do
 	for mode in $MODES; do
 		for server in $SERVERS; do
+			[[ $server == reflector && $mode != *udp* ]] && continue  # it answers UDP only
 			# A fresh server for every run: Knot's XDP TCP stops answering after
 			# a TCP flood until restarted, and no run inherits another's state.
 			server_start "$server"

@@ -124,7 +124,17 @@ server_start() {
 		_nsd_conf "$conf"
 		nsbg "$SERVER_NS" taskset -c "$SERVER_CPU" nsd -d -c "$conf" 2>>"$log"
 		;;
-	*) netns_die "unknown server $name (xdpdns, xdpdns-afxdp, knot-xdp, knot, nsd)" ;;
+	reflector)
+		# No DNS at all: the rig's UDP ceiling (tools/bench/bpf/bench_reflect.bpf.c).
+		local obj=$XDPDNS_BUILD_DIR/tools/bench/bench_reflect.bpf.o
+		[[ -e $obj ]] || netns_die "no $obj (build the benchmarks)"
+		nsrun "$SERVER_NS" ip link set dev "$SERVER_IF" xdp obj "$obj" sec xdp ||
+			netns_die "cannot attach $obj to $SERVER_IF"
+		nsbg "$SERVER_NS" sleep 1000000
+		SERVER_PID=$NSBG_PID
+		return 0
+		;;
+	*) netns_die "unknown server $name (xdpdns, xdpdns-afxdp, knot-xdp, knot, nsd, reflector)" ;;
 	esac
 	SERVER_PID=$NSBG_PID
 	_wait_answering "$name"
