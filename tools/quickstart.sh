@@ -90,6 +90,17 @@ heading "5. DNS over UDP: dig"
 client dig +norec @"$SERVER_IP4" small.example.test A |
 	grep -v '^$\|^; <<>> DiG\|^;; global options\|server found'
 
+echo
+note "In-kernel answers: once xdpdnsd has answered a question twice, the XDP program answers"
+note "it itself (udp-answered). dig sends a DNS Cookie by default, which goes to the daemon;"
+note "without it:"
+for i in 1 2 3; do
+	client dig +nocookie +short @"$SERVER_IP4" www.example.test A | tr '\n' ' '
+	echo
+done
+printf '%s$ xdpdnsctl answers list%s   %s(in the server namespace)%s\n' "$bold" "$reset" "$dim" "$reset"
+xdpdnsctl_run "$SERVER_NS" answers list --iface "$SERVER_IF" | sed 's/^/  /'
+
 heading "6. DNS over stateless TCP: dig +tcp"
 client dig +tcp +norec @"$SERVER_IP6" small.example.test AAAA |
 	grep -v '^$\|^; <<>> DiG\|^;; global options\|server found'
