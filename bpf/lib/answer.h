@@ -97,6 +97,24 @@ static __always_inline int answer_key_read(struct xdp_md *ctx, __u32 dns_off, __
 	return 0;
 }
 
+/* 1 unless the answer's OPT (the last record when the query had one)
+ * carries another UDP size than edns.buffer-size: the knob changed and the
+ * daemon has not replaced the map yet. */
+static __always_inline int answer_opt_current(const struct xdpdns_answer_key *key,
+					      const struct xdpdns_answer *a,
+					      const struct xdpdns_config *cfg)
+{
+	__u32 len = a->body_len;
+	const __u8 *o;
+
+	if ((key->shape & 3) == XDPDNS_SHAPE_NO_EDNS)
+		return 1;
+	if (len < 11 || len > XDPDNS_ANSWER_BODY_MAX)
+		return 0;
+	o = a->body + (len - 11);
+	return (((__u32)o[3] << 8) | o[4]) == cfg->edns_buffer_size;
+}
+
 /* The stored answer for the question, or NULL (no daemon answer map yet,
  * or not in it). */
 static __always_inline const struct xdpdns_answer *answer_find(const struct xdpdns_answer_key *key)
@@ -127,6 +145,47 @@ static __always_inline int answer_resize(struct xdp_md *ctx, __u32 new_len)
 	if (delta < 0)
 		return -1;
 	return bpf_xdp_adjust_head(ctx, -delta);
+}
+
+/* Makes the frame `new_len` octets long at its end only, where the query's
+ * header and question can stay in place. 0 when done; the frame is
+ * unchanged otherwise. */
+static __always_inline int answer_resize_tail(struct xdp_md *ctx, __u32 new_len)
+{
+	__u32 cur_len = ctx->data_end - ctx->data;
+
+	barrier_var(cur_len);  /* no pointer arithmetic on data_end */
+	if (new_len == cur_len)
+		return 0;
+	return bpf_xdp_adjust_tail(ctx, (int)new_len - (int)cur_len);
+}
+
+/* The reply's DNS message where the query's header and question already
+ * are, at `dns_off`: the stored header fields, then the stored sections. */
+static __always_inline int answer_write_dns_in_place(struct xdp_md *ctx, __u32 dns_off, __u32 q_len,
+						     const struct xdpdns_answer *a)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 body_len = a->body_len;
+	__u8 *h;
+
+	if (dns_off > 0xffff)
+		return -1;
+	h = pkt_at(data, dns_off);
+	if ((void *)(h + DNS_HDR_LEN) > end)
+		return -1;
+	h[2] = a->flags[0] | (h[2] & 0x01);  /* RD copied */
+	h[3] = a->flags[1] | (h[3] & 0x10);  /* CD copied */
+	h[4] = 0;
+	h[5] = 1;
+	__builtin_memcpy(h + 6, a->counts, 6);
+	if (body_len == 0)
+		return 0;
+	if (body_len > XDPDNS_ANSWER_BODY_MAX)
+		return -1;
+	bound_len(body_len, 0x3ff);
+	return bpf_xdp_store_bytes(ctx, dns_off + q_len, (void *)a->body, body_len);
 }
 
 /* Writes the reply's DNS message at `dns_off`: the query's header and
@@ -171,13 +230,14 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 	__u8 *udp;
 	__u64 sum;
 	__u16 check, mtu;
+	int in_place;
 
 	if (answer_key_read(ctx, u->dns_off, u->dns_end, &aq, &key)) {
 		count(XDPDNS_STAT_ANSWER_NOT_ELIGIBLE);
 		return ANSWER_TO_DAEMON;
 	}
 	a = answer_find(&key);
-	if (!a) {
+	if (!a || !answer_opt_current(&key, a, cfg)) {
 		count(XDPDNS_STAT_ANSWER_MISS);
 		return ANSWER_TO_DAEMON;
 	}
@@ -201,20 +261,26 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 	if (!udp_csum_ok(ctx, p, u, cfg))
 		return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
 
-	/* The query's header and question are saved, the frame takes the
-	 * reply's length, and every octet of it is written afresh. */
+	/* Commonly the query's header and question already sit where the
+	 * reply's go (no IP options or extension headers) and the buffer has
+	 * room at its end: they stay. Otherwise they are saved, the frame
+	 * takes the reply's length, and every octet is written afresh. */
 	if (q_len < DNS_HDR_LEN + 5 || q_len > ANSWER_QUESTION_MAX)
 		return ANSWER_TO_DAEMON;
-	bound_len(q_len, 0x7f);
-	if (bpf_xdp_load_bytes(ctx, aq.dns_off, qbuf, q_len))
-		return ANSWER_TO_DAEMON;
 	hdr_len = reply_hdr_len(p) + 8;
-	if (answer_resize(ctx, hdr_len + dns_len)) {
-		count(XDPDNS_STAT_ANSWER_NO_ROOM);
-		return ANSWER_TO_DAEMON;
+	in_place = aq.dns_off == hdr_len && !answer_resize_tail(ctx, hdr_len + dns_len);
+	if (!in_place) {
+		bound_len(q_len, 0x7f);
+		if (bpf_xdp_load_bytes(ctx, aq.dns_off, qbuf, q_len))
+			return ANSWER_TO_DAEMON;
+		if (answer_resize(ctx, hdr_len + dns_len)) {
+			count(XDPDNS_STAT_ANSWER_NO_ROOM);
+			return ANSWER_TO_DAEMON;
+		}
 	}
 	if (reply_write_l2l3(ctx, p, IPPROTO_UDP, 8 + dns_len) ||
-	    answer_write_dns(ctx, hdr_len, qbuf, q_len, a))
+	    (in_place ? answer_write_dns_in_place(ctx, hdr_len, q_len, a)
+		      : answer_write_dns(ctx, hdr_len, qbuf, q_len, a)))
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
 
 	data = (void *)(long)ctx->data;

@@ -288,6 +288,8 @@ TEST_F(AnswersTest, TooBigForTheClientPathOrAtrGoesToTheDaemon)
 	entry.flags[0] = 0x84;
 	entry.counts[1] = 1;
 	entry.body_len = 800;
+	const std::uint8_t opt[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};  // our OPT, 1232, last
+	std::copy(std::begin(opt), std::end(opt), entry.body + 800 - sizeof(opt));
 	runner_->answer_put(key, entry);
 
 	const Flow f4(encap("ipv4")), f6(encap("ipv6"));
@@ -320,6 +322,23 @@ TEST_F(AnswersTest, TooBigForTheClientPathOrAtrGoesToTheDaemon)
 	path.mtu += 1;
 	runner_->pmtu_write(f4.client_key(), path);
 	EXPECT_EQ(verdict_name(run(f4, 1232).verdict), "XDP_TX") << "path MTU just enough";
+}
+
+// edns.buffer-size changed: until the daemon has replaced the map, an answer
+// whose OPT carries the old size is not given.
+TEST_F(AnswersTest, AnswerWithAnOldOptSizeGoesToTheDaemon)
+{
+	ASSERT_TRUE(daemon_answers(dns_query(1, "small.example.test", dns::TYPE_A, true)).stored);
+	ASSERT_TRUE(daemon_answers(dns_query(1, "small.example.test", dns::TYPE_A, false)).stored);
+	const Flow f(encap("ipv4"));
+	auto run = [&](bool opt) {
+		return runner_->run(Prog::Main, f.to_server().udp(f.client_port, 53).payload(dns_query(2, "small.example.test", dns::TYPE_A, opt)).build());
+	};
+	EXPECT_EQ(verdict_name(run(true).verdict), "XDP_TX");
+	cfg_.edns_buffer_size = 1400;
+	runner_->write_config(cfg_);
+	EXPECT_EQ(run(true).delta, one_frame({XDPDNS_STAT_ANSWER_MISS, XDPDNS_STAT_PASS_UDP_NO_DAEMON}));
+	EXPECT_EQ(verdict_name(run(false).verdict), "XDP_TX") << "no OPT: no size in the answer";
 }
 
 TEST_F(AnswersTest, BadChecksumOnAHitIsDropped)
