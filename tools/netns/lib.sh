@@ -61,6 +61,7 @@ netns_init() {
 	[[ $XDPDNS_NETNS_TAG =~ ^[a-z][a-z0-9]{0,3}$ ]] ||
 		netns_die "XDPDNS_NETNS_TAG '$XDPDNS_NETNS_TAG': 1-4 lower-case letters/digits, starting with a letter"
 	netns_mount_bpffs
+	_netns_reap_orphans
 	NETNS_TMP=$(mktemp -d "/tmp/xdpdns-${XDPDNS_NETNS_TAG}-$BASHPID.XXXXXX")
 	_NETNS_OWNER=$BASHPID
 	exec {_NETNS_STDERR}>&2
@@ -69,6 +70,24 @@ netns_init() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+}
+
+# Namespaces of a run that was killed outright (SIGKILL leaves no trap to
+# run): named TAG-PID-N<letter> by netns_pair_create and friends, and PID
+# is gone. Their processes, xdpdns pins and the namespaces (with their
+# veths) go; a namespace whose owner still runs is never touched.
+_netns_reap_orphans() {
+	local path ns owner inode pid
+	for path in /var/run/netns/*; do
+		ns=${path##*/}
+		[[ $ns =~ ^[a-z][a-z0-9]{0,3}-([0-9]+)-[0-9]+[a-z]$ ]] || continue
+		owner=${BASH_REMATCH[1]}
+		kill -0 "$owner" 2>/dev/null && continue
+		inode=$(stat -L -c %i "$path" 2>/dev/null) || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		rm -rf "$XDPDNS_PIN_ROOT"/*@"$inode" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null && netns_log "removed $ns, left by a run (pid $owner) that was killed"
+	done
 }
 
 netns_mount_bpffs() {
@@ -152,16 +171,21 @@ netns_tx_checksum_off() {
 # Loaded with bpftool, not `ip link set ... obj`: iproute2's loader leaves
 # its tc/, ip/ and xdp/ directories in bpffs for good. The pin is only the
 # handle between load and attach; the attachment keeps the program alive.
-netns_attach_xdp_pass() {
-	local ns=$1 ifc=$2 pin rc
-	[[ -r $XDP_PASS_OBJ ]] || netns_die "missing $XDP_PASS_OBJ (build the project first)"
-	pin=/sys/fs/bpf/xdpdns-pass-$BASHPID-$ifc
-	bpftool prog load "$XDP_PASS_OBJ" "$pin" type xdp || netns_die "bpftool cannot load $XDP_PASS_OBJ"
+netns_attach_xdp_pass() { netns_attach_xdp "$1" "$2" "$XDP_PASS_OBJ"; }
+
+# netns_attach_xdp NS IFACE OBJ: attaches the object's XDP program
+# (native) through a pin that is gone again at once (bpftool, not `ip link
+# set xdp obj`, which leaves iproute2's directories in bpffs).
+netns_attach_xdp() {
+	local ns=$1 ifc=$2 obj=$3 pin rc
+	[[ -r $obj ]] || netns_die "missing $obj (build the project first)"
+	pin=/sys/fs/bpf/xdpdns-attach-$BASHPID-$ifc
+	bpftool prog load "$obj" "$pin" type xdp || netns_die "bpftool cannot load $obj"
 	# Under errexit a bare failing command would exit before the pin goes.
 	rc=0
 	nsrun "$ns" bpftool net attach xdpdrv pinned "$pin" dev "$ifc" || rc=$?
 	rm -f "$pin"
-	((rc == 0)) || netns_die "cannot attach $XDP_PASS_OBJ to $ifc in $ns"
+	((rc == 0)) || netns_die "cannot attach $obj to $ifc in $ns"
 }
 
 # (/sys/class/net shows the root namespace's devices under nsenter --net.)

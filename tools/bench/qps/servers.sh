@@ -128,8 +128,7 @@ server_start() {
 		# No DNS at all: the rig's UDP ceiling (tools/bench/bpf/bench_reflect.bpf.c).
 		local obj=$XDPDNS_BUILD_DIR/tools/bench/bench_reflect.bpf.o
 		[[ -e $obj ]] || netns_die "no $obj (build the benchmarks)"
-		nsrun "$SERVER_NS" ip link set dev "$SERVER_IF" xdp obj "$obj" sec xdp ||
-			netns_die "cannot attach $obj to $SERVER_IF"
+		netns_attach_xdp "$SERVER_NS" "$SERVER_IF" "$obj"
 		nsbg "$SERVER_NS" sleep 1000000
 		SERVER_PID=$NSBG_PID
 		return 0

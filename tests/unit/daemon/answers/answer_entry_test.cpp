@@ -149,7 +149,7 @@ TEST(AnswerEntry, RefusesWhatXdpMayNotGive)
 	EXPECT_FALSE(entry_for(parsed(m), big, e)) << "more than 880 octets after the question";
 	big.resize(m.size() + XDPDNS_ANSWER_BODY_MAX);
 	EXPECT_TRUE(entry_for(parsed(m), big, e)) << "880 octets after the question";
-	const Bytes other = answer_to(query("xxx.example.test", 1, false), false);
+	const Bytes other = answer_to(query("other.example.test", 1, false), false);
 	EXPECT_FALSE(entry_for(parsed(m), other, e)) << "another question";
 	Bytes other_type = answer_to(m, false);
 	other_type[m.size() - 3] = 28;
