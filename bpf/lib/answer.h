@@ -160,14 +160,37 @@ static __always_inline int answer_resize_tail(struct xdp_md *ctx, __u32 new_len)
 	return bpf_xdp_adjust_tail(ctx, (int)new_len - (int)cur_len);
 }
 
+/* The stored header fields over a query's header at `h` (on the stack or in
+ * the packet, 12 octets checked by the caller): RD and CD stay the query's. */
+static __always_inline void answer_header(__u8 *h, const struct xdpdns_answer *a)
+{
+	h[2] = a->flags[0] | (h[2] & 0x01);  /* RD copied */
+	h[3] = a->flags[1] | (h[3] & 0x10);  /* CD copied */
+	h[4] = 0;
+	h[5] = 1;
+	__builtin_memcpy(h + 6, a->counts, 6);
+}
+
+/* The stored sections, at `off` of the frame. */
+static __always_inline int answer_body(struct xdp_md *ctx, __u32 off, const struct xdpdns_answer *a)
+{
+	__u32 body_len = a->body_len;
+
+	if (body_len == 0)
+		return 0;
+	if (body_len > XDPDNS_ANSWER_BODY_MAX)
+		return -1;
+	bound_len(body_len, 0x3ff);
+	return bpf_xdp_store_bytes(ctx, off, (void *)a->body, body_len);
+}
+
 /* The reply's DNS message where the query's header and question already
- * are, at `dns_off`: the stored header fields, then the stored sections. */
+ * are, at `dns_off`. */
 static __always_inline int answer_write_dns_in_place(struct xdp_md *ctx, __u32 dns_off, __u32 q_len,
 						     const struct xdpdns_answer *a)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 body_len = a->body_len;
 	__u8 *h;
 
 	if (dns_off > 0xffff)
@@ -175,43 +198,22 @@ static __always_inline int answer_write_dns_in_place(struct xdp_md *ctx, __u32 d
 	h = pkt_at(data, dns_off);
 	if ((void *)(h + DNS_HDR_LEN) > end)
 		return -1;
-	h[2] = a->flags[0] | (h[2] & 0x01);  /* RD copied */
-	h[3] = a->flags[1] | (h[3] & 0x10);  /* CD copied */
-	h[4] = 0;
-	h[5] = 1;
-	__builtin_memcpy(h + 6, a->counts, 6);
-	if (body_len == 0)
-		return 0;
-	if (body_len > XDPDNS_ANSWER_BODY_MAX)
-		return -1;
-	bound_len(body_len, 0x3ff);
-	return bpf_xdp_store_bytes(ctx, dns_off + q_len, (void *)a->body, body_len);
+	answer_header(h, a);
+	return answer_body(ctx, dns_off + q_len, a);
 }
 
-/* Writes the reply's DNS message at `dns_off`: the query's header and
- * question from `qbuf` (`q_len` octets) with the stored header fields, then
- * the stored sections. */
+/* The reply's DNS message at `dns_off` from the query's header and question
+ * saved in `qbuf` (`q_len` octets). */
 static __always_inline int answer_write_dns(struct xdp_md *ctx, __u32 dns_off, __u8 *qbuf, __u32 q_len,
 					    const struct xdpdns_answer *a)
 {
-	__u32 body_len = a->body_len;
-
-	qbuf[2] = a->flags[0] | (qbuf[2] & 0x01);  /* RD copied */
-	qbuf[3] = a->flags[1] | (qbuf[3] & 0x10);  /* CD copied */
-	qbuf[4] = 0;
-	qbuf[5] = 1;
-	__builtin_memcpy(qbuf + 6, a->counts, 6);
+	answer_header(qbuf, a);
 	if (q_len < DNS_HDR_LEN + 5 || q_len > ANSWER_QUESTION_MAX)
 		return -1;
 	bound_len(q_len, 0x7f);
 	if (bpf_xdp_store_bytes(ctx, dns_off, qbuf, q_len))
 		return -1;
-	if (body_len == 0)
-		return 0;
-	if (body_len > XDPDNS_ANSWER_BODY_MAX)
-		return -1;
-	bound_len(body_len, 0x3ff);
-	return bpf_xdp_store_bytes(ctx, dns_off + q_len, (void *)a->body, body_len);
+	return answer_body(ctx, dns_off + q_len, a);
 }
 
 /* UDP: answers a query the map holds when the answer fits the client's

@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "common/pinned.h"
+#include "dns/zone.h"
 #include "table.h"
 
 #include <cstdio>
@@ -10,30 +11,6 @@
 namespace xdpdns::cli {
 
 namespace {
-
-std::string wire_name_text(const std::uint8_t *name, std::size_t max)
-{
-	std::string out;
-	std::size_t i = 0;
-	while (i < max && name[i] != 0) {
-		const std::size_t len = name[i++];
-		for (std::size_t j = 0; j < len && i < max; j++, i++) {
-			const unsigned char c = name[i];
-			if (c == '.' || c == '\\') {
-				out += '\\';
-				out += static_cast<char>(c);
-			} else if (c > 0x20 && c < 0x7f) {
-				out += static_cast<char>(c);
-			} else {
-				char esc[8];
-				std::snprintf(esc, sizeof(esc), "\\%03u", c);
-				out += esc;
-			}
-		}
-		out += '.';
-	}
-	return out.empty() ? "." : out;
-}
 
 std::string type_text(std::uint16_t t)
 {
@@ -104,7 +81,7 @@ void add_answers_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runne
 			while (qlen < XDPDNS_ANSWER_QNAME_MAX && e.key.qname[qlen])
 				qlen += e.key.qname[qlen] + 1;
 			const std::size_t octets = 12 + qlen + 1 + 4 + a.body_len;
-			t.add({wire_name_text(e.key.qname, XDPDNS_ANSWER_QNAME_MAX), type_text(qtype),
+			t.add({dns::name_to_text({e.key.qname, sizeof(e.key.qname)}), type_text(qtype),
 			       qclass == 1 ? "IN" : "CLASS" + std::to_string(qclass), shape_text(e.key.shape),
 			       (e.key.shape & XDPDNS_SHAPE_TCP) ? "TCP" : "UDP", rcode_text(a.flags[1] & 0x0f),
 			       (a.flags[0] & 0x04) ? "1" : "0",

@@ -61,6 +61,8 @@ BUILD=$abs
 export XDPDNS_BUILD_DIR=$BUILD XDPDNS_NETNS_TAG=bn
 # shellcheck source=../netns/lib.sh
 source "$REPO/tools/netns/lib.sh"
+# shellcheck source=qps/rig.sh
+source "$HERE/qps/rig.sh"
 # shellcheck source=qps/servers.sh
 source "$HERE/qps/servers.sh"
 # shellcheck source=qps/load.sh
@@ -92,31 +94,7 @@ echo "big1200.example.test TXT" >"$QUERIES_BIG"
 
 # ---- rig ------------------------------------------------------------------
 
-# NAPI threads are named napi/<dev>-<id>; comm keeps 15 characters.
-pin_napi() { # IFACE CPU
-	local prefix="napi/$1-" found=0 d comm
-	prefix=${prefix:0:15}
-	for d in /proc/[0-9]*; do
-		comm=$(cat "$d/comm" 2>/dev/null) || continue
-		if [[ $comm == "$prefix"* ]]; then
-			taskset -p -c "$2" "${d#/proc/}" >/dev/null
-			found=1
-		fi
-	done
-	((found)) || netns_die "no NAPI thread for $1 (threaded NAPI not on?)"
-}
-
-netns_pair_create
-for side in "$SERVER_NS $SERVER_IF $SERVER_CPU" "$CLIENT_NS $CLIENT_IF $CLIENT_CPU"; do
-	set -- $side
-	# GRO gives the veth a NAPI instance of its own whatever XDP program comes
-	# and goes; threaded, it runs in a kernel thread pinned to this side's CPU
-	# instead of the sender's softirq.
-	nsrun "$1" ethtool -K "$2" gro on >/dev/null
-	ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/threaded" ||
-		netns_die "cannot turn on threaded NAPI on $2"
-	pin_napi "$2" "$3"
-done
+rig_pair_create "$SERVER_CPU" "$CLIENT_CPU"
 # kxdpgun's TCP source addresses: 16 of them, answered by the client kernel's ARP.
 CLIENT_RANGE="${CLIENT_IP4%.*}.128/28"
 for i in $(seq 128 143); do

@@ -96,6 +96,8 @@ BUILD=$abs
 export XDPDNS_BUILD_DIR=$BUILD XDPDNS_NETNS_TAG=bf
 # shellcheck source=../netns/lib.sh
 source "$REPO/tools/netns/lib.sh"
+# shellcheck source=qps/rig.sh
+source "$HERE/qps/rig.sh"
 # shellcheck source=qps/servers.sh
 source "$HERE/qps/servers.sh"
 
@@ -119,28 +121,7 @@ ZONE=$REPO/tools/zones/example.test.zone
 
 # ---- rig ------------------------------------------------------------------
 
-# NAPI threads are named napi/<dev>-<id>; comm keeps 15 characters.
-pin_napi() { # IFACE CPU
-	local prefix="napi/$1-" found=0 d comm
-	prefix=${prefix:0:15}
-	for d in /proc/[0-9]*; do
-		comm=$(cat "$d/comm" 2>/dev/null) || continue
-		if [[ $comm == "$prefix"* ]]; then
-			taskset -p -c "$2" "${d#/proc/}" >/dev/null
-			found=1
-		fi
-	done
-	((found)) || netns_die "no NAPI thread for $1 (threaded NAPI not on?)"
-}
-
-netns_pair_create
-for side in "$SERVER_NS $SERVER_IF $SERVER_CPU" "$CLIENT_NS $CLIENT_IF $CLIENT_CPU"; do
-	set -- $side
-	nsrun "$1" ethtool -K "$2" gro on >/dev/null
-	ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/threaded" ||
-		netns_die "cannot turn on threaded NAPI on $2"
-	pin_napi "$2" "$3"
-done
+rig_pair_create "$SERVER_CPU" "$CLIENT_CPU"
 NET4=${CLIENT_IP4%.*}
 # Flood sources: a spoofed /16 routed to the client side, and a /27 of the
 # client subnet with static neighbour entries on the server side (kernel
