@@ -304,6 +304,7 @@ case_bad_input() {
 	bad "port: 0 is out of range 1..65535" attach "$IF" --port 0
 	bad "port: 'dns' is not a port number (1..65535)" attach "$IF" --port dns
 	bad "pmtu entries: 0 is out of range 1..16777216" attach "$IF" --pmtu-entries 0
+	bad "--limit: 0 is out of range 1..100000000" answers list --limit 0
 	bad "already attached" attach "$IF"
 	bad "IFACE is required" attach
 	bad "unknown command 'frobnicate'; valid commands: attach, detach," frobnicate

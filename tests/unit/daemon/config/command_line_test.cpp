@@ -45,7 +45,7 @@ TEST(CommandLine, RepeatableFlags)
 	Command c = run({"--interface", "veth0", "--interface", "veth1", "--zone", "a.zone@example.test",
 			 "--zone", "b.zone", "--port", "53", "--port", "5353", "--address", "192.0.2.53",
 			 "--address", "2001:db8::53", "--set", "atr.delay=20ms", "--set", "tcp.mss-v4=1300",
-			 "--mode", "skb", "--pmtu-entries", "100", "--tcp-flows", "200", "--busy-poll", "50", "--log-level", "warn"});
+			 "--mode", "skb", "--pmtu-entries", "100", "--tcp-flows", "200", "--busy-poll", "50", "--answer-entries", "1000", "--log-level", "warn"});
 	ASSERT_EQ(c.action, Action::run) << c.message;
 	DaemonConfig want;
 	want.interfaces = {"veth0", "veth1"};
@@ -57,6 +57,7 @@ TEST(CommandLine, RepeatableFlags)
 	want.pmtu_entries = 100;
 	want.tcp_flows = 200;
 	want.busy_poll_us = 50;
+	want.answer_entries = 1000;
 	want.log_level = "warn";
 	want.source = "command line";
 	EXPECT_EQ(c.config, want);
@@ -172,6 +173,7 @@ TEST(CommandLine, BadValuesNameTheFlag)
 		  "--fleet-key: fleet key /nonexistent/fleet.key: No such file or directory");
 	EXPECT_EQ(with({"--tcp-flows", "0"}), "--tcp-flows: 0 is out of range 1..16777216");
 	EXPECT_EQ(with({"--busy-poll", "10001"}), "--busy-poll: 10001 is out of range 0..10000");
+	EXPECT_EQ(with({"--answer-entries", "0"}), "--answer-entries: 0 is out of range 1..16777216");
 	EXPECT_EQ(refused({"--interface", "veth0", "--upstream", "[::1]:0"}),
 		  "--upstream: upstream \"[::1]:0\": port 0 is out of range 1..65535");
 	EXPECT_EQ(refused({"--interface", "veth0", "--zone", "z.zone@bad..name"}),
