@@ -115,6 +115,14 @@ static __always_inline int answer_opt_current(const struct xdpdns_answer_key *ke
 	return (((__u32)o[3] << 8) | o[4]) == cfg->edns_buffer_size;
 }
 
+/* This CPU's scratch space (never NULL in practice: one element). */
+static __always_inline struct answer_scratch *answer_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&answer_scratch, &zero);
+}
+
 /* The stored answer for the question, or NULL (no daemon answer map yet,
  * or not in it). */
 static __always_inline const struct xdpdns_answer *answer_find(const struct xdpdns_answer_key *key)
@@ -216,37 +224,120 @@ static __always_inline int answer_write_dns(struct xdp_md *ctx, __u32 dns_off, _
 	return answer_body(ctx, dns_off + q_len, a);
 }
 
+/* The stored answer for the query whose DNS message is [dns_off, dns_end),
+ * in `aq`'s shape, or NULL (counted: not eligible, or a miss). `tcp`: the
+ * answer for TCP. */
+static __always_inline const struct xdpdns_answer *
+answer_lookup(struct xdp_md *ctx, __u32 dns_off, __u32 dns_end, int tcp, struct answer_query *aq,
+	      const struct xdpdns_config *cfg)
+{
+	struct answer_scratch *sc = answer_scratch_get();
+	struct xdpdns_answer_key *key;
+	const struct xdpdns_answer *a;
+
+	if (!sc)
+		return NULL;
+	key = &sc->key;
+	__builtin_memset(key, 0, sizeof(*key));  /* the name's tail and pad are part of the key */
+	if (answer_key_read(ctx, dns_off, dns_end, aq, key)) {
+		count(XDPDNS_STAT_ANSWER_NOT_ELIGIBLE);
+		return NULL;
+	}
+	if (tcp)
+		key->shape |= XDPDNS_SHAPE_TCP;
+	a = answer_find(key);
+	if (!a || !answer_opt_current(key, a, cfg) || a->body_len > XDPDNS_ANSWER_BODY_MAX) {
+		count(XDPDNS_STAT_ANSWER_MISS);
+		return NULL;
+	}
+	return a;
+}
+
+#define ANSWER_NO_ROOM (-2)
+
+/* Makes the frame the reply: L2 and L3 headers for `l4_len` octets of
+ * `proto`, whose DNS message (the query's header and question, the stored
+ * rest) starts `dns_at` octets into the transport layer. The transport
+ * header, and anything else before the message, are the caller's. 0 when
+ * done; ANSWER_NO_ROOM (frame unchanged) when it cannot grow; -1 when it
+ * is broken. */
+static __always_inline int answer_build(struct xdp_md *ctx, const struct pkt *p, const struct answer_query *aq,
+					const struct xdpdns_answer *a, __u8 proto, __u32 dns_at, __u32 l4_len)
+{
+	struct answer_scratch *sc = answer_scratch_get();
+	__u8 *qbuf;  /* 128 octets: bound_len(q_len, 0x7f) lets the verifier see 128 */
+	__u32 q_len = aq->qend - aq->dns_off;
+	__u32 dns_off = reply_hdr_len(p) + dns_at;
+	int in_place;
+
+	/* Commonly the query's header and question already sit where the
+	 * reply's go (no IP or TCP options) and the buffer has room at its
+	 * end: they stay. Otherwise they are saved, the frame takes the
+	 * reply's length, and every octet is written afresh. */
+	if (!sc || q_len < DNS_HDR_LEN + 5 || q_len > ANSWER_QUESTION_MAX)
+		return ANSWER_NO_ROOM;
+	qbuf = sc->qbuf;
+	in_place = aq->dns_off == dns_off && !answer_resize_tail(ctx, reply_hdr_len(p) + l4_len);
+	if (!in_place) {
+		bound_len(q_len, 0x7f);
+		if (bpf_xdp_load_bytes(ctx, aq->dns_off, qbuf, q_len))
+			return ANSWER_NO_ROOM;
+		if (answer_resize(ctx, reply_hdr_len(p) + l4_len)) {
+			count(XDPDNS_STAT_ANSWER_NO_ROOM);
+			return ANSWER_NO_ROOM;
+		}
+	}
+	if (reply_write_l2l3(ctx, p, proto, l4_len) ||
+	    (in_place ? answer_write_dns_in_place(ctx, dns_off, q_len, a)
+		      : answer_write_dns(ctx, dns_off, qbuf, q_len, a)))
+		return -1;
+	return 0;
+}
+
+/* The transport checksum of the reply (the field at `field` of the header
+ * at `l4_off` zero), written; 0 when done. */
+static __always_inline int answer_l4_csum(struct xdp_md *ctx, const struct pkt *p, __u8 proto, __u32 l4_off,
+					  __u32 l4_len, __u32 field, int zero_is_ffff)
+{
+	void *data, *end;
+	__u64 sum = csum_pseudo(p->daddr, p->saddr, p->ipv6, proto, l4_len);
+	__u16 check;
+	__u8 *l4;
+
+	if (csum_packet(ctx, l4_off, l4_len, &sum))
+		return -1;
+	check = ~csum_fold(sum);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (l4_off > 0xffff || field > 16)
+		return -1;
+	l4 = pkt_at(data, l4_off + field);
+	if ((void *)(l4 + 2) > end)
+		return -1;
+	*(__u16 *)l4 = (check || !zero_is_ffff) ? check : 0xffff;
+	return 0;
+}
+
 /* UDP: answers a query the map holds when the answer fits the client's
  * buffer and path and is not one ATR follows up; the verdict, or
  * ANSWER_TO_DAEMON (frame untouched). */
 static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, const struct udp_view *u,
 				      const struct xdpdns_config *cfg)
 {
-	/* 8-aligned: the name is lowercased in 64-bit words on the stack */
-	struct xdpdns_answer_key key __attribute__((aligned(8))) = {};
-	__u8 qbuf[ANSWER_QUESTION_MAX];
 	const struct xdpdns_answer *a;
 	struct answer_query aq;
-	__u32 q_len, dns_len, hdr_len, ip_len;
+	__u32 dns_len, hdr_len, ip_len;
 	void *data, *end;
 	__u8 *udp;
-	__u64 sum;
-	__u16 check, mtu;
-	int in_place;
+	__u16 mtu;
+	int r;
 
-	if (answer_key_read(ctx, u->dns_off, u->dns_end, &aq, &key)) {
-		count(XDPDNS_STAT_ANSWER_NOT_ELIGIBLE);
+	a = answer_lookup(ctx, u->dns_off, u->dns_end, 0, &aq, cfg);
+	if (!a)
 		return ANSWER_TO_DAEMON;
-	}
-	a = answer_find(&key);
-	if (!a || !answer_opt_current(&key, a, cfg)) {
-		count(XDPDNS_STAT_ANSWER_MISS);
-		return ANSWER_TO_DAEMON;
-	}
-	q_len = aq.qend - aq.dns_off;
-	dns_len = q_len + a->body_len;
+	dns_len = aq.qend - aq.dns_off + a->body_len;
 	ip_len = (p->ipv6 ? 40 : 20) + 8 + dns_len;
-	if (a->body_len > XDPDNS_ANSWER_BODY_MAX || dns_len > aq.udp_size ||
+	if (dns_len > aq.udp_size ||
 	    (cfg->atr_enabled && dns_len > (p->ipv6 ? cfg->atr_size_v6 : cfg->atr_size_v4))) {
 		count(XDPDNS_STAT_ANSWER_TOO_BIG);
 		return ANSWER_TO_DAEMON;
@@ -263,47 +354,23 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 	if (!udp_csum_ok(ctx, p, u, cfg))
 		return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
 
-	/* Commonly the query's header and question already sit where the
-	 * reply's go (no IP options or extension headers) and the buffer has
-	 * room at its end: they stay. Otherwise they are saved, the frame
-	 * takes the reply's length, and every octet is written afresh. */
-	if (q_len < DNS_HDR_LEN + 5 || q_len > ANSWER_QUESTION_MAX)
+	r = answer_build(ctx, p, &aq, a, IPPROTO_UDP, 8, 8 + dns_len);
+	if (r == ANSWER_NO_ROOM)
 		return ANSWER_TO_DAEMON;
-	hdr_len = reply_hdr_len(p) + 8;
-	in_place = aq.dns_off == hdr_len && !answer_resize_tail(ctx, hdr_len + dns_len);
-	if (!in_place) {
-		bound_len(q_len, 0x7f);
-		if (bpf_xdp_load_bytes(ctx, aq.dns_off, qbuf, q_len))
-			return ANSWER_TO_DAEMON;
-		if (answer_resize(ctx, hdr_len + dns_len)) {
-			count(XDPDNS_STAT_ANSWER_NO_ROOM);
-			return ANSWER_TO_DAEMON;
-		}
-	}
-	if (reply_write_l2l3(ctx, p, IPPROTO_UDP, 8 + dns_len) ||
-	    (in_place ? answer_write_dns_in_place(ctx, hdr_len, q_len, a)
-		      : answer_write_dns(ctx, hdr_len, qbuf, q_len, a)))
+	if (r)
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
-
+	hdr_len = reply_hdr_len(p);
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	udp = pkt_at(data, hdr_len - 8);
+	udp = pkt_at(data, hdr_len);
 	if ((void *)(udp + 8) > end)
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
 	*(__be16 *)udp = u->dport;
 	*(__be16 *)(udp + 2) = u->sport;
 	*(__be16 *)(udp + 4) = bpf_htons((__u16)(8 + dns_len));
 	*(__u16 *)(udp + 6) = 0;
-	sum = csum_pseudo(p->daddr, p->saddr, p->ipv6, IPPROTO_UDP, 8 + dns_len);
-	if (csum_packet(ctx, hdr_len - 8, 8 + dns_len, &sum))
+	if (answer_l4_csum(ctx, p, IPPROTO_UDP, hdr_len, 8 + dns_len, 6, 1))
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
-	check = ~csum_fold(sum);
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	udp = pkt_at(data, hdr_len - 8);
-	if ((void *)(udp + 8) > end)
-		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
-	*(__u16 *)(udp + 6) = check ? check : 0xffff;
 	return verdict(XDPDNS_STAT_UDP_ANSWERED, XDP_TX);
 }
 

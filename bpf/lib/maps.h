@@ -109,4 +109,19 @@ struct {
 	});
 } answers SEC(".maps");
 
+/* Room for an in-kernel answer's larger pieces (the question as a key, the
+ * query's header and question while the frame is rebuilt), off the
+ * 512-octet stack that the TCP and UDP answer paths would share. Not
+ * pinned: per packet, nothing outlives a run of the program. */
+struct answer_scratch {
+	struct xdpdns_answer_key key;
+	__u8 qbuf[128];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct answer_scratch);
+} answer_scratch SEC(".maps");
+
 #endif /* XDPDNS_BPF_MAPS_H */

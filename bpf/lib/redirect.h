@@ -6,10 +6,11 @@
 #include "maps.h"
 #include "parse.h"
 
-/* Puts struct xdpdns_meta in front of the packet. Failure is not fatal: the
+/* Puts struct xdpdns_meta in front of the packet (`rcv_nxt` and `snd_nxt`
+ * for XDPDNS_META_F_ADOPT). Failure is not fatal: the
  * daemon parses frames itself and only misses the hints. */
-static __always_inline void push_meta(struct xdp_md *ctx, const struct pkt *p, __u16 flags,
-				      __u16 client_mss, __u16 path_mtu)
+static __always_inline void push_meta_conn(struct xdp_md *ctx, const struct pkt *p, __u16 flags,
+					   __u16 client_mss, __u16 path_mtu, __u32 rcv_nxt, __u32 snd_nxt)
 {
 	struct xdpdns_meta *m;
 	void *data;
@@ -27,6 +28,15 @@ static __always_inline void push_meta(struct xdp_md *ctx, const struct pkt *p, _
 	m->l3_offset = p->l3_off;
 	m->l4_offset = p->l4_off;
 	m->pad = 0;
+	m->rcv_nxt = rcv_nxt;
+	m->snd_nxt = snd_nxt;
+}
+
+/* The same without connection numbers. */
+static __always_inline void push_meta(struct xdp_md *ctx, const struct pkt *p, __u16 flags,
+				      __u16 client_mss, __u16 path_mtu)
+{
+	push_meta_conn(ctx, p, flags, client_mss, path_mtu, 0, 0);
 }
 
 /* XDP_REDIRECT when a socket sits on this queue, else `fallback`. */

@@ -142,6 +142,11 @@ std::uint32_t PinnedObjects::publish_cookie_epoch(std::uint64_t realtime_ns)
 	return epoch;
 }
 
+void PinnedObjects::publish_link_mtu(std::uint32_t mtu)
+{
+	__atomic_store_n(&config_.as<xdpdns_config>()->link_mtu, mtu, __ATOMIC_RELAXED);
+}
+
 void PinnedObjects::write_knobs(const xdpdns_config &config)
 {
 	for (const auto &k : knobs())

@@ -59,6 +59,9 @@ public:
 	// the cookie.epoch knob in config.cookie_epoch (one u32 store, only
 	// when it changed) and returns it.
 	std::uint32_t publish_cookie_epoch(std::uint64_t realtime_ns);
+	// Publishes the MTU the daemon's workers send with in config.link_mtu
+	// (0: no daemon; XDP then answers nothing over TCP itself).
+	void publish_link_mtu(std::uint32_t mtu);
 	// Live view for the daemon: read fields with relaxed atomic loads.
 	const xdpdns_config *config_view() const { return config_.as<const xdpdns_config>(); }
 

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 5u
+#define XDPDNS_ABI_VERSION 6u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -84,7 +84,9 @@ struct xdpdns_config {
 	__u32 cookie_epoch;      /* the current cookie epoch number: CLOCK_REALTIME
 				  * seconds / cookie_epoch_s, written at attach
 				  * and kept current by the daemon (not a knob) */
-	__u32 reserved[7];       /* room for knobs without an ABI bump           */
+	__u32 link_mtu;          /* the interface's MTU, written by the daemon
+				  * (not a knob): bounds in-kernel TCP answers   */
+	__u32 reserved[6];       /* room for knobs without an ABI bump           */
 	__u32 answers_flush;     /* bumped by `xdpdnsctl answers flush`: the
 				  * daemon starts an empty answer map            */
 	__u32 answers_in_kernel; /* 1: XDP answers from the answers map          */
@@ -135,11 +137,31 @@ struct xdpdns_pmtu {
 	__u64 updated_ns;        /* CLOCK_MONOTONIC (bpf_ktime_get_ns)           */
 };
 
-/* Reused TCP connections (tcp.reuse on): the XDP program creates an entry
- * for the first data segment with a valid cookie and then hands every
- * segment of the 4-tuple to the daemon without a cookie check; the daemon,
- * which holds the connection's real state, removes the entry when the
- * connection ends. An LRU map: a flood of connections recycles it. */
+/* TCP connections with a little state, one entry per 4-tuple (an LRU map:
+ * a flood of connections recycles it). Every entry is made by the XDP
+ * program for a first data segment whose SEG.ACK - 1 is a valid cookie:
+ *   DAEMON    tcp.reuse on, the daemon answered: it holds the connection's
+ *             real state and gets every segment of the 4-tuple without a
+ *             cookie check; it removes the entry when the connection ends.
+ *   XDP_OPEN  tcp.reuse on, XDP answered the first query from the answers
+ *             map (no FIN) and keeps the connection while it only needs
+ *             ACKs, a re-answer of that query and the close; the daemon
+ *             adopts it (meta XDPDNS_META_F_ADOPT) at the first segment
+ *             that needs more, e.g. a second query.
+ *   XDP_FIN   XDP_OPEN after the client's FIN, answered with our FIN at
+ *             snd_end; the client's ACK of it removes the entry.
+ *   XDP_CLOSED tcp.reuse off, XDP answered with the answer, the ACK and the
+ *             FIN in one segment; later data is dropped (it would overlap).
+ *   STATELESS tcp.reuse off, the daemon answered: XDP answers nothing more
+ *             on the 4-tuple (its answer would overlap the daemon's).
+ * req_seq, req_end and snd_end are recorded by XDP answers only. */
+enum xdpdns_conn_state {
+	XDPDNS_CONN_DAEMON     = 0,
+	XDPDNS_CONN_XDP_OPEN   = 1,
+	XDPDNS_CONN_XDP_FIN    = 2,
+	XDPDNS_CONN_XDP_CLOSED = 3,
+	XDPDNS_CONN_STATELESS  = 4,
+};
 struct xdpdns_conn_key {
 	__u8  client_addr[16];   /* network order (IPv4 as ::ffff:a.b.c.d)        */
 	__u8  server_addr[16];   /* network order                                  */
@@ -149,7 +171,14 @@ struct xdpdns_conn_key {
 struct xdpdns_conn {
 	__u64 seen_ns;           /* CLOCK_MONOTONIC of the last segment (XDP)      */
 	__u32 isn;               /* host order: our ISN, the cookie                */
-	__u32 pad;
+	__u8  state;             /* enum xdpdns_conn_state                         */
+	__u8  pad;
+	__u16 client_mss;        /* host order: the cookie's MSS (XDP answers)     */
+	__u32 req_seq;           /* host order: the answered query's first octet   */
+	__u32 req_end;           /* past its last octet (our RCV.NXT after it)     */
+	__u32 snd_end;           /* past our answer's last octet (SND.NXT; a FIN
+				  * of ours has this sequence number)            */
+	__u32 pad2;
 };
 
 /* In-kernel answers. `answers` is a one-slot ARRAY_OF_MAPS whose inner
@@ -197,6 +226,9 @@ enum xdpdns_meta_flags {
 	XDPDNS_META_F_IPV6        = 1u << 2,
 	XDPDNS_META_F_COOKIE_OK   = 1u << 3, /* TCP: SEG.ACK - 1 checked valid      */
 	XDPDNS_META_F_CONN        = 1u << 4, /* TCP: steered by a tcp_conns entry   */
+	XDPDNS_META_F_ADOPT       = 1u << 5, /* TCP: XDP answered the connection's
+					      * first query: rcv_nxt and snd_nxt
+					      * are where it stands                */
 };
 struct xdpdns_meta {
 	__u32 magic;             /* XDPDNS_META_MAGIC                            */
@@ -206,6 +238,8 @@ struct xdpdns_meta {
 	__u16 l3_offset;         /* start of IP header in the frame              */
 	__u16 l4_offset;         /* start of TCP/UDP header in the frame         */
 	__u16 pad;
+	__u32 rcv_nxt;           /* F_ADOPT: the client's next octet (host order) */
+	__u32 snd_nxt;           /* F_ADOPT: our next octet (host order)          */
 };
 
 /* ---- size checks ------------------------------------------------------- */
@@ -221,9 +255,9 @@ XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");
-XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 16, "conn layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 32, "conn layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer_key) == 72, "answer key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer) == 896, "answer layout");
-XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 16, "meta: <= 32, multiple of 4");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 24, "meta: <= 32, multiple of 4");
 
 #endif /* XDPDNS_ABI_H */

@@ -46,7 +46,11 @@
 	X(ANSWER_MISS,         "answer-miss",         "note: answerable query, not in the answers map") \
 	X(ANSWER_NOT_ELIGIBLE, "answer-not-eligible", "note: query the answers map cannot serve (shape, name length)") \
 	X(ANSWER_TOO_BIG,      "answer-too-big",      "note: stored answer too big for the client's buffer, path or ATR") \
-	X(ANSWER_NO_ROOM,      "answer-no-room",      "note: stored answer longer than the driver lets the frame grow")
+	X(ANSWER_NO_ROOM,      "answer-no-room",      "note: stored answer longer than the driver lets the frame grow") \
+	X(TCP_REANSWERED,      "tcp-reanswered",      "retransmitted TCP query answered again in XDP (same octets)") \
+	X(TCP_CLOSE_ANSWERED,  "tcp-close-answered",  "FIN of a connection XDP answered: our FIN sent in XDP") \
+	X(TCP_AFTER_ANSWER,    "tcp-after-answer",    "segment of a connection XDP answered and closed: dropped") \
+	X(TCP_ADOPT,           "tcp-adopt",           "segment of a connection XDP answered, to the daemon to adopt")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \
@@ -92,7 +96,8 @@
 	X(D_TCP_OUT_OF_ORDER,  "d-tcp-out-of-order",  "segments beyond the next expected octet") \
 	X(D_TCP_NOT_QUERY,     "d-tcp-not-query",     "first data that cannot start a DNS stream: dropped") \
 	X(D_ANSWER_INSERTS,    "d-answer-inserts",    "answers stored in the answers map for XDP") \
-	X(D_ANSWER_EVICTED,    "d-answer-evicted",    "stored answers dropped: map full or flushed, zones reloaded")
+	X(D_ANSWER_EVICTED,    "d-answer-evicted",    "stored answers dropped: map full or flushed, zones reloaded") \
+	X(D_TCP_ADOPTED,       "d-tcp-adopted",       "connections taken over after XDP answered their first query")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

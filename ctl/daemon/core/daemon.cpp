@@ -241,6 +241,8 @@ Result<void> Daemon::start_workers(Interface &itf)
 			     itf.name, *mtu, XskOptions{}.frame_size, frame_mtu);
 		*mtu = frame_mtu;
 	}
+	// XDP cuts its one-segment TCP answers to the same bound as the workers.
+	itf.pins->publish_link_mtu(*mtu);
 	auto dstats = itf.pins->map_dstats(true);
 	if (!dstats)
 		return dstats.error();
@@ -416,6 +418,7 @@ void Daemon::shutdown()
 		itf->threads.clear();
 		itf->workers.clear();  // sockets and UMEMs freed
 		itf->answer_map.reset();  // XDP answers nothing more
+		itf->pins->publish_link_mtu(0);
 		itf->dstats = MapMmap();
 		itf->pins.reset();
 		if (itf->attached_by_us) {

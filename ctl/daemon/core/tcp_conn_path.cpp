@@ -68,6 +68,7 @@ void Worker::mirror_conn_stats()
 	counters_.set(XDPDNS_STAT_D_TCP_RING_LOST, s.ring_lost);
 	counters_.set(XDPDNS_STAT_D_TCP_OUT_OF_ORDER, s.out_of_order);
 	counters_.set(XDPDNS_STAT_D_TCP_NOT_QUERY, s.not_stream_start);
+	counters_.set(XDPDNS_STAT_D_TCP_ADOPTED, s.adopted);
 	// Refusals and resets also happen outside the table (stateless RSTs).
 	counters_.set(XDPDNS_STAT_D_TCP_CONNS_REFUSED, s.table_full + conn_refused_);
 	counters_.set(XDPDNS_STAT_D_TCP_RST_SENT, s.resets_sent + stateless_rst_);
@@ -153,6 +154,8 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 	if (status == Backend::Status::answered) {
 		if (q.tcp_keepalive)
 			size = dns::append_tcp_keepalive(answer_buf_, size, keepalive_timeout());
+		else
+			offer_answer(q, message, {answer_buf_.data(), size}, true);
 		conns_.add_answer(conn, {answer_buf_.data(), size});
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 	} else if (status == Backend::Status::dropped) {
@@ -212,6 +215,15 @@ void Worker::on_tcp_conn(const net::FrameView &v, const xdpdns_meta *meta, std::
 	seg.cookie_ok = meta && (meta->flags & XDPDNS_META_F_COOKIE_OK);
 	seg.now_ns = now_ns;
 	std::uint32_t client_mss = meta && meta->client_mss ? meta->client_mss : 0;
+	if (meta && (meta->flags & XDPDNS_META_F_ADOPT)) {
+		// The XDP program answered this connection's first query; it
+		// now needs us (another query, a close out of order).
+		seg.segment_size = segment_size_for(v, client_mss);
+		if (conns_.adopt(seg, meta->rcv_nxt, meta->snd_nxt, net::make_reply_template(v), conn_settings()))
+			return;
+		on_tcp_stateless(v, seg, meta, now_ns);
+		return;
+	}
 	if (!seg.cookie_ok && !seg.payload.empty() && !conns_.has(seg.key)) {
 		// Steered here by a tcp_conns entry we have no connection for
 		// (e.g. after a restart): a new connection if the cookie says so.

@@ -195,6 +195,22 @@ bool ConnTable::on_segment(const ConnSegment &seg, const net::ReplyTemplate &t, 
 	return true;
 }
 
+bool ConnTable::adopt(const ConnSegment &seg, uint32_t rcv_nxt, uint32_t snd_nxt, const net::ReplyTemplate &t,
+		      const Settings &s)
+{
+	if (!has(seg.key)) {
+		ConnSegment at = seg;
+		at.seq = rcv_nxt;
+		at.ack = snd_nxt;
+		const uint32_t id = open_conn(at, t);
+		if (id == npos)
+			return false;
+		conns_[id].queries = 1;
+		stats_.adopted++;
+	}
+	return on_segment(seg, t, s);
+}
+
 void ConnTable::on_ack(uint32_t id, const ConnSegment &seg)
 {
 	Conn &c = conns_[id];

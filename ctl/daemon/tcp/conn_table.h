@@ -126,6 +126,7 @@ public:
 		uint64_t replaced = 0;          // a new connection on a known 4-tuple
 		uint64_t query_too_long = 0;    // a query longer than a reassembly slot: RST
 		uint64_t not_stream_start = 0;  // first data that cannot be a stream's start: dropped
+		uint64_t adopted = 0;           // connections the XDP program answered first
 	};
 
 	// Allocates everything, once; throws std::invalid_argument on bad limits.
@@ -138,6 +139,17 @@ public:
 	// (seg.cookie_ok, and a payload). False when the segment belongs to no
 	// connection and cannot open one (the caller answers it statelessly).
 	bool on_segment(const ConnSegment &seg, const net::ReplyTemplate &t, const Settings &s);
+
+	// A segment of a connection the XDP program answered itself (its first
+	// query, from the answers map): unless `seg.key` has an entry already,
+	// one is made where the connection stands (the client's next octet
+	// `rcv_nxt`, ours `snd_nxt`, the XDP answer taken as delivered and one
+	// query counted), then the segment is handled as on_segment() would.
+	// Its answer is never sent again from here: if it was lost, the
+	// client's retransmitted query meets the XDP program again. False when
+	// the table has no room.
+	bool adopt(const ConnSegment &seg, uint32_t rcv_nxt, uint32_t snd_nxt, const net::ReplyTemplate &t,
+		   const Settings &s);
 
 	// The answer to a query handed out by ConnIo::query() (without prefix).
 	// Ignored if the connection is gone. Queued only: call flush() after.
