@@ -1,5 +1,6 @@
-// ConnTable: reused connections, pipelining, loss recovery and closing, seen
-// through the segments it asks the worker to send.
+// ConnTable: reused connections, pipelining, loss recovery and closing, and
+// connections adopted from the XDP program, seen through the segments it asks
+// the worker to send.
 #include "daemon/tcp/conn_table.h"
 #include "flow_test_support.h"
 #include "net/frame.h"
@@ -117,6 +118,14 @@ protected:
 		ConnSegment c = s;
 		c.payload = keep_;
 		return table->on_segment(c, {}, settings);
+	}
+	// A segment the XDP program hands over with ADOPT metadata.
+	bool adopt(const ConnSegment &s, uint32_t rcv_nxt, uint32_t snd_nxt)
+	{
+		keep_ = Bytes(s.payload.begin(), s.payload.end());
+		ConnSegment c = s;
+		c.payload = keep_;
+		return table->adopt(c, rcv_nxt, snd_nxt, {}, settings);
 	}
 	// A DNS query of `n` octets (n >= 18): ID tag:tag, one question whose
 	// name is one label of letters that depend on `tag`.
@@ -441,6 +450,220 @@ TEST_F(ConnTableTest, AnswerHeldUpByAFullTxRingGoesOutOnTheNextTick)
 	EXPECT_EQ(io.sent[1].seq, kIsn + 1);
 	EXPECT_EQ(io.sent[1].payload, answer(1));
 	EXPECT_EQ(table->stats().retransmits, 0u);
+}
+
+// Adoption: the XDP program answered the client's first query (q1 at
+// kClientSeq) itself, with kXdpAnswer octets at kIsn + 1, and hands over the
+// first segment that needs more, with the client's next octet (rcv_nxt) and
+// ours (snd_nxt). The XDP answer's length differs from the table's answers
+// so that an octet of it resent from here would show.
+class ConnTableAdoptTest : public ConnTableTest {
+protected:
+	static constexpr uint32_t kXdpAnswer = 57;
+
+	// Every segment sent lies at or after snd_nxt: nothing of (or over) the
+	// XDP answer.
+	void expect_nothing_below_snd_nxt() const
+	{
+		for (size_t i = 0; i < io.sent.size(); i++)
+			EXPECT_GE(io.sent[i].seq, snd_nxt) << "segment " << i << " reaches into the XDP answer";
+	}
+
+	const Bytes q1 = query(1);
+	const uint32_t rcv_nxt = kClientSeq + static_cast<uint32_t>(q1.size());
+	const uint32_t snd_nxt = kIsn + 1 + kXdpAnswer;
+	const uint32_t a = static_cast<uint32_t>(answer(0).size());  // each answer of the table, framed
+};
+
+TEST_F(ConnTableAdoptTest, SecondQueryIsAnsweredAtSndNxt)
+{
+	const Bytes q2 = query(2);
+	ASSERT_TRUE(adopt(seg(rcv_nxt, q2, snd_nxt), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.queries.size(), 1u);
+	EXPECT_EQ(io.queries[0].second, query_body(30, 2));
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].seq, snd_nxt);
+	EXPECT_EQ(io.sent[0].ack, rcv_nxt + q2.size());
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpPsh);
+	EXPECT_EQ(io.sent[0].payload, answer(2));
+	const auto st = table->stats();
+	EXPECT_EQ(st.adopted, 1u);
+	EXPECT_EQ(st.open, 1u);
+	EXPECT_EQ(st.opened, 1u);
+	EXPECT_EQ(st.queries, 1u) << "the XDP program's query is counted on the connection, not here";
+	EXPECT_TRUE(io.released_keys.empty());
+}
+
+TEST_F(ConnTableAdoptTest, ClientFinGetsOurFinThenItsAckReleases)
+{
+	ASSERT_TRUE(adopt(seg(rcv_nxt, {}, snd_nxt, net::kTcpAck | net::kTcpFin), rcv_nxt, snd_nxt));
+	EXPECT_TRUE(io.queries.empty());
+	ASSERT_EQ(io.sent.size(), 1u) << "the ACK of the client's FIN rides on our FIN";
+	EXPECT_EQ(io.sent[0].seq, snd_nxt);
+	EXPECT_EQ(io.sent[0].ack, rcv_nxt + 1);
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpFin);
+	EXPECT_TRUE(io.sent[0].payload.empty());
+	EXPECT_EQ(table->stats().adopted, 1u);
+	EXPECT_EQ(table->stats().open, 1u);
+	EXPECT_TRUE(io.released_keys.empty()) << "not before our FIN is acknowledged";
+
+	now += 5 * kMs;
+	ASSERT_TRUE(adopt(seg(rcv_nxt + 1, {}, snd_nxt + 1), rcv_nxt, snd_nxt));
+	EXPECT_EQ(io.sent.size(), 1u) << "nothing answers the last ACK";
+	EXPECT_EQ(table->stats().open, 0u);
+	ASSERT_EQ(io.released_keys.size(), 1u);
+	EXPECT_EQ(io.released_keys[0], test::key(40000));
+	EXPECT_EQ(table->stats().adopted, 1u);
+}
+
+TEST_F(ConnTableAdoptTest, UnacknowledgedXdpAnswerIsNeitherOverlappedNorResent)
+{
+	const Bytes q2 = query(2);
+	ASSERT_TRUE(adopt(seg(rcv_nxt, q2, snd_nxt - kXdpAnswer), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.queries.size(), 1u);
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].seq, snd_nxt) << "after the XDP answer, not over it";
+	EXPECT_EQ(io.sent[0].ack, rcv_nxt + q2.size());
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpPsh);
+	EXPECT_EQ(io.sent[0].payload, answer(2));
+
+	// The client acknowledges the XDP answer only: nothing to send.
+	now += 5 * kMs;
+	ASSERT_TRUE(adopt(seg(rcv_nxt + q2.size(), {}, snd_nxt), rcv_nxt, snd_nxt));
+	EXPECT_EQ(io.sent.size(), 1u);
+
+	// The second answer is lost: the timer resends it, and only it, with
+	// backoff, until the retries run out (6, then RST at SND.NXT).
+	uint64_t t = now;
+	for (int i = 0; i < 20 && table->stats().open; i++) {
+		t += 8100 * kMs;
+		table->on_timers(t, settings);
+	}
+	EXPECT_EQ(table->stats().open, 0u);
+	ASSERT_EQ(io.sent.size(), 1u + 6u + 1u);
+	for (size_t i = 1; i < 7; i++) {
+		EXPECT_EQ(io.sent[i].seq, snd_nxt) << i;
+		EXPECT_EQ(io.sent[i].ack, rcv_nxt + q2.size()) << i;
+		EXPECT_EQ(io.sent[i].flags, net::kTcpAck | net::kTcpPsh) << i;
+		EXPECT_EQ(io.sent[i].payload, answer(2)) << i;
+	}
+	EXPECT_EQ(io.sent[7].flags, net::kTcpRst | net::kTcpAck);
+	EXPECT_EQ(io.sent[7].seq, snd_nxt + a);
+	EXPECT_EQ(table->stats().retransmits, 6u);
+	expect_nothing_below_snd_nxt();
+	EXPECT_EQ(io.stream(snd_nxt), answer(2));
+}
+
+TEST_F(ConnTableAdoptTest, UnacknowledgedXdpAnswerThenDuplicateAcksResendFromSndNxt)
+{
+	segment_size = 100;
+	io.answer_size = 198;  // 200 octets framed: two segments
+	const Bytes q2 = query(2);
+	ASSERT_TRUE(adopt(seg(rcv_nxt, q2, snd_nxt - kXdpAnswer), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.sent.size(), 2u);
+	EXPECT_EQ(io.sent[0].seq, snd_nxt);
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck);
+	EXPECT_EQ(io.sent[1].seq, snd_nxt + 100);
+	EXPECT_EQ(io.sent[1].flags, net::kTcpAck | net::kTcpPsh);
+	// The first of the two is lost: the client acknowledges the XDP
+	// answer, then repeats that ACK for the second.
+	const uint32_t client_next = rcv_nxt + static_cast<uint32_t>(q2.size());
+	for (int i = 0; i < 4 && io.sent.size() == 2; i++)
+		ASSERT_TRUE(adopt(seg(client_next, {}, snd_nxt), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.sent.size(), 3u);
+	EXPECT_EQ(io.sent[2].seq, snd_nxt);
+	EXPECT_EQ(io.sent[2].ack, client_next);
+	EXPECT_EQ(io.sent[2].payload, test::slice(framed(body(198, 2)), 0, 100));
+	EXPECT_EQ(table->stats().fast_retransmits, 1u);
+	// And the timer afterwards: from SND.UNA = snd_nxt too.
+	table->on_timers(now + 8100 * kMs, settings);
+	ASSERT_EQ(io.sent.size(), 4u);
+	EXPECT_EQ(io.sent[3].seq, snd_nxt);
+	expect_nothing_below_snd_nxt();
+	EXPECT_EQ(io.stream(snd_nxt), framed(body(198, 2)));
+}
+
+TEST_F(ConnTableAdoptTest, AdoptingAKnownConnectionDoesNotResetIt)
+{
+	const Bytes q2 = query(2), q3 = query(3);
+	ASSERT_TRUE(adopt(seg(rcv_nxt, q2, snd_nxt), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.sent.size(), 1u);
+	// The XDP program's record has not moved: it hands over the third
+	// query with the same rcv_nxt and snd_nxt, which must not count now.
+	now += 5 * kMs;
+	const uint32_t client_next = rcv_nxt + static_cast<uint32_t>(q2.size());
+	ASSERT_TRUE(adopt(seg(client_next, q3, snd_nxt + a), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.queries.size(), 2u);
+	EXPECT_EQ(io.queries[1].second, query_body(30, 3));
+	EXPECT_EQ(io.queries[1].first.id, io.queries[0].first.id);
+	EXPECT_EQ(io.queries[1].first.generation, io.queries[0].first.generation);
+	ASSERT_EQ(io.sent.size(), 2u);
+	EXPECT_EQ(io.sent[1].seq, snd_nxt + a);
+	EXPECT_EQ(io.sent[1].ack, client_next + q3.size());
+	EXPECT_EQ(io.sent[1].flags, net::kTcpAck | net::kTcpPsh);
+	EXPECT_EQ(io.sent[1].payload, answer(3));
+	// Numbers the metadata might carry otherwise are ignored as well.
+	now += 5 * kMs;
+	const uint32_t client_after = client_next + static_cast<uint32_t>(q3.size());
+	ASSERT_TRUE(adopt(seg(client_after, query(4), snd_nxt + 2 * a), 7, 9));
+	ASSERT_EQ(io.sent.size(), 3u);
+	EXPECT_EQ(io.sent[2].seq, snd_nxt + 2 * a);
+	EXPECT_EQ(io.sent[2].ack, client_after + query(4).size());
+	EXPECT_EQ(io.sent[2].payload, answer(4));
+	const auto st = table->stats();
+	EXPECT_EQ(st.adopted, 1u);
+	EXPECT_EQ(st.opened, 1u);
+	EXPECT_EQ(st.open, 1u);
+	EXPECT_EQ(st.queries, 3u);
+	EXPECT_TRUE(io.released_keys.empty());
+	EXPECT_EQ(io.stream(snd_nxt), cat({answer(2), answer(3), answer(4)}));
+}
+
+TEST_F(ConnTableAdoptTest, MaxQueriesCountsTheXdpAnswer)
+{
+	settings.max_queries = 2;
+	const Bytes q2 = query(2), q3 = query(3);
+	ASSERT_TRUE(adopt(seg(rcv_nxt, cat({q2, q3}), snd_nxt), rcv_nxt, snd_nxt));
+	ASSERT_EQ(io.queries.size(), 1u) << "the XDP program answered the first of two";
+	EXPECT_EQ(io.queries[0].second, query_body(30, 2));
+	ASSERT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(io.sent[0].seq, snd_nxt);
+	EXPECT_EQ(io.sent[0].ack, rcv_nxt + q2.size()) << "the third query is not acknowledged";
+	EXPECT_EQ(io.sent[0].flags, net::kTcpAck | net::kTcpPsh | net::kTcpFin) << "our FIN rides on the answer";
+	EXPECT_EQ(io.sent[0].payload, answer(2));
+	// The client acknowledges answer and FIN: the entry goes.
+	now += 5 * kMs;
+	ASSERT_TRUE(adopt(seg(rcv_nxt + q2.size(), {}, snd_nxt + a + 1), rcv_nxt, snd_nxt));
+	EXPECT_EQ(io.sent.size(), 1u);
+	EXPECT_EQ(table->stats().open, 0u);
+	ASSERT_EQ(io.released_keys.size(), 1u);
+	EXPECT_EQ(io.released_keys[0], test::key(40000));
+}
+
+TEST_F(ConnTableAdoptTest, FullTableRefusesAndSendsNothing)
+{
+	make({.conns = 2, .reassembly_slots = 2});
+	const Bytes q2 = query(2);
+	for (uint16_t port = 1; port <= 2; port++) {
+		ConnSegment s = seg(rcv_nxt, q2, snd_nxt);
+		s.key = test::key(port);
+		ASSERT_TRUE(adopt(s, rcv_nxt, snd_nxt));
+	}
+	io.sent.clear();
+	io.queries.clear();
+	now += 500 * kMs;  // both used within min_evict_idle_ns
+	ConnSegment third = seg(rcv_nxt, q2, snd_nxt);
+	third.key = test::key(3);
+	EXPECT_FALSE(adopt(third, rcv_nxt, snd_nxt));
+	EXPECT_TRUE(io.sent.empty());
+	EXPECT_TRUE(io.queries.empty());
+	EXPECT_TRUE(io.released_keys.empty());
+	const auto st = table->stats();
+	EXPECT_EQ(st.table_full, 1u);
+	EXPECT_EQ(st.adopted, 2u);
+	EXPECT_EQ(st.open, 2u);
+	EXPECT_EQ(st.evicted, 0u);
+	EXPECT_FALSE(table->has(test::key(3)));
 }
 
 }  // namespace
