@@ -12,81 +12,22 @@
 
 #include <time.h>
 
-#include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "daemon/answers/answer_entry.h"
 #include "dns/query.h"
-#include "dns/zone.h"
 #include "dns/zone_backend.h"
-#include "dns/zone_set.h"
 #include "dns_message.h"
 #include "flows.h"
 #include "net/frame.h"
 #include "net/reply.h"
+#include "test_zones.h"
 #include "xdp_test.h"
 
 namespace xdpdns::test {
 namespace {
 
 namespace answers = xdpdns::daemon::answers;
-
-struct ZoneFile {
-	const char *path;  // under the repository
-	const char *origin;
-};
-constexpr ZoneFile kZones[] = {
-	{"tools/zones/example.test.zone", "example.test."},
-	{"tests/unit/dns/zones/zone.test.zone", "zone.test."},
-	{"tests/unit/dns/zones/inner.zone.test.zone", "inner.zone.test."},
-};
-
-std::string repo_path(const char *rel) { return std::string(XDPDNS_SOURCE_DIR) + "/" + rel; }
-
-// Owner names of a zone file (plus names that do not exist and names below
-// a wildcard), as dotted text.
-std::vector<std::string> zone_names(const ZoneFile &z)
-{
-	std::ifstream in(repo_path(z.path));
-	std::set<std::string> names;
-	std::string line, origin = z.origin;
-	while (std::getline(in, line)) {
-		if (line.empty() || line[0] == ';' || line[0] == '$' || std::isspace(static_cast<unsigned char>(line[0])))
-			continue;
-		std::istringstream ls(line);
-		std::string owner;
-		ls >> owner;
-		if (owner == "@")
-			owner = origin;
-		else if (owner.back() != '.')
-			owner += "." + origin;
-		if (owner.rfind("*.", 0) == 0)
-			owner = "anything" + owner.substr(1);  // a name the wildcard answers
-		names.insert(owner);
-	}
-	names.insert("nothere." + origin);        // NXDOMAIN
-	names.insert("below.deep.nothere." + origin);
-	names.insert("host.sub." + origin);       // below a zone cut: referral
-	names.insert("outside.elsewhere.");      // in no zone: REFUSED
-	return {names.begin(), names.end()};
-}
-
-std::string mixed_case(std::string s)
-{
-	for (std::size_t i = 0; i < s.size(); i += 2)
-		s[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[i])));
-	return s;
-}
-
-constexpr std::uint16_t kTypes[] = {1, 28, 16, 15, 2, 6, 5, 43, 48, 46, 33, 255, 99};
-
-struct Shape {
-	bool opt;
-	bool do_bit;
-};
-constexpr Shape kShapes[] = {{false, false}, {true, false}, {true, true}};
 
 class AnswersTest : public XdpTest {
 protected:
@@ -95,15 +36,7 @@ protected:
 		XdpTest::SetUp();
 		if (IsSkipped())
 			return;
-		std::vector<std::shared_ptr<const xdpdns::dns::Zone>> zones;
-		for (const auto &z : kZones) {
-			auto zone = xdpdns::dns::load_zone(repo_path(z.path), z.origin);
-			ASSERT_TRUE(zone) << zone.error().message;
-			zones.push_back(*zone);
-		}
-		auto set = xdpdns::dns::ZoneSet::build(std::move(zones));
-		ASSERT_TRUE(set) << set.error().message;
-		zones_ = *set;
+		zones_ = load_test_zones();
 		cfg_.answers_in_kernel = 1;
 		runner_->write_config(cfg_);
 		runner_->answers_install(100000);

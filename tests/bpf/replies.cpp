@@ -1,6 +1,9 @@
 #include "replies.h"
 
 #include <linux/bpf.h>
+#include <arpa/inet.h>
+
+#include <cstring>
 
 #include "cookie_calc.h"
 #include "dns_message.h"
@@ -41,6 +44,17 @@ Bytes fin_ack(const Flow &f, const FixtureEnv &e, std::uint32_t seg_seq, std::ui
 std::uint32_t cookie_for(const Flow &f, const xdpdns_siphash_key &key, std::uint32_t epoch, std::uint32_t mss_index)
 {
 	return make_cookie(key, f.client_key(), f.server_key(), f.client_port, f.server_port, epoch, mss_index);
+}
+
+xdpdns_conn_key conn_key_of(const Flow &f)
+{
+	xdpdns_conn_key k{};
+	const Ip6 c = f.client_key(), s = f.server_key();
+	std::memcpy(k.client_addr, c.data(), 16);
+	std::memcpy(k.server_addr, s.data(), 16);
+	k.client_port = htons(f.client_port);
+	k.server_port = htons(f.server_port);
+	return k;
 }
 
 FrameFn data_with_cookie(const Flow &f, std::function<std::uint32_t(const FixtureEnv &)> cookie, std::uint8_t flags)

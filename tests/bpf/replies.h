@@ -24,9 +24,12 @@ Bytes syn_ack(const Flow &f, const FixtureEnv &e, std::uint32_t client_seq, std:
 // The ACK answering a FIN (seq = SEG.ACK, ack = SEG.SEQ + 1).
 Bytes fin_ack(const Flow &f, const FixtureEnv &e, std::uint32_t seg_seq, std::uint32_t seg_ack);
 
-// This flow's cookie under `key` in `epoch` (MSS index 5 = 1460 by default).
+// This flow's cookie under `key` in `epoch` (MSS index 5 = 1440 by default).
 std::uint32_t cookie_for(const Flow &f, const xdpdns_siphash_key &key, std::uint32_t epoch,
 			 std::uint32_t mss_index = 5);
+
+// The flow's tcp_conns key.
+xdpdns_conn_key conn_key_of(const Flow &f);
 
 // A query segment acknowledging cookie(env) + 1.
 FrameFn data_with_cookie(const Flow &f, std::function<std::uint32_t(const FixtureEnv &)> cookie,

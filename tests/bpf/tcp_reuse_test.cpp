@@ -28,17 +28,6 @@ std::uint64_t monotonic_ns()
 	return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-xdpdns_conn_key conn_key_of(const Flow &f)
-{
-	xdpdns_conn_key k{};
-	const Ip6 c = f.client_key(), s = f.server_key();
-	std::memcpy(k.client_addr, c.data(), 16);
-	std::memcpy(k.server_addr, s.data(), 16);
-	k.client_port = htons(f.client_port);
-	k.server_port = htons(f.server_port);
-	return k;
-}
-
 void reuse_on(xdpdns_config &c) { c.tcp_reuse = 1; }
 
 // RFC 9293 §3.10.7.1: to a segment with ACK, <SEQ=SEG.ACK><CTL=RST>.

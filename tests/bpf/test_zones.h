@@ -1,0 +1,45 @@
+// The test zones and the walk over them the in-kernel answer tests share
+// (UDP in answers_test.cpp, TCP in tcp_answers_test.cpp): every owner name
+// plus names that do not exist, sit below a wildcard or a zone cut, or are
+// in no zone; the types and EDNS shapes asked; the zones loaded as the
+// daemon loads them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dns/zone_set.h"
+
+namespace xdpdns::test {
+
+struct ZoneFile {
+	const char *path;  // under the repository
+	const char *origin;
+};
+inline constexpr ZoneFile kZones[] = {
+	{"tools/zones/example.test.zone", "example.test."},
+	{"tests/unit/dns/zones/zone.test.zone", "zone.test."},
+	{"tests/unit/dns/zones/inner.zone.test.zone", "inner.zone.test."},
+};
+
+inline constexpr std::uint16_t kTypes[] = {1, 28, 16, 15, 2, 6, 5, 43, 48, 46, 33, 255, 99};
+
+struct Shape {
+	bool opt;
+	bool do_bit;
+};
+inline constexpr Shape kShapes[] = {{false, false}, {true, false}, {true, true}};
+
+// Owner names of a zone file (plus names that do not exist and names below
+// a wildcard), as dotted text.
+std::vector<std::string> zone_names(const ZoneFile &z);
+
+// Every other letter upper case: the client's case, which answers echo.
+std::string mixed_case(std::string s);
+
+// All of kZones as one ZoneSet; throws std::runtime_error naming the cause.
+std::shared_ptr<const xdpdns::dns::ZoneSet> load_test_zones();
+
+}  // namespace xdpdns::test
