@@ -54,7 +54,7 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 			conn_key(&ck, p, s.sport, s.dport);
 			conn = conn_find(cfg, &ck);
 			if (conn && conn->state == XDPDNS_CONN_DAEMON)
-				return conn_to_daemon(ctx, p);
+				return conn_to_daemon(ctx, p, conn);
 			if (conn && s.seq - conn->req_end <= TCP_SEQ_WINDOW)
 				bpf_map_delete_elem(&tcp_conns, &ck);
 		}
@@ -97,8 +97,11 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 	if (conn && conn->state == XDPDNS_CONN_DAEMON) {
 		/* A reused connection that proved itself: the daemon holds
 		 * its state and gets every segment (data, ACKs for loss
-		 * recovery, FIN, RST). */
-		return conn_to_daemon(ctx, p);
+		 * recovery, FIN, RST), but for the first query again when XDP
+		 * answered it (the daemon never had those octets). */
+		if (conn->snd_end && s.payload && s.seq == conn->req_seq && s.ack == conn->isn + 1)
+			return conn_answer_again(ctx, p, &s, cfg, conn, TCP_ACK | TCP_PSH);
+		return conn_to_daemon(ctx, p, conn);
 	}
 	if (conn && s.payload && !conn_same(conn, s.seq)) {
 		bpf_map_delete_elem(&tcp_conns, &ck);  /* a new connection on the tuple */

@@ -55,19 +55,28 @@ static __always_inline int conn_same(const struct xdpdns_conn *conn, __u32 seq)
 	return seq - (conn->req_seq - TCP_SEQ_WINDOW) <= conn->req_end - conn->req_seq + 2 * TCP_SEQ_WINDOW;
 }
 
-/* The daemon's connection: it gets the segment (the verdict). */
-static __always_inline int conn_to_daemon(struct xdp_md *ctx, const struct pkt *p)
+/* The daemon's connection: it gets the segment (the verdict). One whose
+ * first query XDP answered carries the numbers it was handed over with,
+ * so a daemon that does not know it (the frame that handed it over was
+ * lost) adopts it now; a daemon that does ignores them. */
+static __always_inline int conn_to_daemon(struct xdp_md *ctx, const struct pkt *p, const struct xdpdns_conn *conn)
 {
-	push_meta(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN, 0, 0);
+	if (conn->snd_end)
+		push_meta_conn(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN | XDPDNS_META_F_ADOPT,
+			       conn->client_mss, 0, conn->req_end, conn->snd_end);
+	else
+		push_meta(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN, 0, 0);
 	if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
 		return verdict(XDPDNS_STAT_TCP_CONN_TO_DAEMON, XDP_REDIRECT);
 	return verdict(XDPDNS_STAT_TCP_NO_DAEMON, XDP_DROP);
 }
 
 /* A connection XDP answered that needs more than XDP gives (another query,
- * a close out of order): the daemon takes it over from where it stands. */
-static __always_inline int conn_adopt(struct xdp_md *ctx, const struct pkt *p, const struct xdpdns_conn *conn)
+ * a close out of order): the daemon takes it over from where it stands and
+ * gets every segment from now on (ACKs included). */
+static __always_inline int conn_adopt(struct xdp_md *ctx, const struct pkt *p, struct xdpdns_conn *conn)
 {
+	conn->state = XDPDNS_CONN_DAEMON;
 	push_meta_conn(ctx, p, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN | XDPDNS_META_F_ADOPT, conn->client_mss, 0,
 		       conn->req_end, conn->snd_end);
 	if (to_daemon(ctx, XDP_DROP) == XDP_REDIRECT)
@@ -185,6 +194,13 @@ static __always_inline int conn_answer_first(struct xdp_md *ctx, const struct pk
 	c.req_seq = s->seq;
 	c.req_end = s->seq + s->payload;
 	c.snd_end = s->ack + ta.len;
+	__builtin_memcpy(c.client_mac, p->eth_src, 6);
+	__builtin_memcpy(c.our_mac, p->eth_dst, 6);
+	c.vlan_count = (__u8)p->vlan_count;
+	c.vlan_tpid[0] = p->vlan_tpid[0];
+	c.vlan_tpid[1] = p->vlan_tpid[1];
+	c.vlan_tci[0] = p->vlan_tci[0];
+	c.vlan_tci[1] = p->vlan_tci[1];
 	r = tcp_answer_write(ctx, p, s, &ta, s->ack, c.req_end,
 			     cfg->tcp_reuse ? TCP_ACK | TCP_PSH : TCP_ACK | TCP_PSH | TCP_FIN, cfg);
 	if (r == ANSWER_NO_ROOM)

@@ -147,9 +147,13 @@ struct xdpdns_pmtu {
  *             map (no FIN) and keeps the connection while it only needs
  *             ACKs, a re-answer of that query and the close; the daemon
  *             adopts it (meta XDPDNS_META_F_ADOPT) at the first segment
- *             that needs more, e.g. a second query.
+ *             that needs more, e.g. a second query; XDP makes it DAEMON
+ *             then (and still answers that first query again if it
+ *             comes again: the daemon never held those octets). When it
+ *             stays idle, the daemon sends our FIN.
  *   XDP_FIN   XDP_OPEN after the client's FIN, answered with our FIN at
- *             snd_end; the client's ACK of it removes the entry.
+ *             snd_end, or after the idle time-out, when the daemon sent
+ *             it; the client's ACK of it removes the entry.
  *   XDP_CLOSED tcp.reuse off, XDP answered with the answer, the ACK and the
  *             FIN in one segment; later data is dropped (it would overlap).
  *   STATELESS tcp.reuse off, the daemon answered: XDP answers nothing more
@@ -172,13 +176,19 @@ struct xdpdns_conn {
 	__u64 seen_ns;           /* CLOCK_MONOTONIC of the last segment (XDP)      */
 	__u32 isn;               /* host order: our ISN, the cookie                */
 	__u8  state;             /* enum xdpdns_conn_state                         */
-	__u8  pad;
+	__u8  vlan_count;        /* tags below in use (XDP answers)                */
 	__u16 client_mss;        /* host order: the cookie's MSS (XDP answers)     */
 	__u32 req_seq;           /* host order: the answered query's first octet   */
 	__u32 req_end;           /* past its last octet (our RCV.NXT after it)     */
 	__u32 snd_end;           /* past our answer's last octet (SND.NXT; a FIN
-				  * of ours has this sequence number)            */
-	__u32 pad2;
+				  * of ours has this sequence number); 0 when XDP
+				  * did not answer                               */
+	/* XDP answers: how to address a segment to the client without one to
+	 * answer (the daemon's FIN to an idle connection XDP keeps). */
+	__u8  client_mac[6];
+	__u8  our_mac[6];
+	__be16 vlan_tpid[2];     /* network order, as in the client's frames       */
+	__be16 vlan_tci[2];
 };
 
 /* In-kernel answers. `answers` is a one-slot ARRAY_OF_MAPS whose inner
@@ -255,7 +265,7 @@ XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_pmtu) == 16, "pmtu layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_lpm_key) == 20, "lpm key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");
-XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 32, "conn layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 48, "conn layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer_key) == 72, "answer key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer) == 896, "answer layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 24, "meta: <= 32, multiple of 4");

@@ -9,6 +9,7 @@
 // it leaves to the daemon. A real AF_XDP socket sits on queue 0, so that
 // "to the daemon" is a redirect with its metadata.
 #include <linux/bpf.h>
+#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -175,6 +176,14 @@ protected:
 		EXPECT_EQ(c->req_seq, req_seq);
 		EXPECT_EQ(c->req_end, req_seq + req_len);
 		EXPECT_EQ(c->snd_end, cookie(f) + 1 + answer_len);
+		// Where the daemon's FIN to an idle connection goes.
+		EXPECT_EQ(Mac(std::to_array(c->client_mac)), f.client_mac);
+		EXPECT_EQ(Mac(std::to_array(c->our_mac)), f.server_mac);
+		ASSERT_EQ(c->vlan_count, f.encap.vlans.size());
+		for (std::size_t i = 0; i < f.encap.vlans.size(); i++) {
+			EXPECT_EQ(ntohs(c->vlan_tpid[i]), f.encap.vlans[i].first);
+			EXPECT_EQ(ntohs(c->vlan_tci[i]), f.encap.vlans[i].second);
+		}
 	}
 
 	// Redirected untouched, with the metadata of a first data segment.
@@ -434,15 +443,16 @@ TEST_F(TcpAnswersTest, ReuseOnSecondQueryIsAdoptedByTheDaemon)
 			EXPECT_EQ(m.snd_nxt, snd_end);
 			EXPECT_EQ(m.l3_offset, f.encap.l3_offset());
 			EXPECT_EQ(m.l4_offset, f.encap.l4_offset());
+			expect_entry(f, XDPDNS_CONN_DAEMON, req_len, ans_len);
 		}
 	}
 }
 
 // tcp.reuse on, after the adoption: the daemon answers the second query from
 // snd_end and needs the client's ACKs of it (loss recovery, freeing its
-// send ring); the entry stays XDP_OPEN (the daemon relies on XDP to answer
-// the first query again if that answer was lost), so XDP must tell the
-// client's ACKs of our answer from the later ones: SEG.SEQ past req_end.
+// send ring): the entry is the daemon's (DAEMON) from the hand-over on, and
+// every segment goes there, but XDP still answers the first query again if
+// that answer was lost (the daemon never held its octets).
 TEST_F(TcpAnswersTest, ReuseOnAfterTheAdoptionTheDaemonGetsTheAcks)
 {
 	cfg_.tcp_reuse = 1;
@@ -464,7 +474,10 @@ TEST_F(TcpAnswersTest, ReuseOnAfterTheAdoptionTheDaemonGetsTheAcks)
 	const Bytes ack = segment(f, req2_end, snd_end + 100, {}, tcp::ACK);
 	const RunResult r = run(ack);
 	ASSERT_EQ(verdict_name(r.verdict), "XDP_REDIRECT") << counters_to_string(r.delta);
-	EXPECT_EQ(r.delta, one_frame({XDPDNS_STAT_TCP_ADOPT}));
+	// The entry became the daemon's at the hand-over: a segment of its
+	// connection, still carrying the numbers (for a daemon that lost the
+	// hand-over frame).
+	EXPECT_EQ(r.delta, one_frame({XDPDNS_STAT_TCP_CONN_TO_DAEMON}));
 	EXPECT_EQ(r.frame, ack);
 	EXPECT_EQ(meta_of(r).flags, XDPDNS_META_F_TCP | XDPDNS_META_F_CONN | XDPDNS_META_F_ADOPT);
 

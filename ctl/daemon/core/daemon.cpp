@@ -10,6 +10,8 @@
 #include "daemon/upstream/upstream_backend.h"
 #include "dns/zone.h"
 #include "dns/zone_set.h"
+#include "clock.h"
+#include "idle_closer.h"
 #include "interface_info.h"
 #include "worker.h"
 #include "zone_backend.h"
@@ -69,6 +71,7 @@ struct Interface {
 	std::optional<PinnedObjects> pins;
 	MapMmap dstats;
 	std::unique_ptr<answers::AnswerMap> answer_map;  // outlives the workers
+	std::unique_ptr<IdleCloser> idle_closer;
 	std::vector<std::unique_ptr<Worker>> workers;
 	std::vector<std::thread> threads;
 };
@@ -243,6 +246,11 @@ Result<void> Daemon::start_workers(Interface &itf)
 	}
 	// XDP cuts its one-segment TCP answers to the same bound as the workers.
 	itf.pins->publish_link_mtu(*mtu);
+	try {
+		itf.idle_closer = std::make_unique<IdleCloser>(itf.pins->tcp_conns_fd(), itf.ifindex);
+	} catch (const std::system_error &e) {
+		return Error{e.code().value(), e.what()};
+	}
 	auto dstats = itf.pins->map_dstats(true);
 	if (!dstats)
 		return dstats.error();
@@ -290,6 +298,8 @@ Result<void> Daemon::start_workers(Interface &itf)
 		wc.tcp_conns_fd = itf.pins->tcp_conns_fd();
 		wc.keys = itf.pins->keys_view();
 		wc.answer_map = itf.answer_map.get();
+		// One sweep of the shared map per interface: the first worker's.
+		wc.idle_closer = q == 0 ? itf.idle_closer.get() : nullptr;
 
 		std::unique_ptr<Backend> backend;
 		std::function<void()> before_batch;
@@ -418,6 +428,7 @@ void Daemon::shutdown()
 		itf->threads.clear();
 		itf->workers.clear();  // sockets and UMEMs freed
 		itf->answer_map.reset();  // XDP answers nothing more
+		itf->idle_closer.reset();
 		itf->pins->publish_link_mtu(0);
 		itf->dstats = MapMmap();
 		itf->pins.reset();

@@ -60,7 +60,7 @@ void Worker::mirror_conn_stats()
 	counters_.set(XDPDNS_STAT_D_TCP_CONNS_OPENED, s.opened);
 	counters_.set(XDPDNS_STAT_D_TCP_CONNS_EVICTED, s.evicted);
 	counters_.set(XDPDNS_STAT_D_TCP_CONN_QUERIES, s.queries);
-	counters_.set(XDPDNS_STAT_D_TCP_IDLE_CLOSED, s.idle_closed);
+	counters_.set(XDPDNS_STAT_D_TCP_IDLE_CLOSED, s.idle_closed + xdp_idle_closed_);
 	counters_.set(XDPDNS_STAT_D_TCP_RESENT, s.retransmits);
 	counters_.set(XDPDNS_STAT_D_TCP_FAST_RESENT, s.fast_retransmits);
 	counters_.set(XDPDNS_STAT_D_TCP_RTO, s.timeouts);
@@ -74,17 +74,37 @@ void Worker::mirror_conn_stats()
 	counters_.set(XDPDNS_STAT_D_TCP_RST_SENT, s.resets_sent + stateless_rst_);
 }
 
-void Worker::forget_conn_entry(const tcp::FlowKey &key)
+xdpdns_conn_key conn_entry_key(const tcp::FlowKey &key)
 {
-	if (cfg_.tcp_conns_fd < 0)
-		return;
 	xdpdns_conn_key k{};
 	std::copy(key.client.begin(), key.client.end(), k.client_addr);
 	std::copy(key.server.begin(), key.server.end(), k.server_addr);
 	k.client_port = htons(key.client_port);
 	k.server_port = htons(key.server_port);
+	return k;
+}
+
+void Worker::forget_conn_entry(const tcp::FlowKey &key)
+{
+	if (cfg_.tcp_conns_fd < 0)
+		return;
+	const xdpdns_conn_key k = conn_entry_key(key);
 	// ENOENT is fine: the LRU may have dropped it, or XDP never made one.
 	bpf_map_delete_elem(cfg_.tcp_conns_fd, &k);
+}
+
+// Connections the XDP program answered and keeps get our FIN after the idle
+// time-out as ours do (idle_closer.h); a sweep four times a second, so the
+// FIN is at most that late.
+constexpr std::uint64_t kIdleSweepNs = 250'000'000;
+
+void Worker::sweep_idle_xdp_connections()
+{
+	if (!cfg_.idle_closer || now_ns_ - last_idle_sweep_ns_ < kIdleSweepNs)
+		return;
+	last_idle_sweep_ns_ = now_ns_;
+	xdp_idle_closed_ += cfg_.idle_closer->sweep(now_ns_, std::uint64_t{knobs_.tcp_idle_ms} * 1'000'000,
+						   static_cast<std::uint16_t>(knobs_.tcp_window));
 }
 
 void Worker::released(const tcp::FlowKey &key)

@@ -125,6 +125,7 @@ void Worker::run(const std::atomic<bool> &stop)
 		if (const std::size_t sent = atr_.fire_due(now_ns_))
 			counters_.inc(XDPDNS_STAT_D_ATR_SENT, sent);
 		conns_.on_timers(now_ns_, conn_settings());
+		sweep_idle_xdp_connections();
 		mirror_conn_stats();
 		port_->tx_kick();
 	}

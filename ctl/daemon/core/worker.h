@@ -13,6 +13,7 @@
 #include "daemon/backend.h"
 #include "daemon/tcp/conn_table.h"
 #include "daemon/tcp/flow_table.h"
+#include "idle_closer.h"
 #include "knob_snapshot.h"
 #include "net/fragment_id.h"
 #include "net/frame.h"
@@ -48,11 +49,14 @@ struct WorkerConfig {
 	std::size_t atr_capacity = 4096;
 	bool async_backend = false;                // send the request's ACK at once
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give (shared)
+	IdleCloser *idle_closer = nullptr;         // sweeps tcp_conns (one worker per interface)
 	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
 };
 
 // The 4-tuple of a TCP segment, client -> server.
 tcp::FlowKey flow_key_of(const net::FrameView &v);
+// The XDP program's tcp_conns key of a connection.
+xdpdns_conn_key conn_entry_key(const tcp::FlowKey &key);
 
 class Worker final : private AnswerSink, private tcp::ConnIo {
 public:
@@ -128,6 +132,7 @@ private:
 	bool cookie_valid(const tcp::ConnSegment &seg) override;
 	std::uint32_t cookie_mss(const tcp::ConnSegment &seg) const;  // 0: not a valid cookie
 	void forget_conn_entry(const tcp::FlowKey &key);
+	void sweep_idle_xdp_connections();
 	// Asynchronous answers for connections carry this tag bit.
 	static constexpr std::uint64_t kConnTag = std::uint64_t{1} << 62;
 	static constexpr std::uint64_t kKeepaliveTag = std::uint64_t{1} << 61;  // answer with edns-tcp-keepalive
@@ -162,6 +167,8 @@ private:
 	dns::Query conn_query_;                    // a query on a reused connection
 	std::uint64_t conn_refused_ = 0;           // first queries answered statelessly: table full
 	std::uint64_t stateless_rst_ = 0;          // RSTs for data of unknown connections
+	std::uint64_t xdp_idle_closed_ = 0;        // FINs to idle connections XDP kept (sweep)
+	std::uint64_t last_idle_sweep_ns_ = 0;
 	answers::SeenFilter seen_;                 // questions answered before
 	xdpdns_answer answer_entry_;               // an entry being stored
 	bool busy_poll_ = false;                   // spin on the queue before poll()
