@@ -208,7 +208,9 @@ check_shape "$shape6" "kdig IPv6 small" 54
 
 step "counters"
 expect_eq "$(xdpdns_stat "$SERVER_NS" "$SERVER_IF" tcp-syn-answered)" 22 "tcp-syn-answered"
-expect_eq "$(xdpdns_stat "$SERVER_NS" "$SERVER_IF" d-tcp-answers)" 22 "d-tcp-answers"
+# Answered by the daemon, or by XDP when a question came again.
+expect_eq "$(($(xdpdns_stat "$SERVER_NS" "$SERVER_IF" d-tcp-answers) + $(xdpdns_stat "$SERVER_NS" "$SERVER_IF" tcp-answered)))" 22 \
+	"d-tcp-answers + tcp-answered"
 expect_eq "$(xdpdns_stat "$SERVER_NS" "$SERVER_IF" tcp-fin-answered)" 22 "tcp-fin-answered"
 expect_eq "$(xdpdns_stat "$SERVER_NS" "$SERVER_IF" tcp-rst-consumed)" 0 "tcp-rst-consumed"
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "xdpdnsd died"
