@@ -5,7 +5,7 @@
 # tools/netns/lib.sh first: nsrun, nsbg, netns_die, NETNS_TMP).
 #
 #   server_start NAME   xdpdns | xdpdns-afxdp | knot-xdp | knot | nsd; sets SERVER_PID
-#   server_stop NAME
+#   server_stop NAME    (xdpdns: appends `xdpdnsctl stats` to $QPS_LOG_DIR/NAME.stats)
 
 SERVER_PID=""
 
@@ -143,6 +143,10 @@ server_start() {
 server_stop() {
 	local name=$1 i
 	[[ -n $SERVER_PID ]] || return 0
+	# What answered: XDP (udp-/tcp-answered) or the daemon, per run.
+	if [[ $name == xdpdns* ]]; then
+		xdpdnsctl_run "$SERVER_NS" stats "$SERVER_IF" >>"$QPS_LOG_DIR/$name.stats" 2>&1 || true
+	fi
 	kill "$SERVER_PID" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$SERVER_PID" 2>/dev/null || break
