@@ -147,6 +147,8 @@ public:
 			in.ingress_ifindex = sink_ ? sink_->ifindex() : 1;
 		in.live = p.live;
 
+		if (p.prime)  // the state the path needs (a connection's record)
+			run_prog(prog, name, p.frame, 1, in);
 		if (!p.live) {
 			// One plain run first: the path really is the one named.
 			auto before = stats();
@@ -281,6 +283,7 @@ private:
 	{
 		cfg_.udp_truncate_all = truncate_all ? 1 : 0;
 		cfg_.answers_in_kernel = answer ? 1 : 0;
+		cfg_.link_mtu = 1500;  // what the daemon publishes on a usual link
 		if (answer && answers_fd_ < 0) {
 			LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 			answers_fd_ = bpf_map_create(BPF_MAP_TYPE_HASH, "bench_answers", sizeof(xdpdns_answer_key),
@@ -290,6 +293,8 @@ private:
 			xdpdns_answer_key key;
 			xdpdns_answer entry;
 			udp_query_answer(key, entry);
+			update(answers_fd_, "answers (inner)", &key, &entry);
+			key.shape |= XDPDNS_SHAPE_TCP;  // the same answer for the TCP query
 			update(answers_fd_, "answers (inner)", &key, &entry);
 			__u32 zero = 0;
 			update(h_.answers, "answers", &zero, &answers_fd_);

@@ -108,6 +108,11 @@ std::vector<Path> all_paths(const xdpdns_keys &keys, std::uint32_t epoch)
 		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_TRUNCATED, .rewrites = true, .truncate_all = true});
 	p.push_back({.name = "UDP query -> in-kernel answer (TX, 63 octets)", .frame = udp_query,
 		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_ANSWERED, .rewrites = true, .answer = true});
+	// The same query over TCP, sent again: the connection's record exists
+	// (the first answer also writes it, one LRU update more).
+	p.push_back({.name = "TCP query -> in-kernel answer again (TX, 1 segment)", .frame = tcp_query,
+		     .verdict = XDP_TX, .reason = XDPDNS_STAT_TCP_REANSWERED, .rewrites = true, .answer = true,
+		     .prime = true});
 	p.push_back({.name = "TCP SYN to port 80 -> pass", .frame = [] {
 			     return to_server4().tcp(kClientPort, 80).seq(kClientIsn).flags(tcp::SYN).window(64240)
 				     .mss(1460).sack_permitted().timestamps(0x01020304, 0).nop().window_scale(7).build();

@@ -26,6 +26,7 @@ struct Path {
 	bool answer = false;                       // answers.in-kernel = 1, the answer stored
 	bool socket = false;                       // needs the XSK registered in xsks[0]
 	bool live = false;                         // BPF_F_TEST_XDP_LIVE_FRAMES on the XSK's veth
+	bool prime = false;                        // run the frame once, uncounted, before measuring
 };
 
 // Frames for client 192.0.2.10 / 2001:db8:1::10 port 40000 and server
