@@ -31,6 +31,11 @@ if [ "$CASE" = pin_root ] && [ -z "${XDPDNS_CLI_OWN_MOUNTS:-}" ]; then
 	exec env XDPDNS_CLI_OWN_MOUNTS=1 unshare --mount --propagation private bash "$0" "$@"
 fi
 
+# The ABI version this build speaks, from the header it was built from.
+abi_version() {
+	sed -n 's/^#define XDPDNS_ABI_VERSION \([0-9]*\)u.*/\1/p' "$(dirname "$0")/../../include/xdpdns/abi.h"
+}
+
 ID=$(printf '%x' $$)
 NS=xcli-$CASE-$ID            # namespace
 NS2=xcli2-$CASE-$ID          # second namespace (isolation cases)
@@ -176,14 +181,14 @@ case_attach_detach() {
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
-	expect_eq "$(cfg abi_version)" 5 "config.abi_version"
+	expect_eq "$(cfg abi_version)" "$(abi_version)" "config.abi_version"
 	expect_eq "$(cfg addr_filter_active)" 0 "no address filter by default"
 	expect_eq "$(cfg tcp_mss_v4)" 1220 "default tcp_mss_v4 written at attach"
 	expect_eq "$(cfg atr_delay_us)" 10000 "default atr_delay_us written at attach"
 
 	ok status
 	out_has "INTERFACE"
-	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +5 +$dir\$" "$OUT" >/dev/null ||
+	grep -E "^$IF +[0-9]+ +native +$id +53 +all +[^ ]+ +$(abi_version) +$dir\$" "$OUT" >/dev/null ||
 		fail "status row wrong: $(cat "$OUT")"
 
 	bad "xdpdns is already attached to $IF (program id $id" attach "$IF"
@@ -639,7 +644,7 @@ case_abi_mismatch() {
 	local value
 	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
-	bad "pins in $(pins) have ABI version 99, this build speaks 5; detach and attach again with this build" get
+	bad "pins in $(pins) have ABI version 99, this build speaks $(abi_version); detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
 	ok status
 	out_has "error: pins in $(pins) have ABI version 99"

@@ -27,6 +27,11 @@ bool idle_fin_due(const xdpdns_conn &c, std::uint64_t now_ns, std::uint64_t idle
 	       now_ns >= c.seen_ns;
 }
 
+bool fin_unanswered(const xdpdns_conn &c, std::uint64_t now_ns, std::uint64_t idle_ns)
+{
+	return c.state == XDPDNS_CONN_XDP_FIN && now_ns >= c.seen_ns && now_ns - c.seen_ns >= idle_ns;
+}
+
 net::ReplyTemplate idle_fin_template(const xdpdns_conn_key &k, const xdpdns_conn &c)
 {
 	net::ReplyTemplate t;
@@ -94,6 +99,10 @@ std::size_t IdleCloser::sweep(std::uint64_t now_ns, std::uint64_t idle_ns, std::
 			if (idle_fin_due(values_[i], now_ns, idle_ns)) {
 				close_one(keys_[i], values_[i], window);
 				sent++;
+			} else if (fin_unanswered(values_[i], now_ns, idle_ns)) {
+				// Our FIN had an idle time-out to be acknowledged: the
+				// stateless rules take over (a late FIN gets its ACK).
+				bpf_map_delete_elem(map_fd_, &keys_[i]);
 			}
 		}
 		if (r != 0 && err != ENOENT)

@@ -8,8 +8,11 @@
 // of the map finds them and sends the FIN (seq = the end of XDP's answer,
 // acknowledging the query) from a packet socket on the interface, then marks
 // the entry XDP_FIN, so the XDP program handles the client's ACK and FIN as
-// for any FIN of ours. Sent once: if it is lost, the entry ages out and the
-// client's next segment meets the stateless rules (an RST for data).
+// for any FIN of ours. Sent once: an entry whose FIN (ours, idle or in
+// answer to the client's) is not acknowledged within another idle time-out
+// is removed, and the client's next segment meets the stateless rules (an
+// ACK for a FIN, an RST for data). Bounded: no entry of a connection XDP
+// keeps outlives two idle time-outs of silence.
 #pragma once
 
 #include "net/reply.h"
@@ -24,6 +27,9 @@ namespace xdpdns::daemon {
 
 // Whether `c` is an XDP-kept connection idle for at least `idle_ns` at `now_ns`.
 bool idle_fin_due(const xdpdns_conn &c, std::uint64_t now_ns, std::uint64_t idle_ns);
+
+// Whether `c` is one whose FIN of ours has gone unacknowledged for `idle_ns`.
+bool fin_unanswered(const xdpdns_conn &c, std::uint64_t now_ns, std::uint64_t idle_ns);
 
 // The reply template of an XDP-kept connection (addresses from the key,
 // link layer from the entry).
