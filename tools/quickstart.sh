@@ -45,12 +45,12 @@ if ! { cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 	exit 1
 fi
 rm -f "$buildlog"
-note "built: $build/ctl/daemon/core/xdpdnsd, $build/ctl/cli/xdpdnsctl"
+note "built: $build/ctl/daemon/lifecycle/xdpdnsd, $build/ctl/cli/xdpdnsctl"
 
 # The namespace rig of the end-to-end tests: its teardown (on any exit)
 # stops what we start, removes the namespaces and with them the veths.
 export XDPDNS_BUILD_DIR=$build XDPDNS_NETNS_TAG=qs
-export XDPDNSD=$build/ctl/daemon/core/xdpdnsd XDPDNSCTL=$build/ctl/cli/xdpdnsctl
+export XDPDNSD=$build/ctl/daemon/lifecycle/xdpdnsd XDPDNSCTL=$build/ctl/cli/xdpdnsctl
 # shellcheck source=tools/netns/lib.sh
 source "$repo/tools/netns/lib.sh"
 netns_init

@@ -137,16 +137,4 @@ Result<Endpoint> parse_endpoint(std::string_view text)
 	return endpoint_error(text, "not an IPv4 or IPv6 address");
 }
 
-std::string format_endpoint(const Endpoint &e)
-{
-	char buf[INET6_ADDRSTRLEN] = "?";
-	if (e.family() == AF_INET) {
-		inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(&e.addr)->sin_addr, buf, sizeof buf);
-		return std::string(buf) + ":" + std::to_string(e.port());
-	}
-	if (e.family() == AF_INET6)
-		inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(&e.addr)->sin6_addr, buf, sizeof buf);
-	return "[" + std::string(buf) + "]:" + std::to_string(e.port());
-}
-
 }  // namespace xdpdns

@@ -40,7 +40,4 @@ inline bool operator==(const Endpoint &a, const Endpoint &b)
 // Errors read: upstream "TEXT": REASON.
 Result<Endpoint> parse_endpoint(std::string_view text);
 
-// "192.0.2.1:53", "[2001:db8::1]:53".
-std::string format_endpoint(const Endpoint &e);
-
 }  // namespace xdpdns

@@ -67,9 +67,4 @@ std::vector<std::uint16_t> ports_list(const xdpdns_ports &b)
 	return v;
 }
 
-bool port_in(const xdpdns_ports &b, std::uint16_t port)
-{
-	return b.bits[port >> 6] & (1ull << (port & 63));
-}
-
 }  // namespace xdpdns

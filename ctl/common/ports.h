@@ -22,6 +22,5 @@ std::string format_port_list(std::span<const std::uint16_t> ports);
 
 xdpdns_ports ports_bitmap(std::span<const std::uint16_t> ports);
 std::vector<std::uint16_t> ports_list(const xdpdns_ports &bitmap);
-bool port_in(const xdpdns_ports &bitmap, std::uint16_t port);
 
 }  // namespace xdpdns

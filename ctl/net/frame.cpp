@@ -182,20 +182,6 @@ ParseError parse_udp(std::span<const uint8_t> f, FrameView &v, size_t off)
 
 }  // namespace
 
-const char *parse_error_name(ParseError e)
-{
-	switch (e) {
-	case ParseError::ok: return "ok";
-	case ParseError::not_ip: return "not-ip";
-	case ParseError::truncated: return "truncated";
-	case ParseError::malformed: return "malformed";
-	case ParseError::fragment: return "fragment";
-	case ParseError::too_many_ext_headers: return "too-many-ext-headers";
-	case ParseError::not_tcp_udp: return "not-tcp-udp";
-	}
-	return "unknown";
-}
-
 ParseError parse_frame(std::span<const uint8_t> frame, FrameView &out)
 {
 	out = FrameView{};

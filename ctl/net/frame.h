@@ -53,9 +53,6 @@ enum class ParseError : uint8_t {
 	not_tcp_udp,     // transport is another protocol (ICMP, ...)
 };
 
-// Stable lower-case name for logs and counters ("truncated").
-const char *parse_error_name(ParseError e);
-
 struct VlanTag {
 	uint16_t tpid = 0;  // 0x8100 or 0x88a8, host order
 	uint16_t tci = 0;   // PCP/DEI/VID as on the wire, host order

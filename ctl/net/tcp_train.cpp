@@ -49,14 +49,6 @@ private:
 
 }  // namespace
 
-size_t tcp_train_frame_count(const TcpTrainParams &p, size_t stream_length)
-{
-	if (p.segment_size == 0)
-		return 0;
-	const size_t data = (stream_length + p.segment_size - 1) / p.segment_size;
-	return (p.leading_ack ? 1 : 0) + (data ? data : 1);
-}
-
 EmitResult write_tcp_train(const ReplyTemplate &t, const TcpTrainParams &p,
 			   std::span<const std::span<const uint8_t>> chunks, FrameSink &sink)
 {

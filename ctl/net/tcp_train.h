@@ -21,11 +21,6 @@ struct TcpTrainParams {
 	bool leading_ack = false;  // send a bare ACK before the data
 };
 
-// Frames the train will have: [ACK] + ceil(total/segment_size) data, or
-// [ACK] + a bare FIN for an empty stream.
-// Lets the caller reserve TX slots before writing. 0 if segment_size is 0.
-size_t tcp_train_frame_count(const TcpTrainParams &p, size_t stream_length);
-
 // Emits the train for `stream`, the concatenation of `chunks` (each a DNS
 // message already prefixed by its 2-octet length, or any split of them):
 //  1. optional bare ACK: seq = p.seq, flags ACK;

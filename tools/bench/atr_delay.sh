@@ -35,8 +35,8 @@ done
 
 export XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-e4b}
 source "$repo/tools/netns/lib.sh"
-# The daemon's target lives in ctl/daemon/core.
-[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/core/xdpdnsd
+# The daemon's target lives in ctl/daemon/lifecycle.
+[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/lifecycle/xdpdnsd
 for f in "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"; do
 	[[ -e $f ]] || netns_die "missing $f: build the project first (XDPDNS_BUILD_DIR=$XDPDNS_BUILD_DIR)"
 done

@@ -68,7 +68,7 @@ source "$HERE/qps/servers.sh"
 # shellcheck source=qps/load.sh
 source "$HERE/qps/load.sh"
 
-[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/core/xdpdnsd
+[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/lifecycle/xdpdnsd
 for tool in kxdpgun dnsperf knotd nsd dig taskset ethtool; do
 	command -v "$tool" >/dev/null || { echo "qps.sh: $tool not found" >&2; exit 1; }
 done

@@ -101,7 +101,7 @@ source "$HERE/qps/rig.sh"
 # shellcheck source=qps/servers.sh
 source "$HERE/qps/servers.sh"
 
-[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/core/xdpdnsd
+[[ -x $XDPDNSD ]] || XDPDNSD=$XDPDNS_BUILD_DIR/ctl/daemon/lifecycle/xdpdnsd
 for tool in kxdpgun knotd nsd dig tcpdump taskset ethtool timeout ss "$PYTHON"; do
 	command -v "$tool" >/dev/null || { echo "tcp_floods.sh: $tool not found" >&2; exit 1; }
 done

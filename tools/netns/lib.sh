@@ -36,7 +36,7 @@ XDPDNS_REPO=$(cd "$NETNS_LIB_DIR/../.." && pwd)
 XDPDNS_BUILD_DIR=${XDPDNS_BUILD_DIR:-$XDPDNS_REPO/build}
 XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-xdt}
 XDPDNSCTL=${XDPDNSCTL:-$XDPDNS_BUILD_DIR/ctl/cli/xdpdnsctl}
-XDPDNSD=${XDPDNSD:-$XDPDNS_BUILD_DIR/ctl/daemon/core/xdpdnsd}
+XDPDNSD=${XDPDNSD:-$XDPDNS_BUILD_DIR/ctl/daemon/lifecycle/xdpdnsd}
 XDP_PASS_OBJ=${XDP_PASS_OBJ:-$XDPDNS_BUILD_DIR/bpf/xdp_pass.bpf.o}
 XDPDNS_PIN_ROOT=/sys/fs/bpf/xdpdns
 # Debian's python3 (scapy, dnspython); a python3 earlier on PATH may lack them.

@@ -66,21 +66,4 @@ bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns
 	return true;
 }
 
-std::size_t write_reply(std::span<const std::uint8_t> query, std::size_t question_end,
-			const xdpdns_answer &entry, std::span<std::uint8_t> out)
-{
-	const std::size_t n = question_end + entry.body_len;
-	if (question_end < dns::header_size || query.size() < question_end || out.size() < n ||
-	    entry.body_len > XDPDNS_ANSWER_BODY_MAX)
-		return 0;
-	std::copy(query.begin(), query.begin() + question_end, out.begin());
-	out[2] = entry.flags[0] | (query[2] & kRd);
-	out[3] = entry.flags[1] | (query[3] & kCd);
-	out[4] = 0;
-	out[5] = 1;
-	std::memcpy(out.data() + 6, entry.counts, 6);
-	std::memcpy(out.data() + question_end, entry.body, entry.body_len);
-	return n;
-}
-
 }  // namespace xdpdns::daemon::answers

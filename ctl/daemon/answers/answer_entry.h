@@ -25,10 +25,4 @@ bool key_for(const dns::Query &q, std::span<const std::uint8_t> msg, bool tcp, x
 // XDPDNS_ANSWER_BODY_MAX, TC set, or not an answer to this question).
 bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns_answer &entry);
 
-// The DNS message XDP builds from `entry` for a query message `query`
-// (header and question as the client sent them): for tests and
-// `xdpdnsctl answers`.
-std::size_t write_reply(std::span<const std::uint8_t> query, std::size_t question_end,
-			const xdpdns_answer &entry, std::span<std::uint8_t> out);
-
 }  // namespace xdpdns::daemon::answers

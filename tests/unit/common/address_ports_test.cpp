@@ -9,6 +9,12 @@
 namespace xdpdns {
 namespace {
 
+// Whether `port` is set in the bitmap (only the tests ask).
+bool port_in(const xdpdns_ports &b, std::uint16_t port)
+{
+	return b.bits[port >> 6] & (1ull << (port & 63));
+}
+
 std::string prefix_error(std::string_view text)
 {
 	auto r = parse_prefix(text);

@@ -6,9 +6,23 @@
 #include <arpa/inet.h>
 
 #include <ostream>
+#include <string>
 
 namespace xdpdns {
 namespace {
+
+// "192.0.2.1:53", "[2001:db8::1]:53".
+std::string format_endpoint(const Endpoint &e)
+{
+	char buf[INET6_ADDRSTRLEN] = "?";
+	if (e.family() == AF_INET) {
+		inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in *>(&e.addr)->sin_addr, buf, sizeof buf);
+		return std::string(buf) + ":" + std::to_string(e.port());
+	}
+	if (e.family() == AF_INET6)
+		inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 *>(&e.addr)->sin6_addr, buf, sizeof buf);
+	return "[" + std::string(buf) + "]:" + std::to_string(e.port());
+}
 
 struct Good {
 	const char *text;

@@ -15,6 +15,21 @@ using test::Bytes;
 using test::cat;
 using test::from_hex;
 
+// Stable lower-case name of a parse error ("truncated").
+const char *parse_error_name(ParseError e)
+{
+	switch (e) {
+	case ParseError::ok: return "ok";
+	case ParseError::not_ip: return "not-ip";
+	case ParseError::truncated: return "truncated";
+	case ParseError::malformed: return "malformed";
+	case ParseError::fragment: return "fragment";
+	case ParseError::too_many_ext_headers: return "too-many-ext-headers";
+	case ParseError::not_tcp_udp: return "not-tcp-udp";
+	}
+	return "unknown";
+}
+
 const Bytes kDnsQuery = from_hex(
 	"abcd 0100 0001 0000 0000 0000"  // ID, RD, QDCOUNT 1
 	"07 6578616d706c65 03 636f6d 00 0001 0001");  // example.com A IN

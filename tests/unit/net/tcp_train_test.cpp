@@ -12,6 +12,16 @@ namespace {
 using test::Bytes;
 using test::cat;
 
+// Frames the train will have: [ACK] + ceil(total/segment_size) data, or
+// [ACK] + a bare FIN for an empty stream. 0 if segment_size is 0.
+size_t tcp_train_frame_count(const TcpTrainParams &p, size_t stream_length)
+{
+	if (p.segment_size == 0)
+		return 0;
+	const size_t data = (stream_length + p.segment_size - 1) / p.segment_size;
+	return (p.leading_ack ? 1 : 0) + (data ? data : 1);
+}
+
 ReplyTemplate make_template(bool ipv6)
 {
 	ReplyTemplate t;

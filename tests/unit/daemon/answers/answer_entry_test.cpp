@@ -3,12 +3,15 @@
 // RD/CD).
 #include "daemon/answers/answer_entry.h"
 #include "daemon/answers/seen_filter.h"
+#include "dns/wire.h"
 
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,28 @@ namespace xdpdns::daemon::answers {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
+
+// The DNS message XDP builds from `entry` for a query message `query`
+// (header and question as the client sent them), as bpf/lib/answer.h does:
+// the query's header and question, the entry's flags with the query's RD
+// (0x01 in octet 2) and CD (0x10 in octet 3), one question, the entry's
+// counts and sections.
+std::size_t write_reply(std::span<const std::uint8_t> query, std::size_t question_end,
+			const xdpdns_answer &entry, std::span<std::uint8_t> out)
+{
+	const std::size_t n = question_end + entry.body_len;
+	if (question_end < dns::header_size || query.size() < question_end || out.size() < n ||
+	    entry.body_len > XDPDNS_ANSWER_BODY_MAX)
+		return 0;
+	std::copy(query.begin(), query.begin() + question_end, out.begin());
+	out[2] = entry.flags[0] | (query[2] & 0x01);
+	out[3] = entry.flags[1] | (query[3] & 0x10);
+	out[4] = 0;
+	out[5] = 1;
+	std::memcpy(out.data() + 6, entry.counts, 6);
+	std::memcpy(out.data() + question_end, entry.body, entry.body_len);
+	return n;
+}
 
 Bytes name(const std::string &dotted)
 {

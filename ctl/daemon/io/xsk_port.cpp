@@ -1,4 +1,4 @@
-#include "xsk_port.h"
+#include "daemon/io/xsk_port.h"
 
 #include <bpf/bpf.h>
 #include <linux/if_xdp.h>

@@ -2,12 +2,12 @@
 // proved themselves go to the ConnTable (pipelined queries, loss recovery,
 // idle close); what no connection takes gets the stateless answers the XDP
 // program would give, or an RST when a client's state is gone.
-#include "worker.h"
+#include "daemon/paths/worker.h"
 
 #include "common/cookie_key.h"
 #include "dns/response.h"
 #include "dns/tcp_keepalive.h"
-#include "tx_sink.h"
+#include "daemon/io/tx_sink.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>

@@ -5,7 +5,7 @@
 // constructor; the per-packet path does not touch the heap.
 #pragma once
 
-#include "counters.h"
+#include "daemon/io/counters.h"
 #include "daemon/answers/answer_map.h"
 #include "daemon/answers/seen_filter.h"
 #include "daemon/atr/policy.h"
@@ -13,13 +13,13 @@
 #include "daemon/backend.h"
 #include "daemon/tcp/conn_table.h"
 #include "daemon/tcp/flow_table.h"
-#include "idle_closer.h"
-#include "knob_snapshot.h"
+#include "daemon/io/idle_closer.h"
+#include "daemon/paths/knob_snapshot.h"
 #include "net/fragment_id.h"
 #include "net/frame.h"
 #include "net/reply.h"
-#include "pending.h"
-#include "xsk_port.h"
+#include "daemon/paths/pending.h"
+#include "daemon/io/xsk_port.h"
 
 #include <xdpdns/abi.h>
 

@@ -1,4 +1,4 @@
-#include "daemon.h"
+#include "daemon/lifecycle/daemon.h"
 
 #include "common/attach.h"
 #include "common/cookie_key.h"
@@ -10,11 +10,11 @@
 #include "daemon/upstream/upstream_backend.h"
 #include "dns/zone.h"
 #include "dns/zone_set.h"
-#include "clock.h"
-#include "idle_closer.h"
-#include "interface_info.h"
-#include "worker.h"
-#include "zone_backend.h"
+#include "daemon/io/clock.h"
+#include "daemon/io/idle_closer.h"
+#include "daemon/io/interface_info.h"
+#include "daemon/lifecycle/worker_factory.h"
+#include "daemon/paths/worker.h"
 
 #include <spdlog/spdlog.h>
 
@@ -98,6 +98,7 @@ public:
 private:
 	Result<void> prepare_backend();
 	Result<void> open_interface(Interface &itf);
+	Result<InterfaceShare> share_interface(Interface &itf);
 	Result<void> start_workers(Interface &itf);
 	void apply_knobs(Interface &itf, const config::DaemonConfig &cfg);
 	Result<void> apply_fleet_key(Interface &itf, const config::DaemonConfig &cfg);
@@ -227,11 +228,10 @@ Result<void> Daemon::open_interface(Interface &itf)
 	return {};
 }
 
-Result<void> Daemon::start_workers(Interface &itf)
+// What the workers of `itf` share: the link MTU they send (published for
+// XDP too), the idle closer, the dstats rows and the answers map.
+Result<InterfaceShare> Daemon::share_interface(Interface &itf)
 {
-	auto queues = rx_queue_count(itf.name);
-	if (!queues)
-		return queues.error();
 	auto mtu = interface_mtu(itf.name);
 	if (!mtu)
 		return mtu.error();
@@ -268,72 +268,32 @@ Result<void> Daemon::start_workers(Interface &itf)
 			     (std::uint64_t{cfg_.answer_entries} * answers::AnswerMap::bytes_per_entry() + (1 << 19)) >> 20);
 	}
 
-	static std::atomic<std::uint32_t> next_row{0};
+	InterfaceShare share;
+	share.ifname = itf.name;
+	share.ifindex = itf.ifindex;
+	share.mtu = *mtu;
+	share.pins = &*itf.pins;
+	share.dstats_rows = rows;
+	share.answer_map = itf.answer_map.get();
+	share.idle_closer = itf.idle_closer.get();
+	return share;
+}
+
+// One worker per RX queue (worker_factory.cpp), then their threads.
+Result<void> Daemon::start_workers(Interface &itf)
+{
+	auto queues = rx_queue_count(itf.name);
+	if (!queues)
+		return queues.error();
+	auto share = share_interface(itf);
+	if (!share)
+		return share.error();
+	const BackendSource source{&zones_, &upstream_};
 	for (std::uint32_t q = 0; q < *queues; q++) {
-		XskOptions xo;
-		xo.busy_poll_us = cfg_.busy_poll_us;
-		auto port = XskPort::create(itf.name, q, itf.pins->xsks_fd(), xo);
-		if (!port)
-			return port.error();
-		spdlog::info("{}: queue {}: AF_XDP socket ({} mode{})", itf.name, q,
-			     (*port)->zero_copy() ? "zero-copy" : "copy",
-			     xo.busy_poll_us ? ", busy polling " + std::to_string(xo.busy_poll_us) + " us" : "");
-
-		const std::uint32_t row = next_row++ % XDPDNS_DSTATS_MAX_WORKERS;
-		std::uint64_t *counters = rows + std::size_t(row) * XDPDNS_DSTATS_ROW_U64;
-		std::memset(counters, 0, XDPDNS_DSTATS_ROW_U64 * sizeof(std::uint64_t));
-
-		WorkerConfig wc;
-		wc.ifname = itf.name;
-		wc.ifindex = itf.ifindex;
-		wc.queue = q;
-		wc.busy_poll_us = cfg_.busy_poll_us;
-		wc.mtu = *mtu;
-		wc.knobs = itf.pins->config_view();
-		wc.counters = counters;
-		wc.atr_prog_fd = itf.pins->prog_atr_fd();
-		wc.stats_fd = itf.pins->stats_fd();
-		wc.flows.flows = cfg_.tcp_flows;
-		wc.conns.conns = cfg_.tcp_connections;
-		wc.tcp_conns_fd = itf.pins->tcp_conns_fd();
-		wc.keys = itf.pins->keys_view();
-		wc.answer_map = itf.answer_map.get();
-		// One sweep of the shared map per interface: the first worker's.
-		wc.idle_closer = q == 0 ? itf.idle_closer.get() : nullptr;
-
-		std::unique_ptr<Backend> backend;
-		std::function<void()> before_batch;
-		if (!cfg_.zones.empty()) {
-			auto zb = std::make_unique<ZoneBackend>(zones_, &wc.knobs->edns_buffer_size);
-			ZoneBackend *raw = zb.get();
-			before_batch = [raw] { raw->refresh(); };
-			backend = std::move(zb);
-		} else {
-			UpstreamConfig uc = upstream_;
-			uc.live_edns_size = &wc.knobs->edns_buffer_size;
-			auto ub = UpstreamBackend::create(uc);
-			if (!ub)
-				return ub.error();
-			UpstreamBackend *raw = ub->get();
-			before_batch = [raw, counters] {
-				// Mirror the backend's own counters into this worker's row.
-				const auto &c = raw->counters();
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_SENT], c.sent, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_TIMEOUT], c.timeouts, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_TCP], c.tcp_retries, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_SERVFAIL], c.servfails, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_FULL], c.table_full, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_MISMATCHED], c.mismatched, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_MALFORMED], c.malformed, __ATOMIC_RELAXED);
-				__atomic_store_n(&counters[XDPDNS_STAT_D_UPSTREAM_DECLINED], c.declined, __ATOMIC_RELAXED);
-			};
-			wc.async_backend = true;
-			backend = std::move(*ub);
-		}
-		itf.workers.push_back(std::make_unique<Worker>(wc, std::move(*port), std::move(backend),
-								std::move(before_batch)));
-		spdlog::info("{}: queue {}: TCP reuse: {} connections, {} MiB allocated (send ring, reassembly slots, table)",
-			     itf.name, q, wc.conns.conns, (itf.workers.back()->tcp_conns_memory() + (1 << 19)) >> 20);
+		auto worker = make_worker(cfg_, *share, source, q);
+		if (!worker)
+			return worker.error();
+		itf.workers.push_back(std::move(*worker));
 	}
 	for (auto &w : itf.workers)
 		itf.threads.emplace_back([this, worker = w.get()] { worker->run(stop_); });

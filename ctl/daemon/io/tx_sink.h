@@ -6,7 +6,7 @@
 #pragma once
 
 #include "net/frame_sink.h"
-#include "xsk_port.h"
+#include "daemon/io/xsk_port.h"
 
 #include <array>
 #include <cstdint>

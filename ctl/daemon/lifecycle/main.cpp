@@ -1,5 +1,5 @@
 // xdpdnsd: answers DNS through the xdpdns XDP program's AF_XDP sockets.
-#include "daemon.h"
+#include "daemon/lifecycle/daemon.h"
 #include "daemon/config/command_line.h"
 #include "dns/zone.h"
 

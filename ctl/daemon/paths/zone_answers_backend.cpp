@@ -1,4 +1,4 @@
-#include "zone_backend.h"
+#include "daemon/paths/zone_answers_backend.h"
 
 #include "dns/zone_backend.h"
 

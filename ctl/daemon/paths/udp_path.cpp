@@ -1,13 +1,13 @@
 // UDP queries: answer from the backend, then the full answer (IP-fragmented
 // by us when it exceeds the path MTU), a TC=1 answer when it exceeds the
 // client's buffer, and an ATR follow-up when the policy says so.
-#include "worker.h"
+#include "daemon/paths/worker.h"
 
-#include "clock.h"
+#include "daemon/io/clock.h"
 #include "daemon/answers/answer_entry.h"
 #include "dns/response.h"
 #include "net/fragment.h"
-#include "tx_sink.h"
+#include "daemon/io/tx_sink.h"
 
 #include <algorithm>
 #include <cstring>

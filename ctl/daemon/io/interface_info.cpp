@@ -1,4 +1,4 @@
-#include "interface_info.h"
+#include "daemon/io/interface_info.h"
 
 #include "common/fd.h"
 

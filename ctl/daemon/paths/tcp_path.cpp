@@ -2,11 +2,11 @@
 // checked it): plan with the flow table, answer every complete query, send the train from
 // SEG.ACK with a FIN, and remember it so a retransmission gets the same
 // octets and nothing ever overlaps in sequence space.
-#include "worker.h"
+#include "daemon/paths/worker.h"
 
 #include "dns/response.h"
 #include "net/tcp_train.h"
-#include "tx_sink.h"
+#include "daemon/io/tx_sink.h"
 
 #include <algorithm>
 #include <cstring>

@@ -14,7 +14,7 @@
 #include <set>
 #include <vector>
 
-#include "daemon/core/xsk_port.h"
+#include "daemon/io/xsk_port.h"
 #include "veth_rig.h"
 
 namespace xdpdns::daemon {

@@ -1,4 +1,4 @@
-#include "idle_closer.h"
+#include "daemon/io/idle_closer.h"
 
 #include "net/frame.h"
 

@@ -1,6 +1,8 @@
-// The `zone` backend: authoritative answers from the zone files loaded in
-// memory (dns::answer), synchronous, no allocation per query. The zone set
-// is shared by all workers and swapped whole on reload (SIGHUP).
+// The `zone` backend: ctl/dns's zone answering (dns::answer,
+// dns/zone_backend.h) behind the daemon's Backend interface. Authoritative
+// answers from the zone files loaded in memory, synchronous, no allocation
+// per query. The zone set is shared by all workers and swapped whole on
+// reload (SIGHUP).
 #pragma once
 
 #include "daemon/backend.h"

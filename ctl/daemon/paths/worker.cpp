@@ -1,6 +1,6 @@
-#include "worker.h"
+#include "daemon/paths/worker.h"
 
-#include "clock.h"
+#include "daemon/io/clock.h"
 #include "dns/response.h"
 #include "dns/tcp_keepalive.h"
 #include "net/checksum.h"
