@@ -52,12 +52,10 @@ protected:
 	{
 		Daemon d;
 		xdpdns::dns::Query q;
-		if (xdpdns::dns::parse_query(msg, q) != xdpdns::dns::ParseResult::ok)
+		d.answer = zone_answer(*zones_, msg, xdpdns::dns::Transport::udp,
+				       static_cast<std::uint16_t>(cfg_.edns_buffer_size), q);
+		if (d.answer.empty())
 			return d;
-		d.answer.resize(65535);
-		const auto info = xdpdns::dns::answer(*zones_, q, xdpdns::dns::Transport::udp, d.answer,
-						      static_cast<std::uint16_t>(cfg_.edns_buffer_size));
-		d.answer.resize(info.size);
 		xdpdns_answer_key key;
 		xdpdns_answer entry;
 		if (d.answer.size() <= q.udp_size && answers::key_for(q, msg, false, key) &&

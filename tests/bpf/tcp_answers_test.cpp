@@ -121,12 +121,10 @@ protected:
 	{
 		Daemon d;
 		xdpdns::dns::Query q;
-		if (xdpdns::dns::parse_query(msg, q) != xdpdns::dns::ParseResult::ok)
+		d.answer = zone_answer(*zones_, msg, xdpdns::dns::Transport::tcp,
+				       static_cast<std::uint16_t>(cfg_.edns_buffer_size), q);
+		if (d.answer.empty())
 			return d;
-		d.answer.resize(65535);
-		const auto info = xdpdns::dns::answer(*zones_, q, xdpdns::dns::Transport::tcp, d.answer,
-						      static_cast<std::uint16_t>(cfg_.edns_buffer_size));
-		d.answer.resize(info.size);
 		// As Worker::offer_answer: one frame of the link, the TCP key.
 		if (d.answer.size() + 48 <= cfg_.link_mtu && answers::key_for(q, msg, true, d.key) &&
 		    answers::entry_for(q, d.answer, d.entry)) {

@@ -64,4 +64,14 @@ std::shared_ptr<const xdpdns::dns::ZoneSet> load_test_zones()
 	return *set;
 }
 
+std::vector<std::uint8_t> zone_answer(const xdpdns::dns::ZoneSet &zones, const std::vector<std::uint8_t> &msg,
+				      xdpdns::dns::Transport t, std::uint16_t edns_size, xdpdns::dns::Query &q)
+{
+	if (xdpdns::dns::parse_query(msg, q) != xdpdns::dns::ParseResult::ok)
+		return {};
+	std::vector<std::uint8_t> answer(65535);
+	answer.resize(xdpdns::dns::answer(zones, q, t, answer, edns_size).size);
+	return answer;
+}
+
 }  // namespace xdpdns::test

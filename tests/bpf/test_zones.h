@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "dns/query.h"
+#include "dns/zone_backend.h"
 #include "dns/zone_set.h"
 
 namespace xdpdns::test {
@@ -41,5 +43,10 @@ std::string mixed_case(std::string s);
 
 // All of kZones as one ZoneSet; throws std::runtime_error naming the cause.
 std::shared_ptr<const xdpdns::dns::ZoneSet> load_test_zones();
+
+// The daemon's zone answer to the query message `msg` over `t` (parsed
+// into `q`); empty when the message is no query the daemon answers.
+std::vector<std::uint8_t> zone_answer(const xdpdns::dns::ZoneSet &zones, const std::vector<std::uint8_t> &msg,
+				      xdpdns::dns::Transport t, std::uint16_t edns_size, xdpdns::dns::Query &q);
 
 }  // namespace xdpdns::test

@@ -3,6 +3,7 @@
 #include "net/frame.h"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
 #include <bpf/bpf.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -65,13 +66,22 @@ IdleCloser::~IdleCloser()
 		close(sock_);
 }
 
-void IdleCloser::close_one(const xdpdns_conn_key &k, xdpdns_conn c, std::uint16_t window)
+void IdleCloser::warn_once(bool &warned, const char *what, int err)
+{
+	if (warned)
+		return;
+	warned = true;
+	spdlog::warn("idle FINs (interface index {}): {}: {}; further failures not logged", ifindex_, what,
+		     std::strerror(err));
+}
+
+bool IdleCloser::close_one(const xdpdns_conn_key &k, xdpdns_conn c, std::uint16_t window)
 {
 	const net::ReplyTemplate t = idle_fin_template(k, c);
 	const std::size_t len =
 		net::write_tcp(t, c.snd_end, c.req_end, net::kTcpFin | net::kTcpAck, window, {}, frame_);
 	if (len == 0)
-		return;
+		return false;
 	sockaddr_ll to{};
 	to.sll_family = AF_PACKET;
 	to.sll_ifindex = ifindex_;
@@ -80,8 +90,13 @@ void IdleCloser::close_one(const xdpdns_conn_key &k, xdpdns_conn c, std::uint16_
 	// Marked first: the client's answer to the FIN may come at once.
 	c.state = XDPDNS_CONN_XDP_FIN;
 	if (bpf_map_update_elem(map_fd_, &k, &c, BPF_EXIST) != 0)
-		return;  // gone meanwhile: nothing to close
-	sendto(sock_, frame_.data(), len, 0, reinterpret_cast<const sockaddr *>(&to), sizeof(to));
+		return false;  // gone meanwhile: nothing to close
+	if (sendto(sock_, frame_.data(), len, 0, reinterpret_cast<const sockaddr *>(&to), sizeof(to)) < 0) {
+		// As a lost FIN: the entry goes after another idle time-out.
+		warn_once(send_warned_, "send on the packet socket", errno);
+		return false;
+	}
+	return true;
 }
 
 std::size_t IdleCloser::sweep(std::uint64_t now_ns, std::uint64_t idle_ns, std::uint16_t window)
@@ -97,18 +112,19 @@ std::size_t IdleCloser::sweep(std::uint64_t now_ns, std::uint64_t idle_ns, std::
 		first = false;
 		for (__u32 i = 0; i < count; i++) {
 			if (idle_fin_due(values_[i], now_ns, idle_ns)) {
-				close_one(keys_[i], values_[i], window);
-				sent++;
+				if (close_one(keys_[i], values_[i], window))
+					sent++;
 			} else if (fin_unanswered(values_[i], now_ns, idle_ns)) {
 				// Our FIN had an idle time-out to be acknowledged: the
 				// stateless rules take over (a late FIN gets its ACK).
 				bpf_map_delete_elem(map_fd_, &keys_[i]);
 			}
 		}
-		if (r != 0 && err != ENOENT)
-			break;  // e.g. a bucket larger than the batch: the rest next time
-		if (err == ENOENT)
-			break;
+		if (r != 0) {
+			if (err != ENOENT)  // ENOENT: the end of the map
+				warn_once(lookup_warned_, "batch lookup in tcp_conns", err);
+			break;  // the rest next time
+		}
 	}
 	return sent;
 }

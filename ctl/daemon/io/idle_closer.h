@@ -44,11 +44,13 @@ public:
 	IdleCloser(const IdleCloser &) = delete;
 	IdleCloser &operator=(const IdleCloser &) = delete;
 
-	// One pass over the map; returns the FINs sent.
+	// One pass over the map; returns the FINs sent. A failing map read or
+	// send is logged (once per cause, naming the map or the interface).
 	std::size_t sweep(std::uint64_t now_ns, std::uint64_t idle_ns, std::uint16_t window);
 
 private:
-	void close_one(const xdpdns_conn_key &k, xdpdns_conn c, std::uint16_t window);
+	bool close_one(const xdpdns_conn_key &k, xdpdns_conn c, std::uint16_t window);
+	void warn_once(bool &warned, const char *what, int err);
 
 	int map_fd_;
 	int ifindex_;
@@ -56,6 +58,8 @@ private:
 	std::vector<xdpdns_conn_key> keys_;
 	std::vector<xdpdns_conn> values_;
 	std::vector<std::uint8_t> frame_;
+	bool lookup_warned_ = false;
+	bool send_warned_ = false;
 };
 
 }  // namespace xdpdns::daemon
