@@ -23,8 +23,9 @@
 //    lowercase in the target when they come from the query name (as NSD;
 //    so the octets after the question never depend on the client's case,
 //    which the in-kernel answers need). A synthesized name longer than 255
-//    octets -> YXDOMAIN after the DNAME (RFC 6672 2.2). A CNAME query gets
-//    the synthesized CNAME, not followed. As NSD, a DNAME is answered once
+//    octets -> YXDOMAIN after the DNAME (RFC 6672 2.2; NSD adds an Extended
+//    DNS Error option, we send none). A CNAME query gets the synthesized
+//    CNAME, not followed. As NSD, a DNAME is answered once
 //    per chain, and the chain ends at a DNAME met again whose target is
 //    below its owner, or at a name that already had a CNAME synthesized
 //    (loops). The DNAME owner itself answers from its own data (a DNAME
@@ -36,7 +37,7 @@
 //  * NXDOMAIN and NODATA (including empty non-terminals) -> the zone's SOA
 //    in the authority section with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308).
 //  * Zone cut on the way down -> referral: NS in authority, AA=0 (AA=1 only
-//    when a CNAME chain already put records in the answer), and glue: A then
+//    when a CNAME or DNAME chain already put records in the answer), and glue: A then
 //    AAAA records (all A first, NS order) of the NS targets that are in this
 //    zone, in the additional section. A DS query for the cut's own name is
 //    answered from the parent side (the DS RRset or NODATA).
