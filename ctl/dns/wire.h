@@ -68,6 +68,7 @@ inline constexpr uint8_t servfail = 2;
 inline constexpr uint8_t nxdomain = 3;
 inline constexpr uint8_t notimp = 4;
 inline constexpr uint8_t refused = 5;
+inline constexpr uint8_t yxdomain = 6;  // RFC 6672 2.2: a DNAME substitution overflows 255 octets
 inline constexpr uint8_t badvers = 16;  // extended: upper 8 bits live in the OPT TTL
 }  // namespace rcode
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_set>
 
 namespace xdpdns::dns {
 
@@ -79,6 +80,7 @@ std::string type_text(uint16_t type)
 	case rrtype::aaaa: return "AAAA";
 	case rrtype::ds: return "DS";
 	case rrtype::rrsig: return "RRSIG";
+	case rrtype::dname: return "DNAME";
 	default: return "TYPE" + std::to_string(type);
 	}
 }
@@ -143,6 +145,11 @@ Result<void> Zone::add(std::span<const uint8_t> owner, uint16_t rrclass, uint16_
 	} else if (!may_coexist_with_cname(type) && node.find(rrtype::cname)) {
 		return zone_error("CNAME and other data (" + type_text(type) + ") at " + where);
 	}
+	if (type == rrtype::dname) {
+		const RRset *d = node.find(rrtype::dname);
+		if (d && !std::equal(d->rdata[0].begin(), d->rdata[0].end(), rdata.begin(), rdata.end()))
+			return zone_error("more than one DNAME at " + where + " (RFC 6672 2.4)");
+	}
 
 	auto it = std::lower_bound(node.rrsets.begin(), node.rrsets.end(), type,
 				   [](const RRset &r, uint16_t t) { return r.type < t; });
@@ -177,6 +184,8 @@ Result<void> Zone::finish()
 		}
 	}
 	sigs_.clear();
+	if (Result<void> dnames = check_dnames(); !dnames)
+		return dnames;
 
 	// Empty non-terminals: every ancestor of an owner, up to the apex.
 	std::vector<std::string> owners;
@@ -202,6 +211,50 @@ Result<void> Zone::finish()
 	const RRset *dnskey = apex_->find(rrtype::dnskey);
 	signed_ = dnskey && !dnskey->sigs.empty();
 	return {};
+}
+
+Result<void> Zone::check_dnames() const
+{
+	std::unordered_set<std::string_view> dnames;
+	for (const auto &[name, node] : nodes_)
+		if (node.find(rrtype::dname))
+			dnames.insert(name);
+	if (dnames.empty())
+		return {};
+	// Of several faults, the one at the smallest name (wire order), so the
+	// message does not depend on the hash map's order.
+	std::string_view bad, bad_dname;
+	for (const auto &[name, node] : nodes_) {
+		if (!bad.empty() && name >= bad)
+			continue;
+		if (dnames.count(name) && name != origin_ && node.find(rrtype::ns)) {
+			bad = bad_dname = name;
+			continue;
+		}
+		if (std::all_of(node.rrsets.begin(), node.rrsets.end(),
+				[](const RRset &r) { return r.type == rrtype::nsec3; }))
+			continue;
+		for (size_t pos = 0; name.size() - pos > origin_.size();) {
+			pos += 1 + static_cast<uint8_t>(name[pos]);
+			const std::string_view above = std::string_view(name).substr(pos);
+			if (dnames.count(above)) {
+				bad = name;
+				bad_dname = above;
+				break;
+			}
+		}
+	}
+	if (bad.empty())
+		return {};
+	auto text = [](std::string_view n) {
+		return name_to_text({reinterpret_cast<const uint8_t *>(n.data()), n.size()});
+	};
+	if (bad == bad_dname)
+		return zone_error("DNAME and NS at " + text(bad) +
+				  ", which is not the apex (RFC 6672 5.2: the DNAME belongs at the apex of the "
+				  "delegated zone)");
+	return zone_error(text(bad) + " is below the DNAME at " + text(bad_dname) +
+			  " (names below a DNAME are never answered, RFC 6672 2.4)");
 }
 
 std::string name_to_text(std::span<const uint8_t> name)

@@ -67,13 +67,15 @@ public:
 
 	// Adds one record. The error message states the cause only (the loader
 	// adds file:line): name outside the origin, class other than IN, SOA
-	// below the apex or a second SOA, CNAME next to other data, several
-	// CNAMEs, malformed RRSIG. An exact duplicate is ignored.
+	// below the apex or a second SOA, CNAME next to other data (a DNAME
+	// too), several CNAMEs or DNAMEs, malformed RRSIG. An exact duplicate
+	// is ignored.
 	Result<void> add(std::span<const uint8_t> owner, uint16_t rrclass, uint16_t type, uint32_t ttl,
 			 std::span<const uint8_t> rdata);
 
 	// Attaches RRSIGs, creates empty non-terminals, marks zone cuts, checks
-	// the SOA. RRSIGs covering a type absent at their name are dropped.
+	// the SOA and the DNAMEs (check_dnames). RRSIGs covering a type absent
+	// at their name are dropped.
 	Result<void> finish();
 
 private:
@@ -89,6 +91,11 @@ private:
 		uint32_t ttl;
 		Rdata rdata;
 	};
+
+	// RFC 6672: no names below a DNAME (2.4; names holding only NSEC3
+	// records excepted, as NSD does), no DNAME beside NS below the apex
+	// (5.2). The zone is refused, as NSD and Knot refuse it.
+	Result<void> check_dnames() const;
 
 	std::string origin_;
 	NodeMap nodes_;

@@ -1,5 +1,6 @@
 #include "dns/zone_backend.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -13,13 +14,16 @@ namespace {
 constexpr size_t max_cname_links = 16;
 
 struct Lookup {
-	enum Kind { exact, wildcard, nxdomain, referral } kind;
+	enum Kind { exact, wildcard, nxdomain, referral, dname } kind;
 	const Node *node;
-	size_t cut_pos = 0;  // referral: where the cut's name starts in the looked-up name
+	// referral, dname: where the cut's (the DNAME owner's) name starts in
+	// the looked-up name
+	size_t cut_pos = 0;
 };
 
 // Finds `name` (lowercase, inside z) walking down from the apex, one label
-// at a time, so that a zone cut above the name is seen first.
+// at a time, so that a zone cut or a DNAME above the name is seen first
+// (the higher one wins; RFC 6672 3.1).
 Lookup lookup(const Zone &z, std::span<const uint8_t> name, uint16_t qtype)
 {
 	std::array<uint8_t, max_labels> starts;
@@ -30,6 +34,8 @@ Lookup lookup(const Zone &z, std::span<const uint8_t> name, uint16_t qtype)
 
 	const Node *encloser = &z.apex();
 	size_t encloser_pos = name.size() - z.origin().size();
+	if (encloser_pos != 0 && encloser->find(rrtype::dname))
+		return {Lookup::dname, encloser, encloser_pos};
 	for (size_t d = below_apex; d-- > 0;) {
 		const size_t pos = starts[d];
 		const Node *node = z.find(name.subspan(pos));
@@ -37,6 +43,8 @@ Lookup lookup(const Zone &z, std::span<const uint8_t> name, uint16_t qtype)
 			break;
 		if (node->delegation && !(d == 0 && qtype == rrtype::ds))
 			return {Lookup::referral, node, pos};
+		if (d != 0 && node->find(rrtype::dname))
+			return {Lookup::dname, node, pos};
 		encloser = node;
 		encloser_pos = pos;
 	}
@@ -119,6 +127,25 @@ public:
 		return put_rrset(authority_sec, zone_->origin(), zone_->soa(), ttl, ttl, do_);
 	}
 
+	// The CNAME synthesized from a DNAME (RFC 6672 3.1): owner -> target,
+	// with the DNAME's TTL and no RRSIGs. Written whole or not at all.
+	bool put_synthesized_cname(std::span<const uint8_t> owner, uint32_t ttl, std::span<const uint8_t> target)
+	{
+		const auto m = w_.mark();
+		put_rr(owner, rrtype::cname, ttl, target);
+		if (w_.failed()) {
+			w_.rewind(m);
+			return false;
+		}
+		counts_[answer_sec]++;
+		return true;
+	}
+
+	// Where the next record starts, and whether the (possibly compressed)
+	// name written at `at` equals `name`: the chain's loop guard.
+	size_t position() const { return w_.size(); }
+	bool name_at_equals(size_t at, std::span<const uint8_t> name) const { return w_.name_at_equals(at, name); }
+
 	// A records, then AAAA records, of the in-zone targets of an NS RRset.
 	void put_glue(const RRset &ns)
 	{
@@ -161,7 +188,7 @@ private:
 		return static_cast<uint16_t>(rrset.sigs.size());
 	}
 
-	void put_rr(std::span<const uint8_t> owner, uint16_t type, uint32_t ttl, const Rdata &d)
+	void put_rr(std::span<const uint8_t> owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> d)
 	{
 		w_.put_name(owner);
 		w_.put_u16(type);
@@ -241,12 +268,38 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 
 	// The chain's current name: as written (client's case first, then the
 	// zone's) and lowercase for lookups. Targets point into zone RDATA,
-	// which outlives this call.
+	// which outlives this call, or into synthesized (the names DNAMEs
+	// made, alternately, so the current one stays intact).
 	std::span<const uint8_t> name = q.name();
 	std::array<uint8_t, max_name_len> lower_buf;
 	std::span<const uint8_t> lower = q.name_lower();
-	std::array<const Node *, max_cname_links> visited;
-	size_t links = 0;
+	std::array<uint8_t, max_name_len> synthesized[2];
+	size_t links = 0;  // CNAMEs in the answer, synthesized ones included
+	std::array<const Node *, max_cname_links> visited;  // CNAME and DNAME nodes answered
+	size_t nvisited = 0;
+	std::array<size_t, max_cname_links> synthesized_at;  // owners of synthesized CNAMEs
+	size_t nsynthesized = 0;
+	auto seen = [&](const Node *n) {
+		return std::find(visited.begin(), visited.begin() + nvisited, n) != visited.begin() + nvisited;
+	};
+
+	// Continues the chain at `target` if one of our zones holds it (the
+	// longest match, as for the query name).
+	auto follow = [&](std::span<const uint8_t> target) {
+		lower_name(target, lower_buf.data());
+		const std::span<const uint8_t> target_lower(lower_buf.data(), target.size());
+		const Zone *next = links < max_cname_links ? zones.find(target_lower) : nullptr;
+		if (!next)
+			return false;
+		if (next != zone) {
+			zone = next;
+			dnssec = q.do_bit && zone->is_signed();
+			b.set_zone(*zone, dnssec);
+		}
+		name = target;
+		lower = target_lower;
+		return true;
+	};
 
 	for (;;) {
 		const Lookup l = lookup(*zone, lower, q.qtype);
@@ -265,6 +318,51 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			}
 			b.put_glue(*ns);
 			break;
+		}
+		if (l.kind == Lookup::dname) {
+			// RFC 6672 3.1: the DNAME, a CNAME from the current name to
+			// the name with the DNAME's owner replaced by its target,
+			// then on at that name. NSD's loop guards: a DNAME already
+			// answered whose target is below its owner, or a CNAME
+			// synthesized before, ends the chain.
+			const RRset &dname = *l.node->find(rrtype::dname);
+			const std::span<const uint8_t> target = dname.rdata[0];
+			if (!seen(l.node)) {
+				if (!b.put_rrset(AnswerBuilder::answer_sec, name.subspan(l.cut_pos), dname)) {
+					tc = true;
+					break;
+				}
+				visited[nvisited++] = l.node;
+			} else {
+				std::array<uint8_t, max_name_len> target_lower;
+				lower_name(target, target_lower.data());
+				if (name_is_subdomain({target_lower.data(), target.size()}, lower.subspan(l.cut_pos)))
+					break;
+			}
+			if (l.cut_pos + target.size() > max_name_len) {
+				rc = rcode::yxdomain;  // RFC 6672 2.2
+				break;
+			}
+			bool again = false;
+			for (size_t i = 0; i < nsynthesized; i++)
+				again = again || b.name_at_equals(synthesized_at[i], name);
+			if (again)
+				break;
+			// The labels before the DNAME owner (lowercase from the query
+			// name, as NSD writes them), then the target as written.
+			uint8_t *next = synthesized[links % 2].data();
+			std::memcpy(next, (links == 0 ? lower : name).data(), l.cut_pos);
+			std::memcpy(next + l.cut_pos, target.data(), target.size());
+			const std::span<const uint8_t> next_name(next, l.cut_pos + target.size());
+			synthesized_at[nsynthesized++] = b.position();
+			if (!b.put_synthesized_cname(name, dname.ttl, next_name)) {
+				tc = true;
+				break;
+			}
+			links++;
+			if (q.qtype == rrtype::cname || !follow(next_name))
+				break;  // a CNAME query gets the synthesized CNAME (NSD, BIND)
+			continue;
 		}
 		if (l.kind == Lookup::nxdomain) {
 			rc = rcode::nxdomain;
@@ -304,29 +402,16 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 
 		// CNAME: answer it, then continue at its target if one of our
 		// zones holds it (the longest match, as for the query name).
-		bool loop = false;
-		for (size_t i = 0; i < links; i++)
-			loop = loop || visited[i] == &node;
-		if (loop)
-			break;
+		if (seen(&node))
+			break;  // loop
 		if (!b.put_rrset(AnswerBuilder::answer_sec, name, *cname)) {
 			tc = true;
 			break;
 		}
-		visited[links++] = &node;
-		const Rdata &target = cname->rdata[0];
-		lower_name(target, lower_buf.data());
-		const std::span<const uint8_t> target_lower(lower_buf.data(), target.size());
-		const Zone *next = links < max_cname_links ? zones.find(target_lower) : nullptr;
-		if (!next)
+		visited[nvisited++] = &node;
+		links++;
+		if (!follow(cname->rdata[0]))
 			break;
-		if (next != zone) {
-			zone = next;
-			dnssec = q.do_bit && zone->is_signed();
-			b.set_zone(*zone, dnssec);
-		}
-		name = target;
-		lower = target_lower;
 	}
 
 	w.release_tail();

@@ -13,13 +13,31 @@
 //    serve, as with NSD): at most 16 links (NSD follows longer chains); a
 //    node already visited ends the chain (loop). The RCODE and the
 //    authority section describe the last name of the chain (RFC 6604).
+//  * DNAME (RFC 6672): a DNAME at a proper ancestor of the name (met on
+//    the walk down from the apex, so a zone cut above it wins) -> the
+//    DNAME RRset (with its RRSIGs as below), then a CNAME synthesized
+//    from the current name (TTL of the DNAME) to the name with the DNAME's
+//    owner replaced by its target, then the chain goes on at that name as
+//    for a CNAME (same link limit; a chain may go DNAME -> CNAME -> DNAME
+//    across our zones). The labels before the DNAME owner are written
+//    lowercase in the target when they come from the query name (as NSD;
+//    so the octets after the question never depend on the client's case,
+//    which the in-kernel answers need). A synthesized name longer than 255
+//    octets -> YXDOMAIN after the DNAME (RFC 6672 2.2; NSD adds an Extended
+//    DNS Error option, we send none). A CNAME query gets the synthesized
+//    CNAME, not followed. As NSD, a DNAME is answered once
+//    per chain, and the chain ends at a DNAME met again whose target is
+//    below its owner, or at a name that already had a CNAME synthesized
+//    (loops). The DNAME owner itself answers from its own data (a DNAME
+//    query there returns the DNAME). Zones with names below a DNAME or a
+//    DNAME beside NS below the apex are refused (Zone::finish).
 //  * Wildcards (RFC 4592): when the name does not exist, "*.<closest
 //    encloser>" answers, with the query name (or the chain's current name)
 //    as owner; wildcard CNAMEs are followed as above.
 //  * NXDOMAIN and NODATA (including empty non-terminals) -> the zone's SOA
 //    in the authority section with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308).
 //  * Zone cut on the way down -> referral: NS in authority, AA=0 (AA=1 only
-//    when a CNAME chain already put records in the answer), and glue: A then
+//    when a CNAME or DNAME chain already put records in the answer), and glue: A then
 //    AAAA records (all A first, NS order) of the NS targets that are in this
 //    zone, in the additional section. A DS query for the cut's own name is
 //    answered from the parent side (the DS RRset or NODATA).
@@ -31,9 +49,9 @@
 //  * DO=1 in a signed zone (Zone::is_signed: the apex DNSKEY RRset has
 //    RRSIGs, NSD's rule): each RRset in the answer and authority sections
 //    is followed by its RRSIGs, and a referral carries the DS RRset and its
-//    RRSIGs after the NS RRset. No NSEC/NSEC3 denial-of-existence proofs
-//    are synthesized or looked up, and no DNAME substitution is done (a
-//    DNAME is ordinary data at its own name).
+//    RRSIGs after the NS RRset; the synthesized CNAME of a DNAME has no
+//    RRSIGs (RFC 6672 5.3), the DNAME has its own. No NSEC/NSEC3
+//    denial-of-existence proofs are synthesized or looked up.
 //  * Minimal responses, as NSD 4.6 with `minimal-responses: yes` (checked
 //    against it, tests/unit/dns/compare_with_nsd.py): no NS in the
 //    authority section of positive answers; the additional section carries
@@ -48,7 +66,9 @@
 //  * The question is copied byte for byte (the client's case). Owner names
 //    are compressed against the question and earlier names; names inside
 //    NS, CNAME, PTR, MX and SOA RDATA are compressed too; DNAME, SRV and
-//    every other type are written uncompressed (RFC 3597 section 4).
+//    every other type are written uncompressed (RFC 3597 section 4, RFC
+//    6672 2.5) and are no compression targets. DNAME answers are the same
+//    octets as NSD 4.6's (compare_with_nsd.py checks).
 //  * Deterministic: the same query on the same zone set gives the same
 //    octets (records in zone-file order, no rotation), as TCP
 //    retransmissions need.

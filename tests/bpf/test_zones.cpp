@@ -34,6 +34,8 @@ std::vector<std::string> zone_names(const ZoneFile &z)
 		if (owner.rfind("*.", 0) == 0)
 			owner = "anything" + owner.substr(1);  // a name the wildcard answers
 		names.insert(owner);
+		if (line.find(" DNAME ") != std::string::npos)
+			names.insert("www." + owner);  // redirected by the DNAME
 	}
 	names.insert("nothere." + origin);        // NXDOMAIN
 	names.insert("below.deep.nothere." + origin);

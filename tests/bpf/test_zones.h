@@ -1,8 +1,8 @@
 // The test zones and the walk over them the in-kernel answer tests share
 // (UDP in answers_test.cpp, TCP in tcp_answers_test.cpp): every owner name
-// plus names that do not exist, sit below a wildcard or a zone cut, or are
-// in no zone; the types and EDNS shapes asked; the zones loaded as the
-// daemon loads them.
+// plus names that do not exist, sit below a wildcard, a zone cut or a DNAME,
+// or are in no zone; the types and EDNS shapes asked; the zones loaded as
+// the daemon loads them.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,9 @@ inline constexpr ZoneFile kZones[] = {
 	{"tools/zones/example.test.zone", "example.test."},
 	{"tests/unit/dns/zones/zone.test.zone", "zone.test."},
 	{"tests/unit/dns/zones/inner.zone.test.zone", "inner.zone.test."},
+	{"tests/unit/dns/zones/dname.test.zone", "dname.test."},
+	{"tests/unit/dns/zones/other.test.zone", "other.test."},
+	{"tests/unit/dns/zones/apex.test.zone", "apex.test."},
 };
 
 inline constexpr std::uint16_t kTypes[] = {1, 28, 16, 15, 2, 6, 5, 43, 48, 46, 33, 255, 99};
@@ -35,7 +38,7 @@ struct Shape {
 inline constexpr Shape kShapes[] = {{false, false}, {true, false}, {true, true}};
 
 // Owner names of a zone file (plus names that do not exist and names below
-// a wildcard), as dotted text.
+// a wildcard or a DNAME), as dotted text.
 std::vector<std::string> zone_names(const ZoneFile &z);
 
 // Every other letter upper case: the client's case, which answers echo.

@@ -278,12 +278,13 @@ netns_upstream_create() {
 
 # nsd_serve NS ZONE FILE ADDR...: NSD in the foreground (one server process,
 # no rate limit) in NS, answering zone ZONE from FILE on ADDR port 53 (each
-# ADDR an ip-address line); NSD_OPTIONS (lines) goes into its server: clause.
+# ADDR an ip-address line); NSD_OPTIONS (lines) goes into its server: clause;
+# NSD_MORE_ZONES (lines "ZONE FILE") are served too.
 # Returns once every ADDR answers the zone's SOA inside NS; sets NSD_PID and
 # NSD_DIR (config, log). Called again, it writes the same config and starts
 # a new NSD (stop the old one first).
 nsd_serve() {
-	local ns=$1 zone=$2 file=$3 addr line i ok
+	local ns=$1 zone=$2 file=$3 addr line i ok more more_file
 	shift 3
 	NSD_DIR=$NETNS_TMP/nsd-$ns
 	mkdir -p "$NSD_DIR"
@@ -300,6 +301,9 @@ nsd_serve() {
 		done <<<"${NSD_OPTIONS:-}"
 		printf '%s\n' "remote-control:" "	control-enable: no" "zone:" \
 			"	name: \"$zone\"" "	zonefile: \"$file\""
+		while read -r more more_file; do
+			[[ -z $more ]] || printf '%s\n' "zone:" "	name: \"$more\"" "	zonefile: \"$more_file\""
+		done <<<"${NSD_MORE_ZONES:-}"
 	} >"$NSD_DIR/nsd.conf"
 	nsd-checkconf "$NSD_DIR/nsd.conf" || netns_die "nsd-checkconf rejects $NSD_DIR/nsd.conf"
 	nsbg "$ns" nsd -d -c "$NSD_DIR/nsd.conf"

@@ -11,6 +11,9 @@ changing the zone backend:
 
   tests/unit/dns/compare_with_nsd.py BUILD/tests/unit/dns/dns_answer_tool \
       tools/zones/example.test.zone tests/unit/dns/zones/*.zone
+
+DNAME answers (dname.test, other.test, apex.test) must also be the same
+octets as NSD's.
 """
 import os
 import shutil
@@ -24,6 +27,7 @@ import time
 import dns.flags
 import dns.message
 import dns.query
+import dns.rcode
 import dns.rdatatype
 
 # (name, type, transport, edns bufsize or None, DO)
@@ -107,6 +111,42 @@ CASES = [
     ("nothing.example.test", "TXT", "tcp", 1232, False),
     ("example.test", "SOA", "tcp", 1232, False),
     ("nowhere.invalid", "A", "udp", 1232, False),
+] + [
+    # DNAME (dname.test, other.test, apex.test): every case, with identical
+    # octets required (compression as NSD's), see DNAME_OCTETS below.
+    (name, rtype, transport, 1232, do)
+    for name, rtype, do in [
+        ("www.d.dname.test", "A", False),
+        ("WwW.D.dNaMe.TEST", "A", False),
+        ("a.b.d.dname.test", "A", False),
+        ("www.d.dname.test", "TXT", False),
+        ("d.dname.test", "DNAME", False),
+        ("d.dname.test", "TXT", False),
+        ("d.dname.test", "A", False),
+        ("x.d.dname.test", "DNAME", False),
+        ("www.d.dname.test", "CNAME", False),
+        ("alias.d.dname.test", "A", False),
+        ("host.cut.d.dname.test", "A", False),
+        ("www.other.dname.test", "A", False),
+        ("hop.other.dname.test", "A", False),
+        ("HoP.OtHeR.dname.test", "A", False),
+        ("www.back.other.test", "AAAA", False),
+        ("to-d.dname.test", "A", False),
+        ("www.out.dname.test", "A", False),
+        ("x.deep.x.dname.test", "TXT", False),
+        ("A.far.dname.test", "A", False),
+        ("www.apex.test", "A", False),
+        ("nothere.apex.test", "A", False),
+        ("apex.test", "DNAME", False),
+        ("a.loop1.dname.test", "A", False),
+        ("a.self.dname.test", "A", False),
+        ("l" * 63 + "." + "l" * 50 + ".long.dname.test", "A", False),
+        ("l" * 63 + "." + "l" * 51 + ".long.dname.test", "A", False),
+        ("www.signed.dname.test", "A", True),
+        ("www.signed.dname.test", "A", False),
+        ("x.dn.sub.dname.test", "A", False),
+    ]
+    for transport in ("udp", "tcp")
 ]
 
 
@@ -117,6 +157,10 @@ KNOWN = {
     ("zone.test", "ANY"): "ANY: all RRsets over TCP, lowest type over UDP",
     ("signed.zone.test", "ANY"): "ANY: all RRsets over TCP, lowest type over UDP",
 }
+# DNAME answers must be the same octets as NSD's (from the ID on), except
+# where NSD adds an Extended DNS Error option (YXDOMAIN, RFC 8914).
+DNAME_ZONES = ("dname.test", "other.test", "apex.test")
+DNAME_OCTETS_EXCEPT = {"YXDOMAIN": "NSD adds EDE 0 \"DNAME expansion became too large\" to its OPT"}
 # NSD's own EDNS buffer (1232 by default) caps its UDP answers.
 NSD_UDP_MAX = 1232
 
@@ -218,6 +262,13 @@ def main():
             size = f"size nsd={len(ref_wire)} ours={len(ours_wire)}"
             if ref_wire[2:] == ours_wire[2:]:
                 size += ", identical octets"
+            elif name.lower().endswith(DNAME_ZONES) and not diffs:
+                rcode = dns.rcode.to_text(dns.message.from_wire(ours_wire).rcode())
+                if rcode in DNAME_OCTETS_EXCEPT:
+                    size += f", octets differ: {DNAME_OCTETS_EXCEPT[rcode]}"
+                else:
+                    diffs = ["octets"]
+                    ref["octets"], ours["octets"] = ref_wire[2:].hex(), ours_wire[2:].hex()
             if diffs and (name, rtype) in KNOWN:
                 print(f"KNOWN {label}: {KNOWN[(name, rtype)]}")
             elif diffs:

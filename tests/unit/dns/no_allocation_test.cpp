@@ -61,17 +61,22 @@ using test::QuerySpec;
 
 TEST(NoAllocation, PerQueryPath)
 {
-	auto zones = test::load_set({std::string(XDPDNS_TEST_ZONES) + "/zone.test.zone",
-				     std::string(XDPDNS_TEST_ZONES) + "/inner.zone.test.zone", XDPDNS_EXAMPLE_ZONE});
+	const std::string dir = XDPDNS_TEST_ZONES;
+	auto zones = test::load_set({dir + "/zone.test.zone", dir + "/inner.zone.test.zone", XDPDNS_EXAMPLE_ZONE,
+				     dir + "/dname.test.zone", dir + "/other.test.zone", dir + "/apex.test.zone"});
 	ASSERT_TRUE(zones);
+	// DNAME: synthesis, chains across zones, loops, YXDOMAIN.
+	const std::string yxdomain = std::string(63, 'l') + "." + std::string(51, 'l') + ".long.dname.test";
 	std::vector<Bytes> queries;
 	for (const char *name : {"www.zone.test", "WwW.ZoNe.TeSt", "nothere.zone.test", "c.zone.test",
 				 "alias2.zone.test", "loop1.zone.test", "c01.zone.test", "x.wild.zone.test",
 				 "q.wc.zone.test", "host.sub.zone.test", "to-sub.zone.test", "signed.zone.test",
 				 "zone.test", "host.inner.zone.test", "nowhere.invalid", "big4000.example.test",
-				 "x.y.wild.example.test"}) {
+				 "x.y.wild.example.test", "WwW.D.dname.test", "hop.other.dname.test", "to-d.dname.test",
+				 "www.back.other.test", "a.loop1.dname.test", "a.self.dname.test", "www.apex.test",
+				 "www.signed.dname.test", "host.cut.d.dname.test", yxdomain.c_str()}) {
 		for (uint16_t type : {rrtype::a, rrtype::txt, rrtype::ns, rrtype::ds, rrtype::any, rrtype::rrsig,
-				      rrtype::axfr}) {
+				      rrtype::cname, rrtype::dname, rrtype::axfr}) {
 			queries.push_back(make_query({.name = name, .type = type}));
 			queries.push_back(make_query({.name = name, .type = type, .edns = true, .do_bit = true}));
 		}
