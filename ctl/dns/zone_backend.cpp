@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "dns/denial_proof.h"
 #include "dns/message_writer.h"
 #include "dns/response.h"
 
@@ -119,6 +120,16 @@ public:
 		return put_rrset(authority_sec, zone_->origin(), zone_->soa(), ttl, ttl, do_);
 	}
 
+	// The NSEC/NSEC3 records (and the negative SOA) collected since the last
+	// call, in the authority section with their RRSIGs.
+	bool put_proof(DenialProof &proof)
+	{
+		for (const ProofRecord &r : proof.take())
+			if (!(r.rrset ? put_rrset(authority_sec, r.owner, *r.rrset) : put_negative_soa()))
+				return false;
+		return true;
+	}
+
 	// A records, then AAAA records, of the in-zone targets of an NS RRset.
 	void put_glue(const RRset &ns)
 	{
@@ -134,7 +145,7 @@ public:
 					continue;
 				const Node *node = zone_->find(key);
 				const RRset *rr = node ? node->find(type) : nullptr;
-				if (rr && !put_rrset(additional_sec, target, *rr, rr->ttl, 0, false))
+				if (rr && !put_rrset(additional_sec, target, *rr, rr->ttl, rr->sig_ttl, do_))
 					return;  // additional data is optional: stop quietly
 			}
 		}
@@ -235,6 +246,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 
 	bool dnssec = q.do_bit && zone->is_signed();
 	AnswerBuilder b(w, *zone, dnssec);
+	DenialProof proof;  // DO=1 in a signed zone only
 	uint8_t rc = rcode::noerror;
 	bool aa = true;
 	bool tc = false;
@@ -250,7 +262,13 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 
 	for (;;) {
 		const Lookup l = lookup(*zone, lower, q.qtype);
+		if (dnssec && l.kind == Lookup::wildcard)
+			proof.wildcard_answer(*zone, lower);
 		if (l.kind == Lookup::referral) {
+			if (!b.put_proof(proof)) {
+				tc = true;
+				break;
+			}
 			const RRset *ns = l.node->find(rrtype::ns);
 			const auto cut = name.subspan(l.cut_pos);
 			aa = b.count(AnswerBuilder::answer_sec) > 0;
@@ -263,12 +281,23 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 				tc = true;
 				break;
 			}
+			if (dnssec && !ds)
+				proof.insecure_referral(*zone, lower.subspan(l.cut_pos));
+			if (!b.put_proof(proof)) {
+				tc = true;
+				break;
+			}
 			b.put_glue(*ns);
 			break;
 		}
 		if (l.kind == Lookup::nxdomain) {
 			rc = rcode::nxdomain;
-			tc = !b.put_negative_soa();
+			if (dnssec) {
+				proof.nxdomain(*zone, lower);
+				tc = !b.put_proof(proof);
+			} else {
+				tc = !b.put_negative_soa();
+			}
 			break;
 		}
 
@@ -277,6 +306,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			const size_t n = t == Transport::tcp ? node.rrsets.size() : 1;
 			for (size_t i = 0; i < n && !tc; i++)
 				tc = !b.put_rrset(AnswerBuilder::answer_sec, name, node.rrsets[i]);
+			tc = tc || !b.put_proof(proof);
 			if (node.rrsets[0].type == rrtype::ns && !tc)
 				b.put_glue(node.rrsets[0]);
 			break;
@@ -291,14 +321,19 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			}
 		}
 		if (const RRset *rr = node.find(q.qtype)) {
-			tc = !b.put_rrset(AnswerBuilder::answer_sec, name, *rr);
+			tc = !b.put_rrset(AnswerBuilder::answer_sec, name, *rr) || !b.put_proof(proof);
 			if (rr->type == rrtype::ns && !tc)
 				b.put_glue(*rr);  // NSD adds these even with minimal responses
 			break;
 		}
 		const RRset *cname = node.find(rrtype::cname);
-		if (!cname || q.qtype == rrtype::any) {
-			tc = !b.put_negative_soa();  // NODATA
+		if (!cname || q.qtype == rrtype::any) {  // NODATA
+			if (dnssec) {
+				proof.nodata(*zone, lower, q.qtype, l.kind == Lookup::wildcard, node.empty());
+				tc = !b.put_proof(proof);
+			} else {
+				tc = !b.put_negative_soa();
+			}
 			break;
 		}
 
@@ -329,6 +364,8 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		lower = target_lower;
 	}
 
+	if (!tc && !b.put_proof(proof))  // a chain ending in an answer or a loop
+		tc = true;
 	w.release_tail();
 	if (q.has_opt) {
 		put_opt(w, edns_size, 0, q.do_bit);
