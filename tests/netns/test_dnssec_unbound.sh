@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # A validating unbound gets secure (AD=1) answers from xdpdnsd serving a
 # pre-signed zone: positive, NXDOMAIN, NODATA, empty non-terminal NODATA,
-# wildcard, wildcard NODATA and a CNAME, for the zone signed three ways
+# wildcard, wildcard NODATA and CNAMEs, for the zone signed four ways
 # (dnssec_sign.sh: ldns NSEC, ldns NSEC3 with salt and iterations, BIND
-# NSEC3 opt-out), over UDP (tcp-upstream: no) and over TCP (yes).
+# NSEC, BIND NSEC3 opt-out), over UDP (tcp-upstream: no) and over TCP (yes).
+# Under opt-out, an answer that rests on an NSEC3 covering the next closer
+# name (NXDOMAIN, wildcard answers and wildcard NODATA; dnssec-signzone -A
+# sets opt-out on every NSEC3) is insecure by design (RFC 5155 9.2: the name
+# might be an unsigned delegation): those cases must come back with their
+# rcode and without AD (validated insecure, not bogus, which would be
+# SERVFAIL), exactly as they do from NSD; the others secure.
 #   dig -> unbound (127.0.0.1:5335, client namespace) -> authority
 # Unbound: module-config "validator iterator", the DS of the signing key as
 # its only trust anchor (dnssec.test.), a stub zone to the authority,
@@ -75,43 +81,57 @@ start_unbound() {
 	fail "unbound did not listen on 127.0.0.1:$PORT"
 }
 
-# NAME TYPE RCODE: each must come back with that rcode and AD=1.
+# NAME TYPE RCODE OPT-OUT: each must come back with that rcode and AD=1;
+# under opt-out, the cases marked "insecure" without AD.
 CASES=(
-	"host A NOERROR" "www A NOERROR" "nothere A NXDOMAIN" "x.a.b.ent A NXDOMAIN"
-	"host TXT NOERROR" "ent A NOERROR" "x.wild A NOERROR" "x.wild TXT NOERROR"
-	"dangling A NXDOMAIN"
+	"host A NOERROR secure" "www A NOERROR secure" "nothere A NXDOMAIN insecure"
+	"x.a.b.ent A NXDOMAIN insecure" "host TXT NOERROR secure" "ent A NOERROR secure"
+	"x.wild A NOERROR insecure" "x.wild TXT NOERROR insecure" "dangling A NXDOMAIN insecure"
+	"towild A NOERROR insecure"
 )
 SECURE=0
+INSECURE=0
 
-# validate TAG: every case through the running unbound.
+# validate TAG OPTOUT: every case through the running unbound.
 validate() {
-	local tag=$1 c name type rcode out flags status
+	local tag=$1 optout=$2 c name type rcode under_optout out flags status ad has_ad
 	for c in "${CASES[@]}"; do
-		read -r name type rcode <<<"$c"
+		read -r name type rcode under_optout <<<"$c"
 		out=$NETNS_TMP/$tag-$name-$type.dig
 		nsrun "$CLIENT_NS" dig +dnssec +time=5 +tries=1 -p "$PORT" @127.0.0.1 \
 			"$name.$DNSSEC_ZONE" "$type" >"$out" 2>&1 || true
 		status=$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' "$out")
 		flags=$(sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p' "$out")
-		if [[ $status != "$rcode" || " $flags " != *" ad "* ]]; then
+		ad=yes
+		[[ $optout == yes && $under_optout == insecure ]] && ad=no
+		has_ad=no
+		[[ " $flags " == *" ad "* ]] && has_ad=yes
+		if [[ $status != "$rcode" || $has_ad != "$ad" ]]; then
 			cat "$out" >&2
 			grep -i 'validat\|bogus' "$UNBOUND_LOG" | tail -n 20 >&2 || true
-			fail "$tag: $name $type: status $status, flags '$flags' (want $rcode with ad)"
+			fail "$tag: $name $type: status $status, flags '$flags' (want $rcode, ad: $ad)"
 		fi
-		printf 'ok %s: %s %s %s, ad\n' "$tag" "$name" "$type" "$status"
-		SECURE=$((SECURE + 1))
+		if [[ $ad == yes ]]; then
+			printf 'ok %s: %s %s %s, ad (secure)\n' "$tag" "$name" "$type" "$status"
+			SECURE=$((SECURE + 1))
+		else
+			printf 'ok %s: %s %s %s, no ad (insecure: opt-out)\n' "$tag" "$name" "$type" "$status"
+			INSECURE=$((INSECURE + 1))
+		fi
 	done
 }
 
-for v in ldns-nsec ldns-nsec3 bind-nsec3-optout; do
+for v in ldns-nsec ldns-nsec3 bind-nsec bind-nsec3-optout; do
 	file=$NETNS_TMP/signed/$v.signed
 	anchor=$NETNS_TMP/signed/${v%%-*}.ds
+	optout=no
+	[[ $v == *optout ]] && optout=yes
 
 	step "$v: unbound validating against nsd (the setup's own check)"
 	NSD_OPTIONS="minimal-responses: yes" nsd_serve "$CLIENT_NS" "$DNSSEC_ZONE" "$file" 127.0.0.1
 	for tcp in no yes; do
 		start_unbound "$v-nsd-$tcp" 127.0.0.1 "$tcp" "$anchor"
-		validate "$v nsd tcp-upstream=$tcp"
+		validate "$v nsd tcp-upstream=$tcp" "$optout"
 		stop_pid "$UNBOUND_PID" unbound
 	done
 	stop_pid "$NSD_PID" nsd
@@ -122,7 +142,7 @@ for v in ldns-nsec ldns-nsec3 bind-nsec3-optout; do
 		cap=$NETNS_TMP/$v-$tcp.pcap
 		capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" host "$SERVER_IP4" and port 53
 		start_unbound "$v-xdpdns-$tcp" "$SERVER_IP4" "$tcp" "$anchor"
-		validate "$v xdpdns tcp-upstream=$tcp"
+		validate "$v xdpdns tcp-upstream=$tcp" "$optout"
 		stop_pid "$UNBOUND_PID" unbound
 		capture_stop "$cap"
 		udp=$(capture_fields "$cap" "udp.dstport == 53 && dns.flags.response == 0" dns.qry.name | grep -c . || true)
@@ -138,4 +158,6 @@ for v in ldns-nsec ldns-nsec3 bind-nsec3-optout; do
 	kill -0 "$DAEMON_PID" 2>/dev/null || fail "xdpdnsd died"
 	stop_pid "$DAEMON_PID" xdpdnsd
 done
-echo "$SECURE secure answers (AD=1), nsd and xdpdnsd, UDP and TCP, three signed zones"
+echo "$SECURE secure answers (AD=1) and $INSECURE opt-out answers validated insecure, nsd and xdpdnsd, UDP and TCP, four signed zones"
+insecure_cases=$(printf '%s\n' "${CASES[@]}" | grep -c ' insecure$')
+expect_eq "$SECURE" $((4 * 4 * ${#CASES[@]} - 2 * 2 * insecure_cases)) "secure answers"
