@@ -47,11 +47,9 @@ int canonical_compare(std::span<const uint8_t> a, std::span<const uint8_t> b)
 	return na == nb ? 0 : (na < nb ? -1 : 1);
 }
 
-std::shared_ptr<const DenialIndex> DenialIndex::build(std::span<const uint8_t> origin, const Node &apex,
-						      std::vector<NsecEntry> nsec,
+std::shared_ptr<const DenialIndex> DenialIndex::build(const Node &apex, std::vector<NsecEntry> nsec,
 						      std::vector<std::pair<std::string, RRset>> nsec3)
 {
-	(void)origin;
 	auto idx = std::make_shared<DenialIndex>();
 
 	uint8_t alg = 0;

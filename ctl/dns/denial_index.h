@@ -52,8 +52,7 @@ public:
 	// taken out of the zone (owner lowercase wire). apex: for the NSEC3PARAM.
 	// NSEC3 is used when the apex has an NSEC3PARAM for SHA-1 and the chain
 	// it names has records; else NSEC when there are NSEC records.
-	static std::shared_ptr<const DenialIndex> build(std::span<const uint8_t> origin, const Node &apex,
-							std::vector<NsecEntry> nsec,
+	static std::shared_ptr<const DenialIndex> build(const Node &apex, std::vector<NsecEntry> nsec,
 							std::vector<std::pair<std::string, RRset>> nsec3);
 
 	Kind kind() const { return kind_; }

@@ -224,7 +224,7 @@ Result<void> Zone::finish()
 	for (const auto &[name, node] : nodes_)
 		if (const RRset *r = node.find(rrtype::nsec))
 			nsec.push_back({name, r});
-	denial_ = DenialIndex::build(origin(), *apex_, std::move(nsec), std::move(nsec3));
+	denial_ = DenialIndex::build(*apex_, std::move(nsec), std::move(nsec3));
 	return {};
 }
 
