@@ -70,13 +70,13 @@ void DenialProof::add(std::span<const uint8_t> owner, const RRset *rrset)
 	for (size_t i = 0; i < n_; i++)
 		if (recs_[i].rrset == rrset)
 			return;
-	recs_[n_++] = {owner, rrset};
+	recs_[n_++] = {owner.data(), owner.size(), rrset};
 }
 
 void DenialProof::add_soa()
 {
 	if (n_ < capacity)
-		recs_[n_++] = {{}, nullptr};
+		recs_[n_++] = {nullptr, 0, nullptr};
 }
 
 void DenialProof::add_nsec_at_or_before(const DenialIndex &d, std::span<const uint8_t> name)

@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "dns/zone.h"
 
@@ -41,10 +42,16 @@ namespace xdpdns::dns {
 
 class DenialIndex;
 
+// Trivially constructible, so the array in DenialProof is left
+// uninitialized per query (only what is added gets written).
 struct ProofRecord {
-	std::span<const uint8_t> owner;  // lowercase wire
-	const RRset *rrset;              // nullptr: the zone's negative SOA
+	const uint8_t *owner_data;  // lowercase wire, in the zone
+	size_t owner_size;
+	const RRset *rrset;         // nullptr: the zone's negative SOA
+
+	std::span<const uint8_t> owner() const { return {owner_data, owner_size}; }
 };
+static_assert(std::is_trivially_default_constructible_v<ProofRecord>);
 
 class DenialProof {
 public:

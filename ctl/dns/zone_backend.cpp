@@ -125,7 +125,7 @@ public:
 	bool put_proof(DenialProof &proof)
 	{
 		for (const ProofRecord &r : proof.take())
-			if (!(r.rrset ? put_rrset(authority_sec, r.owner, *r.rrset) : put_negative_soa()))
+			if (!(r.rrset ? put_rrset(authority_sec, r.owner(), *r.rrset) : put_negative_soa()))
 				return false;
 		return true;
 	}
