@@ -16,10 +16,11 @@ PACKAGES=(
 	# BPF and AF_XDP
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 	# C++ libraries
-	libldns-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+	libldns-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 	libyaml-cpp-dev googletest libgtest-dev libgmock-dev
 	# DNS clients and reference servers for the end-to-end tests
 	bind9-dnsutils knot-dnsutils ldnsutils knot nsd unbound dnsperf
+	bind9-utils   # dnssec-keygen, dnssec-signzone: signed zones in the DNSSEC tests
 	python3 python3-scapy python3-dnspython
 	# resolvers with xdpdns as their authority over TCP (netns.resolvers_tcp_*)
 	knot-resolver bind9 pdns-recursor

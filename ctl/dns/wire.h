@@ -93,6 +93,7 @@ inline constexpr uint16_t rrsig = 46;
 inline constexpr uint16_t nsec = 47;
 inline constexpr uint16_t dnskey = 48;
 inline constexpr uint16_t nsec3 = 50;
+inline constexpr uint16_t nsec3param = 51;
 inline constexpr uint16_t tsig = 250;
 inline constexpr uint16_t ixfr = 251;
 inline constexpr uint16_t axfr = 252;

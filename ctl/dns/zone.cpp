@@ -1,5 +1,7 @@
 #include "dns/zone.h"
 
+#include "dns/denial_index.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <unordered_set>
@@ -81,6 +83,8 @@ std::string type_text(uint16_t type)
 	case rrtype::ds: return "DS";
 	case rrtype::rrsig: return "RRSIG";
 	case rrtype::dname: return "DNAME";
+	case rrtype::nsec: return "NSEC";
+	case rrtype::nsec3: return "NSEC3";
 	default: return "TYPE" + std::to_string(type);
 	}
 }
@@ -187,6 +191,20 @@ Result<void> Zone::finish()
 	if (Result<void> dnames = check_dnames(); !dnames)
 		return dnames;
 
+	// NSEC3 RRsets go to the denial index; their owner names are not names
+	// of the zone (RFC 5155 7.2.8), so a node left empty goes too.
+	std::vector<std::pair<std::string, RRset>> nsec3;
+	for (auto it = nodes_.begin(); it != nodes_.end();) {
+		auto &rrsets = it->second.rrsets;
+		const auto r = std::find_if(rrsets.begin(), rrsets.end(),
+					    [](const RRset &x) { return x.type == rrtype::nsec3; });
+		if (r != rrsets.end()) {
+			nsec3.emplace_back(it->first, std::move(*r));
+			rrsets.erase(r);
+		}
+		it = rrsets.empty() && it->first != origin_ ? nodes_.erase(it) : std::next(it);
+	}
+
 	// Empty non-terminals: every ancestor of an owner, up to the apex.
 	std::vector<std::string> owners;
 	owners.reserve(nodes_.size());
@@ -210,6 +228,12 @@ Result<void> Zone::finish()
 	negative_ttl_ = std::min(soa_->ttl, minimum);
 	const RRset *dnskey = apex_->find(rrtype::dnskey);
 	signed_ = dnskey && !dnskey->sigs.empty();
+
+	std::vector<DenialIndex::NsecEntry> nsec;
+	for (const auto &[name, node] : nodes_)
+		if (const RRset *r = node.find(rrtype::nsec))
+			nsec.push_back({name, r});
+	denial_ = DenialIndex::build(*apex_, std::move(nsec), std::move(nsec3));
 	return {};
 }
 

@@ -27,6 +27,8 @@ namespace xdpdns::dns {
 
 using Rdata = std::vector<uint8_t>;
 
+class DenialIndex;
+
 struct RRset {
 	uint16_t type = 0;
 	uint32_t ttl = 0;           // TTL of the first record read (RFC 2181 5.2)
@@ -62,6 +64,9 @@ public:
 	// a zone signed.
 	bool is_signed() const { return signed_; }
 	size_t node_count() const { return nodes_.size(); }
+	// NSEC/NSEC3 records for denial of existence (dns/denial_index.h);
+	// nullptr before finish(). NSEC3 records live there, not in the nodes.
+	const DenialIndex *denial() const { return denial_.get(); }
 
 	// --- building (zone loading only; not thread-safe) ---
 
@@ -73,9 +78,10 @@ public:
 	Result<void> add(std::span<const uint8_t> owner, uint16_t rrclass, uint16_t type, uint32_t ttl,
 			 std::span<const uint8_t> rdata);
 
-	// Attaches RRSIGs, creates empty non-terminals, marks zone cuts, checks
-	// the SOA and the DNAMEs (check_dnames). RRSIGs covering a type absent
-	// at their name are dropped.
+	// Attaches RRSIGs, moves NSEC3 RRsets into the denial index (a name
+	// with nothing else is no name), creates empty non-terminals, marks zone
+	// cuts, checks the SOA and the DNAMEs (check_dnames). RRSIGs covering a
+	// type absent at their name are dropped.
 	Result<void> finish();
 
 private:
@@ -104,6 +110,7 @@ private:
 	const RRset *soa_ = nullptr;
 	uint32_t negative_ttl_ = 0;
 	bool signed_ = false;
+	std::shared_ptr<const DenialIndex> denial_;
 };
 
 // Reads a zone file with ldns, one record at a time (ldns_rr_new_frm_fp_l:

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "dns/denial_proof.h"
 #include "dns/message_writer.h"
 #include "dns/response.h"
 
@@ -146,6 +147,17 @@ public:
 	size_t position() const { return w_.size(); }
 	bool name_at_equals(size_t at, std::span<const uint8_t> name) const { return w_.name_at_equals(at, name); }
 
+
+	// The NSEC/NSEC3 records (and the negative SOA) collected since the last
+	// call, in the authority section with their RRSIGs.
+	bool put_proof(DenialProof &proof)
+	{
+		for (const ProofRecord &r : proof.take())
+			if (!(r.rrset ? put_rrset(authority_sec, r.owner(), *r.rrset) : put_negative_soa()))
+				return false;
+		return true;
+	}
+
 	// A records, then AAAA records, of the in-zone targets of an NS RRset.
 	void put_glue(const RRset &ns)
 	{
@@ -161,7 +173,7 @@ public:
 					continue;
 				const Node *node = zone_->find(key);
 				const RRset *rr = node ? node->find(type) : nullptr;
-				if (rr && !put_rrset(additional_sec, target, *rr, rr->ttl, 0, false))
+				if (rr && !put_rrset(additional_sec, target, *rr, rr->ttl, rr->sig_ttl, do_))
 					return;  // additional data is optional: stop quietly
 			}
 		}
@@ -262,6 +274,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 
 	bool dnssec = q.do_bit && zone->is_signed();
 	AnswerBuilder b(w, *zone, dnssec);
+	DenialProof proof;  // DO=1 in a signed zone only
 	uint8_t rc = rcode::noerror;
 	bool aa = true;
 	bool tc = false;
@@ -303,7 +316,13 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 
 	for (;;) {
 		const Lookup l = lookup(*zone, lower, q.qtype);
+		if (dnssec && l.kind == Lookup::wildcard)
+			proof.wildcard_answer(*zone, lower);
 		if (l.kind == Lookup::referral) {
+			if (!b.put_proof(proof)) {
+				tc = true;
+				break;
+			}
 			const RRset *ns = l.node->find(rrtype::ns);
 			const auto cut = name.subspan(l.cut_pos);
 			aa = b.count(AnswerBuilder::answer_sec) > 0;
@@ -313,6 +332,12 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			}
 			const RRset *ds = dnssec ? l.node->find(rrtype::ds) : nullptr;
 			if (ds && !b.put_rrset(AnswerBuilder::authority_sec, cut, *ds)) {
+				tc = true;
+				break;
+			}
+			if (dnssec && !ds)
+				proof.insecure_referral(*zone, lower.subspan(l.cut_pos));
+			if (!b.put_proof(proof)) {
 				tc = true;
 				break;
 			}
@@ -366,7 +391,12 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		}
 		if (l.kind == Lookup::nxdomain) {
 			rc = rcode::nxdomain;
-			tc = !b.put_negative_soa();
+			if (dnssec) {
+				proof.nxdomain(*zone, lower);
+				tc = !b.put_proof(proof);
+			} else {
+				tc = !b.put_negative_soa();
+			}
 			break;
 		}
 
@@ -375,6 +405,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			const size_t n = t == Transport::tcp ? node.rrsets.size() : 1;
 			for (size_t i = 0; i < n && !tc; i++)
 				tc = !b.put_rrset(AnswerBuilder::answer_sec, name, node.rrsets[i]);
+			tc = tc || !b.put_proof(proof);
 			if (node.rrsets[0].type == rrtype::ns && !tc)
 				b.put_glue(node.rrsets[0]);
 			break;
@@ -389,14 +420,19 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			}
 		}
 		if (const RRset *rr = node.find(q.qtype)) {
-			tc = !b.put_rrset(AnswerBuilder::answer_sec, name, *rr);
+			tc = !b.put_rrset(AnswerBuilder::answer_sec, name, *rr) || !b.put_proof(proof);
 			if (rr->type == rrtype::ns && !tc)
 				b.put_glue(*rr);  // NSD adds these even with minimal responses
 			break;
 		}
 		const RRset *cname = node.find(rrtype::cname);
-		if (!cname || q.qtype == rrtype::any) {
-			tc = !b.put_negative_soa();  // NODATA
+		if (!cname || q.qtype == rrtype::any) {  // NODATA
+			if (dnssec) {
+				proof.nodata(*zone, lower, q.qtype, l.kind == Lookup::wildcard, node.empty());
+				tc = !b.put_proof(proof);
+			} else {
+				tc = !b.put_negative_soa();
+			}
 			break;
 		}
 
@@ -414,6 +450,8 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			break;
 	}
 
+	if (!tc && !b.put_proof(proof))  // a chain ending in an answer or a loop
+		tc = true;
 	w.release_tail();
 	if (q.has_opt) {
 		put_opt(w, edns_size, 0, q.do_bit);

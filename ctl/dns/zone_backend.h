@@ -47,11 +47,22 @@
 //    NSD 4.6 differs: one RRset over both transports, the SOA at the apex.
 //  * RRSIG queries: all RRSIGs of the node (every covered type).
 //  * DO=1 in a signed zone (Zone::is_signed: the apex DNSKEY RRset has
-//    RRSIGs, NSD's rule): each RRset in the answer and authority sections
-//    is followed by its RRSIGs, and a referral carries the DS RRset and its
-//    RRSIGs after the NS RRset; the synthesized CNAME of a DNAME has no
-//    RRSIGs (RFC 6672 5.3), the DNAME has its own. No NSEC/NSEC3
-//    denial-of-existence proofs are synthesized or looked up.
+//    RRSIGs, NSD's rule): each RRset in the answer, authority and
+//    additional sections is followed by its RRSIGs (glue has none), and a
+//    referral carries the DS RRset and its RRSIGs after the NS RRset, or the
+//    NSEC/NSEC3 proof that there is no DS. Denial of existence (RFC 4035
+//    3.1.3, RFC 5155 7.2) for NXDOMAIN, NODATA (empty non-terminals and DS
+//    at a cut included), wildcard answers and wildcard NODATA, per link of
+//    a CNAME chain as NSD does: the NSEC or NSEC3 records (with their
+//    RRSIGs) that dns/denial_proof.h lists, in NSD 4.6's order (before the
+//    SOA for NXDOMAIN and, under NSEC3, for empty non-terminals; after it
+//    for other NODATA). Pre-signed zones only: nothing is signed here. NSD
+//    differs: it answers SERVFAIL on an NSEC3 hash collision (not
+//    detected here) and writes NSEC3 owner names as the zone file has them
+//    (lowercase here). The synthesized CNAME of a DNAME has no RRSIGs
+//    (RFC 6672 5.3), the DNAME has its own.
+//  * NSEC3 owner names are not names of the zone (RFC 5155 7.2.8, as NSD):
+//    a query for one is answered like any absent name, DO=0 or not.
 //  * Minimal responses, as NSD 4.6 with `minimal-responses: yes` (checked
 //    against it, tests/unit/dns/compare_with_nsd.py): no NS in the
 //    authority section of positive answers; the additional section carries

@@ -84,7 +84,7 @@ TEST_F(AnswersTest, EveryNameTypeAndShapeIsTheDaemonsFrame)
 {
 	std::size_t answered = 0, to_daemon = 0;
 	std::set<std::uint8_t> rcodes;
-	bool referral = false, wildcard = false, signed_do = false;
+	bool referral = false, wildcard = false, signed_do = false, proof_do = false;
 	std::uint16_t id = 1;
 	for (const auto &z : kZones) {
 		for (const auto &name : zone_names(z)) {
@@ -113,6 +113,9 @@ TEST_F(AnswersTest, EveryNameTypeAndShapeIsTheDaemonsFrame)
 						referral |= !(d.answer[2] & 0x04) && (d.answer[3] & 0x0f) == 0;
 						wildcard |= asked.find("anything") != std::string::npos;
 						signed_do |= s.do_bit && asked.find("signed") != std::string::npos;
+						// An NSEC3 NXDOMAIN proof answered in XDP.
+						proof_do |= s.do_bit && (d.answer[3] & 0x0f) == 3 &&
+							    name.find("dnssec.test.") != std::string::npos;
 					}
 				}
 			}
@@ -122,7 +125,7 @@ TEST_F(AnswersTest, EveryNameTypeAndShapeIsTheDaemonsFrame)
 	EXPECT_GT(answered, 1000u);
 	EXPECT_GT(to_daemon, 0u) << "big answers are never stored";
 	EXPECT_TRUE(rcodes.count(0) && rcodes.count(3) && rcodes.count(5)) << "NOERROR, NXDOMAIN, REFUSED";
-	EXPECT_TRUE(referral && wildcard && signed_do);
+	EXPECT_TRUE(referral && wildcard && signed_do && proof_do);
 }
 
 TEST_F(AnswersTest, EveryFramingIsTheDaemonsFrame)

@@ -27,6 +27,9 @@ inline constexpr ZoneFile kZones[] = {
 	{"tests/unit/dns/zones/dname.test.zone", "dname.test."},
 	{"tests/unit/dns/zones/other.test.zone", "other.test."},
 	{"tests/unit/dns/zones/apex.test.zone", "apex.test."},
+	// Signed with NSEC3: DO=1 answers carry NSEC3 proofs (NSEC3 hashes per
+	// query); its NSEC3 owner names are asked too (NXDOMAIN).
+	{"tests/unit/dns/zones/signed/dnssec.test.nsec3.zone", "dnssec.test."},
 };
 
 inline constexpr std::uint16_t kTypes[] = {1, 28, 16, 15, 2, 6, 5, 43, 48, 46, 33, 255, 99};
