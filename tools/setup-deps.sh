@@ -16,7 +16,7 @@ PACKAGES=(
 	# BPF and AF_XDP
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 	# C++ libraries
-	libldns-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+	libldns-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 	libyaml-cpp-dev googletest libgtest-dev libgmock-dev
 	# DNS clients and reference servers for the end-to-end tests
 	bind9-dnsutils knot-dnsutils ldnsutils knot nsd unbound dnsperf

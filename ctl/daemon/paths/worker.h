@@ -15,6 +15,7 @@
 #include "daemon/tcp/flow_table.h"
 #include "daemon/io/idle_closer.h"
 #include "daemon/paths/knob_snapshot.h"
+#include "daemon/secondary/notify.h"
 #include "net/fragment_id.h"
 #include "net/frame.h"
 #include "net/reply.h"
@@ -51,6 +52,7 @@ struct WorkerConfig {
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give (shared)
 	IdleCloser *idle_closer = nullptr;         // sweeps tcp_conns (one worker per interface)
 	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
+	const secondary::NotifyCheck *notify = nullptr;  // secondary zones: NOTIFY from their primaries
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -93,6 +95,8 @@ private:
 	bool finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns);
 	void send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload);
+	// A NOTIFY (opcode 4) for a secondary zone: checked and answered.
+	void on_notify(const net::FrameView &v, const net::ReplyTemplate &t);
 	// Stores a synchronous backend's answer for XDP to give, when it may.
 	void offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
 			  std::span<const std::uint8_t> answer, bool tcp);

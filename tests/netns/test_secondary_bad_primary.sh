@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Transfers that must be rejected, from a fake primary (py/fake_primary.py,
+# dnspython, two TSIG-signed messages per transfer): after a good AXFR of
+# serial 1, a NOTIFY announces serial 2 and the primary sends it
+#   truncated (connection closed before the closing SOA),
+#   corrupted (a message that does not parse),
+#   with a closing SOA of another serial,
+#   signed with another secret;
+# each time xdpdnsd logs the zone, the primary and the cause, and keeps
+# serving serial 1 unchanged (answers and state file). Then a good serial 3
+# is taken.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/../../tools/netns/lib.sh"
+source "$here/assert.sh"
+source "$here/secondary_lib.sh"
+
+require_cmds dig nsenter "$PYTHON"
+require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
+netns_init
+netns_pair_create
+
+ZONE=$NETNS_TMP/sec.test.zone
+MODE=$NETNS_TMP/mode
+STATE=$NETNS_TMP/state
+secondary_zone_file "$ZONE" 1
+echo good >"$MODE"
+
+step "fake primary on $CLIENT_IP4 port 5302"
+nsbg "$CLIENT_NS" "$PYTHON" "$here/py/fake_primary.py" "$CLIENT_IP4" 5302 "$ZONE" "$MODE" xfr-key "$TSIG_SECRET"
+for ((i = 0; i < 100; i++)); do
+	nsrun "$CLIENT_NS" dig +short +tcp +time=1 +tries=1 -p 5302 @"$CLIENT_IP4" sec.test SOA -y "hmac-sha256:xfr-key:$TSIG_SECRET" 2>/dev/null | grep -q . && break
+	sleep 0.1
+done
+
+cat >"$NETNS_TMP/x.yaml" <<YAML
+interfaces: [$SERVER_IF]
+backend:
+  secondary: [{zone: sec.test, primaries: ["$CLIENT_IP4:5302"], key: xfr-key}]
+  state-dir: $STATE
+tsig-keys: [{name: xfr-key, algorithm: hmac-sha256, secret: "$TSIG_SECRET"}]
+YAML
+start_daemon --config "$NETNS_TMP/x.yaml"
+wait_serial "$CLIENT_NS" "$SERVER_IP4" 1 5000 >/dev/null || { cat "$DAEMON_LOG"; fail "serial 1 not served"; }
+grep -q "zone sec.test.: serial 1 by AXFR" "$DAEMON_LOG" || { cat "$DAEMON_LOG"; fail "no AXFR logged"; }
+before=$(cat "$STATE/sec.test.zone")
+
+secondary_zone_file "$ZONE" 2 "new A 192.0.2.200"
+for case in "truncated|AXFR: connection closed before the closing SOA (after 1 messages," \
+	"corrupt|AXFR: message does not parse" \
+	"wrongsoa|AXFR: closing SOA has serial 3, the opening one 2 (message 2)" \
+	"badtsig|SOA query: TSIG MAC does not verify with key xfr-key."; do
+	mode=${case%%|*} cause=${case#*|}
+	step "a $mode transfer is rejected, serial 1 stays"
+	echo "$mode" >"$MODE"
+	lines=$(wc -l <"$DAEMON_LOG")
+	out=$(nsrun "$CLIENT_NS" "$PYTHON" "$here/py/send_notify.py" "$SERVER_IP4" sec.test --source "$CLIENT_IP4" --key "xfr-key:$TSIG_SECRET")
+	expect_eq "$out" "NOERROR aa=1 opcode=NOTIFY question=sec.test. tsig=ok" "NOTIFY answer"
+	for ((i = 0; i < 50; i++)); do
+		tail -n +"$((lines + 1))" "$DAEMON_LOG" | grep -q "zone sec.test.: refresh (NOTIFY) from $CLIENT_IP4:5302 failed" && break
+		sleep 0.1
+	done
+	got=$(tail -n +"$((lines + 1))" "$DAEMON_LOG" | grep "zone sec.test.: refresh (NOTIFY) from $CLIENT_IP4:5302 failed" || true)
+	[[ $got == *"$cause"* ]] || { cat "$DAEMON_LOG"; fail "$mode: expected a log line with '$cause', got '$got'"; }
+	echo "logged: ${got#*] }"
+	expect_eq "$(soa_serial "$CLIENT_NS" "$SERVER_IP4")" 1 "serial after the $mode transfer"
+	expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" www.sec.test A)" 192.0.2.80 "www.sec.test A"
+	expect_eq "$(rcode_of "$CLIENT_NS" "$SERVER_IP4" new.sec.test A)" NXDOMAIN "new.sec.test A (not in serial 1)"
+	[[ $(cat "$STATE/sec.test.zone") == "$before" ]] || fail "the state file changed after a $mode transfer"
+done
+
+step "a good transfer of serial 3 is taken"
+secondary_zone_file "$ZONE" 3 "new A 192.0.2.200"
+echo good >"$MODE"
+nsrun "$CLIENT_NS" "$PYTHON" "$here/py/send_notify.py" "$SERVER_IP4" sec.test --source "$CLIENT_IP4" --key "xfr-key:$TSIG_SECRET" >/dev/null
+wait_serial "$CLIENT_NS" "$SERVER_IP4" 3 1000 >/dev/null || { cat "$DAEMON_LOG"; fail "serial 3 not served within 1 s"; }
+expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" new.sec.test A)" 192.0.2.200 "new.sec.test A"
+kill -0 "$DAEMON_PID" || fail "xdpdnsd died"
