@@ -85,7 +85,7 @@ knot_primary() {
 		printf 'acl:\n  - id: xfr\n    action: transfer\n'
 		[[ -n $keyname ]] && printf '    key: %s\n' "$keyname"
 		printf 'template:\n  - id: default\n    storage: "%s"\n    journal-content: changes\n' "$KNOT_DIR"
-		printf '    zonefile-sync: -1\n    zonefile-load: difference-no-serial\n    serial-policy: increment\n'
+		printf '    zonefile-sync: -1\n    serial-policy: increment\n'
 		printf 'zone:\n  - domain: %s\n    file: "%s"\n    notify: secondary\n    acl: xfr\n' "$zone" "$file"
 	} >"$KNOT_DIR/knot.conf"
 	knotc -c "$KNOT_DIR/knot.conf" conf-check >/dev/null || netns_die "knotc conf-check rejects $KNOT_DIR/knot.conf"

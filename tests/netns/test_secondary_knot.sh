@@ -61,7 +61,7 @@ knotc_run zone-unset sec.test www AAAA >/dev/null
 knotc_run zone-unset sec.test mx MX >/dev/null
 knotc_run zone-set sec.test mx 300 MX 20 mail.sec.test. >/dev/null
 knotc_run zone-commit sec.test >/dev/null
-wait_serial "$CLIENT_NS" "$SERVER_IP4" 3 1000 >/dev/null || { cat "$DAEMON_LOG"; fail "serial 3 not served within 1 s"; }
+wait_serial "$CLIENT_NS" "$SERVER_IP4" 3 1000 >/dev/null || { cat "$DAEMON_LOG"; grep -i notif "$KNOT_DIR/knot.log"; fail "serial 3 not served within 1 s"; }
 grep -q "zone sec.test.: serial 3 (was 2) by IXFR" "$DAEMON_LOG" || { cat "$DAEMON_LOG"; fail "serial 3 not by IXFR"; }
 expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" www.sec.test AAAA)" "" "www.sec.test AAAA deleted"
 expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" mx.sec.test MX)" "20 mail.sec.test." "mx.sec.test MX changed"

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <ctime>
 
 namespace xdpdns::daemon {
 
@@ -52,14 +51,9 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 		counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
 		return;
 	case dns::ParseResult::notimp:
-		if (c.q.opcode == dns::opcode::notify && cfg_.notify) {
-			on_notify(v, c.t);
-			return;
-		}
-		[[fallthrough]];
 	case dns::ParseResult::formerr:
 	case dns::ParseResult::badvers: {
-		const std::size_t n = write_parse_error(c.q, r);
+		const std::size_t n = answer_non_query(c.q, r, v.payload, c.t.dst);
 		if (n)
 			send_datagram(c.t, {small_buf_.data(), n});
 		return;
@@ -102,15 +96,6 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 		std::memcpy(slot->frame.data(), f.packet.data(), f.packet.size());
 		slot->frame_len = static_cast<std::uint16_t>(f.packet.size());
 	}
-}
-
-void Worker::on_notify(const net::FrameView &v, const net::ReplyTemplate &t)
-{
-	const auto o = cfg_.notify->handle(v.payload, t.dst, small_buf_, static_cast<std::uint64_t>(std::time(nullptr)));
-	counters_.inc(o.verdict == secondary::NotifyCheck::Verdict::accepted ? XDPDNS_STAT_D_NOTIFY_ACCEPTED
-									       : XDPDNS_STAT_D_NOTIFY_REFUSED);
-	if (o.size)
-		send_datagram(t, {small_buf_.data(), o.size});
 }
 
 bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,

@@ -95,8 +95,12 @@ private:
 	bool finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns);
 	void send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload);
-	// A NOTIFY (opcode 4) for a secondary zone: checked and answered.
-	void on_notify(const net::FrameView &v, const net::ReplyTemplate &t);
+	// The answer to a message parse_query() did not take as a query, into
+	// small_buf_; its length. A NOTIFY (opcode 4) goes to the secondary
+	// zones' check when there are any (over UDP and TCP: Knot notifies over
+	// TCP), the rest gets write_parse_error().
+	std::size_t answer_non_query(const dns::Query &q, dns::ParseResult r, std::span<const std::uint8_t> msg,
+				     const net::IpAddress &from);
 	// Stores a synchronous backend's answer for XDP to give, when it may.
 	void offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
 			  std::span<const std::uint8_t> answer, bool tcp);
@@ -166,6 +170,7 @@ private:
 
 	std::vector<std::uint8_t> answer_buf_;   // one DNS answer (UDP)
 	std::vector<std::uint8_t> small_buf_;    // error and TC=1 answers
+	net::IpAddress tcp_client_{};            // the client of the TCP segment in hand (for query())
 	std::vector<std::uint8_t> stream_;       // TCP answer stream being built
 	std::unique_ptr<TcpContext> tcp_scratch_;  // a synchronous TCP request
 	dns::Query conn_query_;                    // a query on a reused connection
