@@ -68,6 +68,9 @@ echo "serial 2 served ${ms} ms after nsd-control reload"
 grep -q "NOTIFY for sec.test. from $CLIENT_IP4: accepted" "$DAEMON_LOG" || { cat "$DAEMON_LOG"; fail "no NOTIFY accepted in the log"; }
 # NSD notifies at its start too: at least the reload's NOTIFY was counted.
 expect_ge "$(counter d-notify-accepted)" 1 "d-notify-accepted"
+# Our IXFR request is answered with the whole zone (see the top).
+grep -q "zone sec.test.: serial 2 (was 1) by IXFR answered as AXFR" "$DAEMON_LOG" ||
+	{ cat "$DAEMON_LOG"; fail "NSD's answer to IXFR is not the one documented"; }
 expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" new.sec.test A)" 192.0.2.200 "new.sec.test A"
 compare_with_primary "$CLIENT_NS" "$SERVER_IP4" "$CLIENT_IP4" 5300
 grep -q "serial 2" "$STATE/sec.test.zone" || fail "state file not rewritten for serial 2"
