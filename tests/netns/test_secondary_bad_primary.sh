@@ -8,7 +8,8 @@
 #   signed with another secret;
 # each time xdpdnsd logs the zone, the primary and the cause, and keeps
 # serving serial 1 unchanged (answers and state file). Then a good serial 3
-# is taken.
+# comes slowly (3 s between its messages): serial 1 is answered at once
+# meanwhile, serial 3 once the transfer is complete.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../../tools/netns/lib.sh"
@@ -69,10 +70,21 @@ for case in "truncated|AXFR: connection closed before the closing SOA (after 1 m
 	[[ $(cat "$STATE/sec.test.zone") == "$before" ]] || fail "the state file changed after a $mode transfer"
 done
 
-step "a good transfer of serial 3 is taken"
+step "a slow good transfer of serial 3: serial 1 answers meanwhile, then serial 3"
 secondary_zone_file "$ZONE" 3 "new A 192.0.2.200"
-echo good >"$MODE"
+echo slow >"$MODE"
 nsrun "$CLIENT_NS" "$PYTHON" "$here/py/send_notify.py" "$SERVER_IP4" sec.test --source "$CLIENT_IP4" --key "xfr-key:$TSIG_SECRET" >/dev/null
-wait_serial "$CLIENT_NS" "$SERVER_IP4" 3 1000 >/dev/null || { cat "$DAEMON_LOG"; fail "serial 3 not served within 1 s"; }
+# The primary holds the transfer's second message back for 3 s; answering
+# goes on from the old zone (one try of 1 s per question: no wait for the
+# transfer).
+sleep 0.5
+for ((i = 0; i < 10; i++)); do
+	s=$(nsrun "$CLIENT_NS" dig +short +time=1 +tries=1 @"$SERVER_IP4" sec.test SOA | awk '{print $3}')
+	[[ $s == 1 ]] || fail "during the transfer: serial '$s', expected 1 (answered at once)"
+	sleep 0.1
+done
+echo "ok: 10 questions during the transfer answered from serial 1"
+wait_serial "$CLIENT_NS" "$SERVER_IP4" 3 5000 >/dev/null || { cat "$DAEMON_LOG"; fail "serial 3 not served after the slow transfer"; }
+grep -q "zone sec.test.: serial 3 (was 1) by IXFR answered as AXFR" "$DAEMON_LOG" || { cat "$DAEMON_LOG"; fail "serial 3 not logged"; }
 expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" new.sec.test A)" 192.0.2.200 "new.sec.test A"
 kill -0 "$DAEMON_PID" || fail "xdpdnsd died"

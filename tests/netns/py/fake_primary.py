@@ -12,10 +12,12 @@ multi-message signing). MODEFILE, read at each connection, holds one word:
   corrupt    the second message's ANCOUNT says one record more than it holds
   wrongsoa   the closing SOA has another serial than the opening one
   badtsig    the answers are signed with another secret
+  slow       as good, with 3 s between the two messages of a transfer
 """
 import socket
 import struct
 import sys
+import time
 
 import dns.message
 import dns.name
@@ -88,6 +90,8 @@ def main():
             send(conn, w1)
             if mode == "truncated":
                 continue
+            if mode == "slow":
+                time.sleep(3)
             second = response()
             closing = soa
             if mode == "wrongsoa":
