@@ -10,7 +10,9 @@
 #   wait_serial NS SERVER SERIAL MS  waits up to MS ms; prints the ms it took
 #   rcode_of NS SERVER NAME TYPE     NOERROR, SERVFAIL, ...
 
+# shellcheck disable=SC2034 # used by the tests that source this file
 TSIG_SECRET=c2VjcmV0LWtleS1vZi10aGlydHktdHdvLW9jdGV0cyE=
+# shellcheck disable=SC2034
 TSIG_WRONG=b3RoZXItc2VjcmV0LW9mLXRoaXJ0eS10d28tb2N0ZXRzIQ==
 
 # The zone of the tests: refresh 3 s, retry 1 s, expire 8 s, so that the
@@ -19,6 +21,7 @@ secondary_zone_file() {
 	local file=$1 serial=$2 line
 	shift 2
 	{
+		# shellcheck disable=SC2016 # $ORIGIN and $TTL are zone-file text
 		printf '$ORIGIN sec.test.\n$TTL 300\n'
 		printf '@ IN SOA ns1.sec.test. hostmaster.sec.test. %s 3 1 8 60\n' "$serial"
 		printf '@ NS ns1\nns1 A 192.0.2.53\nns1 AAAA 2001:db8::53\n'

@@ -19,6 +19,7 @@ import struct
 import sys
 import time
 
+import dns.exception
 import dns.message
 import dns.name
 import dns.rdataclass
