@@ -86,7 +86,7 @@ NotifyCheck::Outcome NotifyCheck::handle(std::span<const std::uint8_t> msg, cons
 		}
 	const auto from_text = net::format_address(from);
 	if (!zone) {
-		spdlog::info("NOTIFY for {} from {}: not a secondary zone here (NOTAUTH)", dns::name_to_text(qname),
+		spdlog::debug("NOTIFY for {} from {}: not a secondary zone here (NOTAUTH)", dns::name_to_text(qname),
 			     from_text.view());
 		return {Verdict::refused, finish(9 /* NOTAUTH */, false, {}, nullptr)};
 	}
@@ -94,7 +94,8 @@ NotifyCheck::Outcome NotifyCheck::handle(std::span<const std::uint8_t> msg, cons
 	for (const auto &p : zone->primaries)
 		known = known || p == from;
 	if (!known) {
-		spdlog::warn("NOTIFY for {} from {}: not one of its primaries (REFUSED)", dns::name_to_text(qname),
+		// debug: a spoofed source must not fill the log.
+		spdlog::debug("NOTIFY for {} from {}: not one of its primaries (REFUSED)", dns::name_to_text(qname),
 			     from_text.view());
 		return {Verdict::refused, finish(dns::rcode::refused, false, {}, nullptr)};
 	}
