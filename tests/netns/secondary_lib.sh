@@ -16,14 +16,15 @@ TSIG_SECRET=c2VjcmV0LWtleS1vZi10aGlydHktdHdvLW9jdGV0cyE=
 TSIG_WRONG=b3RoZXItc2VjcmV0LW9mLXRoaXJ0eS10d28tb2N0ZXRzIQ==
 
 # The zone of the tests: refresh 3 s, retry 1 s, expire 8 s, so that the
-# timers run out inside a test.
+# timers run out inside a test (SOA_TIMERS="REFRESH RETRY EXPIRE MINIMUM"
+# changes them).
 secondary_zone_file() {
 	local file=$1 serial=$2 line
 	shift 2
 	{
 		# shellcheck disable=SC2016 # $ORIGIN and $TTL are zone-file text
 		printf '$ORIGIN sec.test.\n$TTL 300\n'
-		printf '@ IN SOA ns1.sec.test. hostmaster.sec.test. %s 3 1 8 60\n' "$serial"
+		printf '@ IN SOA ns1.sec.test. hostmaster.sec.test. %s %s\n' "$serial" "${SOA_TIMERS:-3 1 8 60}"
 		printf '@ NS ns1\nns1 A 192.0.2.53\nns1 AAAA 2001:db8::53\n'
 		printf 'www A 192.0.2.80\nwww AAAA 2001:db8::80\nalias CNAME www\n'
 		printf 'mx MX 10 mail\nmail A 192.0.2.25\ntxt TXT "secondary zone test" "two strings"\n'

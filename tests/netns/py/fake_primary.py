@@ -13,7 +13,9 @@ multi-message signing). MODEFILE, read at each connection, holds one word:
   wrongsoa   the closing SOA has another serial than the opening one
   badtsig    the answers are signed with another secret
   slow       as good, with 3 s between the two messages of a transfer
+             (MODEFILE.held exists during those 3 s)
 """
+import os
 import socket
 import struct
 import sys
@@ -92,7 +94,9 @@ def main():
             if mode == "truncated":
                 continue
             if mode == "slow":
+                open(modefile + ".held", "w").close()
                 time.sleep(3)
+                os.unlink(modefile + ".held")
             second = response()
             closing = soa
             if mode == "wrongsoa":
