@@ -2,7 +2,8 @@
 # Secondary zone from NSD 4.6 as the primary (TSIG hmac-sha256 on the
 # transfers and the NOTIFYs), end to end:
 # * xdpdnsd in the server namespace, NSD on the client side (port 5300);
-#   the zone's SOA has refresh 3 s, retry 1 s, expire 8 s;
+#   the zone's SOA has refresh 3 s, retry 1 s, expire 12 s (time for a
+#   restart under load before it runs out);
 # * AXFR at start: the serial is served, answers to a set of questions are
 #   the ones NSD gives, the zone is in the state directory;
 # * an update on NSD (nsd-control reload): its NOTIFY is accepted and the
@@ -28,6 +29,7 @@ require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 netns_init
 netns_pair_create
 
+export SOA_TIMERS="3 1 12 60"
 ZONE=$NETNS_TMP/sec.test.zone
 STATE=$NETNS_TMP/state
 secondary_zone_file "$ZONE" 1
@@ -99,7 +101,7 @@ grep -q "zone sec.test.: serial 2 from the state file" "$DAEMON_LOG" || { cat "$
 expect_eq "$(nsrun "$CLIENT_NS" dig +short @"$SERVER_IP4" new.sec.test A)" 192.0.2.200 "new.sec.test A from the state file"
 
 step "the primary stays away: retries logged, then expiry and SERVFAIL"
-for ((i = 0; i < 200; i++)); do
+for ((i = 0; i < 300; i++)); do
 	[[ $(rcode_of "$CLIENT_NS" "$SERVER_IP4" www.sec.test A) == SERVFAIL ]] && break
 	sleep 0.1
 done
