@@ -261,7 +261,10 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		return {write_error(q, rcode::formerr, out, edns_size), rcode::formerr, false};
 	if (q.qclass != rrclass::in || is_transfer(q.qtype))
 		return refuse(q, out, edns_size);
-	const Zone *zone = zones.find(q.name_lower());
+	bool unavailable = false;
+	const Zone *zone = zones.find(q.name_lower(), &unavailable);
+	if (unavailable)  // a secondary zone expired or not yet transferred
+		return {write_error(q, rcode::servfail, out, edns_size), rcode::servfail, false};
 	if (!zone)
 		return refuse(q, out, edns_size);
 

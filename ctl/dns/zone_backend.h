@@ -5,6 +5,8 @@
 // Behaviour
 //  * Class other than IN, names outside every zone, AXFR and IXFR (no zone
 //    transfers) -> REFUSED, question echoed, AA=0.
+//  * A name in a secondary zone that is expired or not transferred yet
+//    (ZoneSet's unavailable zones) -> SERVFAIL, question echoed, AA=0.
 //  * Exact match -> the RRset, AA=1. The longest matching zone answers
 //    (ZoneSet::find), so a child zone loaded next to its parent wins.
 //  * CNAME (query type not CNAME) -> the CNAME, then the lookup restarts at

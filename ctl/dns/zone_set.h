@@ -24,18 +24,23 @@ namespace xdpdns::dns {
 
 class ZoneSet {
 public:
-	// Fails when two zones have the same origin.
-	static Result<std::shared_ptr<const ZoneSet>> build(std::vector<std::shared_ptr<const Zone>> zones);
+	// Fails when two zones have the same origin. `unavailable`: origins
+	// (lowercase wire) of zones we are authoritative for but cannot answer
+	// from: secondary zones expired or not transferred yet (SERVFAIL).
+	static Result<std::shared_ptr<const ZoneSet>> build(std::vector<std::shared_ptr<const Zone>> zones,
+							    std::vector<std::vector<uint8_t>> unavailable = {});
 
 	// The zone whose origin is the longest suffix of the name (uncompressed,
-	// lowercase), or nullptr when no zone contains it.
-	const Zone *find(std::span<const uint8_t> lower_name) const;
+	// lowercase), or nullptr when no zone contains it, or when the longest
+	// match is an unavailable zone (then *unavailable is set, when given).
+	const Zone *find(std::span<const uint8_t> lower_name, bool *unavailable = nullptr) const;
 
 	const std::vector<std::shared_ptr<const Zone>> &zones() const { return zones_; }
 
 private:
 	std::vector<std::shared_ptr<const Zone>> zones_;
-	std::unordered_map<std::string_view, const Zone *> by_origin_;
+	std::vector<std::string> unavailable_;  // the keys of the nullptr entries
+	std::unordered_map<std::string_view, const Zone *> by_origin_;  // nullptr: unavailable
 };
 
 class ZoneSetHandle {

@@ -97,7 +97,9 @@
 	X(D_TCP_NOT_QUERY,     "d-tcp-not-query",     "first data that cannot start a DNS stream: dropped") \
 	X(D_ANSWER_INSERTS,    "d-answer-inserts",    "answers stored in the answers map for XDP") \
 	X(D_ANSWER_EVICTED,    "d-answer-evicted",    "stored answers dropped: map full or flushed, zones reloaded") \
-	X(D_TCP_ADOPTED,       "d-tcp-adopted",       "connections taken over after XDP answered their first query")
+	X(D_TCP_ADOPTED,       "d-tcp-adopted",       "connections taken over after XDP answered their first query") \
+	X(D_NOTIFY_ACCEPTED,   "d-notify-accepted",   "NOTIFYs from a secondary zone's primary: refresh started") \
+	X(D_NOTIFY_REFUSED,    "d-notify-refused",    "NOTIFYs refused: unknown zone or sender, bad TSIG, malformed")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

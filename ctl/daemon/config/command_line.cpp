@@ -16,12 +16,12 @@ namespace {
 // CLI11 validators) gives flags and file the same checks and messages.
 struct Flags {
 	std::string config, check_config;
-	std::vector<std::string> interfaces, zones, upstreams, ports, addresses, knobs;
-	std::string mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level;
+	std::vector<std::string> interfaces, zones, secondaries, upstreams, ports, addresses, knobs;
+	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level;
 };
 
 struct Options {
-	CLI::Option *config, *check_config, *interfaces, *zones, *upstreams, *ports, *addresses, *knobs,
+	CLI::Option *config, *check_config, *interfaces, *zones, *secondaries, *state_dir, *upstreams, *ports, *addresses, *knobs,
 		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level;
 };
 
@@ -45,7 +45,13 @@ Options declare(CLI::App &app, Flags &f)
 		       "zone file to answer from; origin default: the zone's SOA owner (repeatable)");
 	o.upstreams = many("--upstream", f.upstreams, "ADDR[:PORT]",
 			   "DNS server to forward to: ADDR[:PORT], IPv6 with a port in brackets: [::1]:5353 (repeatable)");
+	o.secondaries = many("--secondary", f.secondaries, "ZONE@ADDR[:PORT]",
+			     "secondary zone transferred from the primary ADDR (repeat with the same ZONE for more "
+			     "primaries; TSIG keys: --config)");
+	o.state_dir = one("--state-dir", f.state_dir, "DIR",
+			  "where transferred zones are kept (default /var/lib/xdpdns)");
 	o.zones->excludes(o.upstreams);
+	o.secondaries->excludes(o.upstreams);
 	o.upstream_timeout = one("--upstream-timeout", f.upstream_timeout, "DURATION",
 				 "time to wait for an upstream before the next (default 800ms)");
 	o.upstream_source_ports = one("--upstream-source-ports", f.upstream_source_ports, "N",
@@ -68,6 +74,7 @@ Options declare(CLI::App &app, Flags &f)
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
+		   "  xdpdnsd --interface eth0 --secondary example.test@192.0.2.1 --state-dir /var/lib/xdpdns\n"
 		   "  xdpdnsd --interface eth0 --upstream 192.0.2.1 --upstream '[2001:db8::1]:5353'\n"
 		   "  xdpdnsd --config /etc/xdpdns/xdpdnsd.yaml --log-level debug\n"
 		   "  xdpdnsd --check-config /etc/xdpdns/xdpdnsd.yaml");
@@ -106,11 +113,38 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 			return r;
 		c.upstreams.clear();
 	}
+	if (o.secondaries->count()) {
+		// One entry per zone; the same zone again adds a primary.
+		c.secondaries.clear();
+		for (const auto &t : f.secondaries) {
+			auto z = parse_secondary_spec(t);
+			if (!z)
+				return flag_error("--secondary", z.error());
+			auto same = std::find_if(c.secondaries.begin(), c.secondaries.end(),
+						 [&](const SecondaryZone &s) { return s.origin == z->origin; });
+			if (same == c.secondaries.end()) {
+				c.secondaries.push_back(*z);
+				continue;
+			}
+			if (std::find(same->primaries.begin(), same->primaries.end(), z->primaries[0]) != same->primaries.end())
+				return Error{EINVAL, "--secondary: '" + t + "' is given twice"};
+			same->primaries.push_back(z->primaries[0]);
+		}
+		c.upstreams.clear();
+	}
+	if (o.state_dir->count()) {
+		if (f.state_dir.empty())
+			return Error{EINVAL, "--state-dir: empty directory name"};
+		c.state_dir = f.state_dir;
+	}
 	if (o.upstreams->count()) {
 		if (auto r = each("--upstream", f.upstreams, c.upstreams, parse_upstream); !r)
 			return r;
 		c.zones.clear();
+		c.secondaries.clear();
 	}
+	if (auto r = check_secondaries(c); !r)
+		return r;
 	if (o.upstream_timeout->count()) {
 		if (c.upstreams.empty())
 			return Error{EINVAL, "--upstream-timeout: only used with --upstream (or an upstream backend in --config)"};
@@ -204,8 +238,8 @@ Result<void> check_complete(const DaemonConfig &c)
 {
 	if (c.interfaces.empty())
 		return Error{EINVAL, "--interface is required (or --config FILE); see --help"};
-	if (c.zones.empty() && c.upstreams.empty())
-		return Error{EINVAL, "--zone or --upstream is required (or --config FILE); see --help"};
+	if (!c.zone_backend() && c.upstreams.empty())
+		return Error{EINVAL, "--zone, --secondary or --upstream is required (or --config FILE); see --help"};
 	return {};
 }
 

@@ -29,6 +29,24 @@ struct ZoneFile {
 	bool operator==(const ZoneFile &) const = default;
 };
 
+// A TSIG key (RFC 8945) for zone transfers and NOTIFY.
+struct TsigKey {
+	std::string name;       // absolute ("xfr-key.")
+	std::string algorithm;  // "hmac-sha256" (also hmac-sha512, hmac-sha384, hmac-sha1)
+	std::string secret;     // base64, as written
+	bool operator==(const TsigKey &) const = default;
+};
+
+// A zone transferred from primaries (daemon/secondary/).
+struct SecondaryZone {
+	std::string origin;               // absolute ("example.test.")
+	std::vector<Upstream> primaries;  // "ADDR[:PORT]", tried in order
+	std::string key;                  // name of a TsigKey, or empty
+	bool operator==(const SecondaryZone &) const = default;
+};
+
+inline constexpr const char *kDefaultStateDir = "/var/lib/xdpdns";
+
 inline constexpr std::uint32_t kDefaultUpstreamTimeoutMs = 800;
 inline constexpr std::uint32_t kMaxUpstreamTimeoutMs = 60 * 1000;
 // UDP sockets per address family and worker that upstream queries leave
@@ -50,7 +68,10 @@ struct DaemonConfig {
 	// address. Applied when xdpdnsd attaches; an adopted attachment keeps
 	// its own set (xdpdnsctl set addresses).
 	std::vector<std::string> addresses;
-	std::vector<ZoneFile> zones;                  // backend zone ...
+	std::vector<ZoneFile> zones;                  // backend zone (files and/or secondaries) ...
+	std::vector<SecondaryZone> secondaries;
+	std::vector<TsigKey> tsig_keys;
+	std::string state_dir = kDefaultStateDir;     // transferred zones are kept here
 	std::vector<Upstream> upstreams;              // ... or backend upstream, never both
 	std::uint32_t upstream_timeout_ms = kDefaultUpstreamTimeoutMs;
 	std::uint32_t upstream_source_ports = kDefaultUpstreamSourcePorts;
@@ -69,6 +90,8 @@ struct DaemonConfig {
 	std::string source;                           // file name or "command line"
 
 	bool operator==(const DaemonConfig &) const = default;
+	// Zone files or secondary zones (else upstream).
+	bool zone_backend() const { return !zones.empty() || !secondaries.empty(); }
 };
 
 // The knob values of `config` applied over config_defaults(), ready for the

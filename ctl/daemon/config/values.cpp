@@ -1,5 +1,7 @@
 #include "values.h"
 
+#include "daemon/secondary/tsig.h"
+
 #include "common/endpoint.h"
 
 #include "common/address.h"
@@ -96,6 +98,66 @@ Result<std::string> parse_origin(std::string_view text)
 	if (wire > 255)
 		return Error{EINVAL, quoted(text) + " is not a domain name (longer than 255 octets)"};
 	return name;
+}
+
+Result<SecondaryZone> parse_secondary_spec(std::string_view text)
+{
+	const auto at = text.find('@');
+	if (at == std::string_view::npos || at == 0 || at + 1 == text.size())
+		return Error{EINVAL, quoted(text) + " is not ZONE@ADDR[:PORT]"};
+	SecondaryZone z;
+	auto origin = parse_origin(text.substr(0, at));
+	if (!origin)
+		return origin.error();
+	z.origin = *origin;
+	auto primary = parse_upstream(text.substr(at + 1));
+	if (!primary)
+		return primary.error();
+	z.primaries.push_back(*primary);
+	return z;
+}
+
+Result<TsigKey> parse_tsig_key(std::string_view name, std::string_view algorithm, std::string_view secret)
+{
+	auto origin = parse_origin(name);
+	if (!origin)
+		return origin.error();
+	auto k = secondary::make_tsig_key(*origin, std::string(algorithm), std::string(secret));
+	if (!k)
+		return k.error();
+	return TsigKey{*origin, k->algorithm, std::string(secret)};
+}
+
+Result<void> check_secondaries(const DaemonConfig &c)
+{
+	auto lower = [](std::string s) {
+		for (auto &ch : s)
+			ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+		return s;
+	};
+	for (std::size_t i = 0; i < c.tsig_keys.size(); i++)
+		for (std::size_t j = 0; j < i; j++)
+			if (lower(c.tsig_keys[i].name) == lower(c.tsig_keys[j].name))
+				return Error{EINVAL, "TSIG key " + c.tsig_keys[i].name + " is defined twice"};
+	for (std::size_t i = 0; i < c.secondaries.size(); i++) {
+		const SecondaryZone &z = c.secondaries[i];
+		for (std::size_t j = 0; j < i; j++)
+			if (lower(c.secondaries[j].origin) == lower(z.origin))
+				return Error{EINVAL, "secondary zone " + z.origin + " is listed twice"};
+		for (const ZoneFile &f : c.zones)
+			if (f.origin && lower(*f.origin) == lower(z.origin))
+				return Error{EINVAL, "zone " + z.origin + " is both a zone file and a secondary zone"};
+		if (z.primaries.empty())
+			return Error{EINVAL, "secondary zone " + z.origin + " has no primary"};
+		if (z.key.empty())
+			continue;
+		bool found = false;
+		for (const TsigKey &k : c.tsig_keys)
+			found = found || lower(k.name) == lower(z.key);
+		if (!found)
+			return Error{EINVAL, "secondary zone " + z.origin + ": TSIG key " + z.key + " is not defined (tsig-keys)"};
+	}
+	return {};
 }
 
 Result<ZoneFile> parse_zone_spec(std::string_view text)

@@ -32,6 +32,18 @@ Result<std::string> parse_origin(std::string_view text);
 // Command-line zone: "FILE" or "FILE@ORIGIN" (split at the last '@').
 Result<ZoneFile> parse_zone_spec(std::string_view text);
 
+// Command-line secondary zone: "ZONE@ADDR[:PORT]" (split at the first '@';
+// the primary as parse_upstream reads it).
+Result<SecondaryZone> parse_secondary_spec(std::string_view text);
+
+// A TSIG key: name a domain name, algorithm hmac-sha256 (or -sha512,
+// -sha384, -sha1), secret base64 (daemon/secondary/tsig.h checks them).
+Result<TsigKey> parse_tsig_key(std::string_view name, std::string_view algorithm, std::string_view secret);
+
+// The secondary zones against the rest: each zone once (and not also a
+// zone file with that origin), each key they name defined, keys unique.
+Result<void> check_secondaries(const DaemonConfig &c);
+
 // An upstream server (common/endpoint.h, the parser the upstream backend
 // uses too); kept as written.
 Result<Upstream> parse_upstream(std::string_view text);

@@ -117,6 +117,8 @@ private:
 	void backend(const Entry &e);
 	void zones(const Entry &e);
 	void upstreams(const Entry &e);
+	void secondaries(const Entry &e);
+	void tsig_keys(const Entry &e);
 	void knobs(const Entry &e);
 	void cookie_key(const Entry &e);
 
@@ -293,15 +295,26 @@ void Loader::backend(const Entry &e)
 {
 	const YAML::Node &m = map(e, "{zones: [{file: example.test.zone}]}");
 	// The first kind seen decides; the second is reported at its key.
+	// Zone files and secondary zones are one kind (the zone backend).
 	std::string kind_seen;
 	std::optional<Entry> upstream_only;  // a setting of the upstream backend
+	std::optional<Entry> zone_only;      // a setting of the zone backend
 	auto one_kind = [&](const Entry &k) {
-		if (!kind_seen.empty())
+		const std::string kind = k.name == "upstream" ? "upstream" : "zones";
+		if (!kind_seen.empty() && kind_seen != kind)
 			fail(k.key_node.Mark(), e.key, "zones and upstream exclude each other; choose one backend");
-		kind_seen = k.name;
+		kind_seen = kind;
 	};
 	dispatch(m, e.key, {
 		{"zones", [&](const Entry &z) { one_kind(z); zones(z); }},
+		{"secondary", [&](const Entry &z) { one_kind(z); secondaries(z); }},
+		{"state-dir", [&](const Entry &d) {
+			 std::string dir = scalar(d);
+			 if (dir.empty())
+				 fail(value_mark(d), d.key, "empty directory name");
+			 c_.state_dir = resolve(dir);
+			 zone_only = d;
+		 }},
 		{"upstream", [&](const Entry &u) { one_kind(u); upstreams(u); }},
 		{"upstream-timeout", [&](const Entry &t) {
 			 auto ms = parse_upstream_timeout_ms(scalar(t));
@@ -316,9 +329,91 @@ void Loader::backend(const Entry &e)
 		 }},
 	});
 	if (kind_seen.empty())
-		fail(value_mark(e), e.key, "no backend; write zones: [...] or upstream: [...]");
+		fail(value_mark(e), e.key, "no backend; write zones: [...], secondary: [...] or upstream: [...]");
 	if (upstream_only && kind_seen != "upstream")
 		fail(upstream_only->key_node.Mark(), upstream_only->key, "only used with upstream");
+	if (zone_only && c_.secondaries.empty())
+		fail(zone_only->key_node.Mark(), zone_only->key, "only used with secondary zones");
+}
+
+void Loader::secondaries(const Entry &e)
+{
+	const char *example = "[{zone: example.test., primaries: [\"192.0.2.1\"]}]";
+	const YAML::Node &l = list(e, example);
+	if (l.size() == 0)
+		fail(value_mark(e), e.key, "at least one secondary zone is required");
+	for (std::size_t i = 0; i < l.size(); i++) {
+		const YAML::Node &item = l[i];
+		std::string path = e.key + "[" + std::to_string(i) + "]";
+		if (!item.IsMap())
+			fail(item.Mark(), path, std::string("expected a map (e.g. ") + example + "), got " + kind(item));
+		SecondaryZone z;
+		dispatch(item, path, {
+			{"zone", [&](const Entry &o) {
+				 auto origin = parse_origin(scalar(o));
+				 if (!origin)
+					 fail(value_mark(o), o.key, origin.error());
+				 z.origin = *origin;
+			 }},
+			{"primaries", [&](const Entry &p) {
+				 const YAML::Node &pl = list(p, "[\"192.0.2.1\", \"[2001:db8::1]:5353\"]");
+				 if (pl.size() == 0)
+					 fail(value_mark(p), p.key, "at least one primary is required");
+				 for (const auto &pi : pl) {
+					 auto u = parse_upstream(scalar_item(pi, p.key));
+					 if (!u)
+						 fail(pi.Mark(), p.key, u.error());
+					 if (std::find(z.primaries.begin(), z.primaries.end(), *u) != z.primaries.end())
+						 fail(pi.Mark(), p.key, "'" + u->text + "' is listed twice");
+					 z.primaries.push_back(*u);
+				 }
+			 }},
+			{"key", [&](const Entry &k) {
+				 auto name = parse_origin(scalar(k));
+				 if (!name)
+					 fail(value_mark(k), k.key, name.error());
+				 z.key = *name;
+			 }},
+		});
+		if (z.origin.empty())
+			fail(item.Mark(), path + ".zone", "required key missing (the zone's name)");
+		if (z.primaries.empty())
+			fail(item.Mark(), path + ".primaries", "required key missing (e.g. primaries: [\"192.0.2.1\"])");
+		for (const auto &other : c_.secondaries)
+			if (other.origin == z.origin)
+				fail(item.Mark(), path + ".zone", "'" + z.origin + "' is listed twice");
+		c_.secondaries.push_back(std::move(z));
+	}
+}
+
+void Loader::tsig_keys(const Entry &e)
+{
+	const char *example = "[{name: xfr-key., algorithm: hmac-sha256, secret: \"BASE64\"}]";
+	const YAML::Node &l = list(e, example);
+	for (std::size_t i = 0; i < l.size(); i++) {
+		const YAML::Node &item = l[i];
+		std::string path = e.key + "[" + std::to_string(i) + "]";
+		if (!item.IsMap())
+			fail(item.Mark(), path, std::string("expected a map (e.g. ") + example + "), got " + kind(item));
+		std::string name, algorithm = "hmac-sha256", secret;
+		bool has_secret = false;
+		dispatch(item, path, {
+			{"name", [&](const Entry &n) { name = scalar(n); }},
+			{"algorithm", [&](const Entry &a) { algorithm = scalar(a); }},
+			{"secret", [&](const Entry &s) { secret = scalar(s); has_secret = true; }},
+		});
+		if (name.empty())
+			fail(item.Mark(), path + ".name", "required key missing (the key's name)");
+		if (!has_secret)
+			fail(item.Mark(), path + ".secret", "required key missing (base64)");
+		auto k = parse_tsig_key(name, algorithm, secret);
+		if (!k)
+			fail(item.Mark(), path, k.error());
+		for (const auto &other : c_.tsig_keys)
+			if (other.name == k->name)
+				fail(item.Mark(), path + ".name", "'" + k->name + "' is defined twice");
+		c_.tsig_keys.push_back(*k);
+	}
 }
 
 void Loader::knobs(const Entry &e)
@@ -382,6 +477,7 @@ DaemonConfig Loader::load(std::string_view text)
 		{"backend", [&](const Entry &e) { backend(e); has_backend = true; }},
 		{"knobs", [&](const Entry &e) { knobs(e); }},
 		{"cookie-key", [&](const Entry &e) { cookie_key(e); }},
+		{"tsig-keys", [&](const Entry &e) { tsig_keys(e); }},
 		{"pmtu-entries", [&](const Entry &e) { count(e, 1, kMaxPmtuEntries, c_.pmtu_entries); }},
 		{"tcp-flows", [&](const Entry &e) { count(e, 1, kMaxTcpFlows, c_.tcp_flows); }},
 		{"tcp-connections", [&](const Entry &e) { count(e, 1, kMaxTcpConnections, c_.tcp_connections); }},
@@ -398,6 +494,8 @@ DaemonConfig Loader::load(std::string_view text)
 		fail(root.Mark(), "interfaces", "required key missing (e.g. interfaces: [eth0])");
 	if (!has_backend)
 		fail(root.Mark(), "backend", "required key missing (zones or upstream)");
+	if (auto r = check_secondaries(c_); !r)
+		fail(root.Mark(), "backend.secondary", r.error());
 	return c_;
 }
 

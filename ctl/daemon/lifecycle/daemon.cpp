@@ -7,6 +7,7 @@
 #include "common/service_addresses.h"
 #include "daemon/config/command_line.h"
 #include "common/endpoint.h"
+#include "daemon/secondary/manager.h"
 #include "daemon/upstream/upstream_backend.h"
 #include "dns/zone.h"
 #include "dns/zone_set.h"
@@ -29,6 +30,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -76,16 +78,55 @@ struct Interface {
 	std::vector<std::thread> threads;
 };
 
-Result<std::shared_ptr<const dns::ZoneSet>> load_zones(const std::vector<config::ZoneFile> &files)
+using ZoneList = std::vector<std::shared_ptr<const dns::Zone>>;
+
+Result<ZoneList> load_zones(const std::vector<config::ZoneFile> &files)
 {
-	std::vector<std::shared_ptr<const dns::Zone>> zones;
+	ZoneList zones;
 	for (const auto &f : files) {
 		auto z = dns::load_zone(f.path, f.origin);
 		if (!z)
 			return z.error();
 		zones.push_back(std::move(*z));
 	}
-	return dns::ZoneSet::build(std::move(zones));
+	return zones;
+}
+
+// The secondary zones of the configuration as the manager takes them.
+Result<std::vector<secondary::ZoneSpec>> secondary_specs(const config::DaemonConfig &cfg)
+{
+	std::vector<std::shared_ptr<const secondary::TsigKey>> keys;
+	for (const auto &k : cfg.tsig_keys) {
+		auto key = secondary::make_tsig_key(k.name, k.algorithm, k.secret);
+		if (!key)
+			return key.error();
+		keys.push_back(std::make_shared<const secondary::TsigKey>(std::move(*key)));
+	}
+	std::vector<secondary::ZoneSpec> out;
+	for (const auto &z : cfg.secondaries) {
+		secondary::ZoneSpec spec;
+		spec.name = z.origin;
+		spec.origin = dns::name_from_text(z.origin);
+		if (spec.origin.empty())
+			return Error{EINVAL, "secondary zone '" + z.origin + "': not a domain name"};
+		for (const auto &p : z.primaries) {
+			auto ep = parse_endpoint(p.text);
+			if (!ep)
+				return ep.error();
+			spec.primaries.push_back(*ep);
+			spec.primary_texts.push_back(p.text);
+		}
+		if (!z.key.empty()) {
+			const auto wire = dns::name_from_text(z.key);
+			for (const auto &k : keys)
+				if (k->wire == wire)
+					spec.key = k;
+			if (!spec.key)
+				return Error{EINVAL, "secondary zone " + z.origin + ": TSIG key " + z.key + " is not defined"};
+		}
+		out.push_back(std::move(spec));
+	}
+	return out;
 }
 
 class Daemon {
@@ -97,6 +138,12 @@ public:
 
 private:
 	Result<void> prepare_backend();
+	// Puts the zone files and the secondary zones (those not answerable
+	// as SERVFAIL) into service: a new zone set, then every interface's
+	// in-kernel answers emptied for it, so XDP never answers from a zone
+	// that is out of service. SIGHUP and the secondary manager's thread
+	// both come here.
+	Result<void> install_zones();
 	Result<void> open_interface(Interface &itf);
 	Result<InterfaceShare> share_interface(Interface &itf);
 	Result<void> start_workers(Interface &itf);
@@ -110,6 +157,9 @@ private:
 	config::DaemonConfig cfg_;
 	std::vector<std::string> args_;
 	dns::ZoneSetHandle zones_;
+	ZoneList file_zones_;
+	std::unique_ptr<secondary::Manager> secondaries_;
+	std::mutex install_mu_;
 	UpstreamConfig upstream_;
 	std::vector<std::unique_ptr<Interface>> interfaces_;
 	std::atomic<bool> stop_{false};
@@ -118,12 +168,32 @@ private:
 
 Result<void> Daemon::prepare_backend()
 {
-	if (!cfg_.zones.empty()) {
-		auto set = load_zones(cfg_.zones);
-		if (!set)
-			return set.error();
-		spdlog::info("zone backend: {} zone(s) loaded", (*set)->zones().size());
-		zones_.store(std::move(*set));
+	if (cfg_.zone_backend()) {
+		auto files = load_zones(cfg_.zones);
+		if (!files)
+			return files.error();
+		file_zones_ = std::move(*files);
+		if (!cfg_.secondaries.empty()) {
+			auto specs = secondary_specs(cfg_);
+			if (!specs)
+				return specs.error();
+			for (const auto &spec : *specs)
+				for (const auto &z : file_zones_)
+					if (dns::names_equal_ci(z->origin(), spec.origin))
+						return Error{EINVAL, "zone " + spec.name + " is both a zone file and a secondary zone"};
+			auto m = secondary::Manager::create(std::move(*specs), cfg_.state_dir,
+							    [this] {
+								    if (auto r = install_zones(); !r)
+									    spdlog::error("{}", r.error().message);
+							    });
+			if (!m)
+				return m.error();
+			secondaries_ = std::move(*m);
+		}
+		if (auto r = install_zones(); !r)
+			return r.error();
+		spdlog::info("zone backend: {} zone file(s), {} secondary zone(s)", file_zones_.size(),
+			     cfg_.secondaries.size());
 		return {};
 	}
 	for (const auto &u : cfg_.upstreams) {
@@ -136,6 +206,31 @@ Result<void> Daemon::prepare_backend()
 	upstream_.source_ports = cfg_.upstream_source_ports;
 	spdlog::info("upstream backend: {} server(s), {} source port(s) per family and worker",
 		     upstream_.servers.size(), upstream_.source_ports);
+	return {};
+}
+
+Result<void> Daemon::install_zones()
+{
+	std::lock_guard lock(install_mu_);
+	ZoneList zones = file_zones_;
+	std::vector<std::vector<std::uint8_t>> unavailable;
+	if (secondaries_)
+		for (auto &p : secondaries_->published()) {
+			if (p.zone)
+				zones.push_back(std::move(p.zone));
+			else
+				unavailable.push_back(std::move(p.origin));
+		}
+	auto set = dns::ZoneSet::build(std::move(zones), std::move(unavailable));
+	if (!set)
+		return set.error();
+	zones_.store(std::move(*set));
+	// No answer of the old zones from XDP once they are out of service.
+	for (auto &itf : interfaces_)
+		if (itf->answer_map)
+			if (auto r = itf->answer_map->set_source(zones_.load().get()); !r)
+				spdlog::error("{}: answers map: {}; no in-kernel answers until the next reload", itf->name,
+					      r.error().message);
 	return {};
 }
 
@@ -261,7 +356,8 @@ Result<InterfaceShare> Daemon::share_interface(Interface &itf)
 	// with its map installed), filled from this daemon's zones.
 	itf.answer_map = std::make_unique<answers::AnswerMap>(itf.pins->answers_fd(), itf.pins->config_view(),
 							      cfg_.answer_entries);
-	if (!cfg_.zones.empty()) {
+	if (cfg_.zone_backend()) {
+		std::lock_guard lock(install_mu_);
 		if (auto r = itf.answer_map->set_source(zones_.load().get()); !r)
 			return r.error();
 		spdlog::info("{}: answers map: up to {} answers, {} MiB at most", itf.name, cfg_.answer_entries,
@@ -288,7 +384,7 @@ Result<void> Daemon::start_workers(Interface &itf)
 	auto share = share_interface(itf);
 	if (!share)
 		return share.error();
-	const BackendSource source{&zones_, &upstream_};
+	const BackendSource source{&zones_, &upstream_, secondaries_ ? &secondaries_->notify_check() : nullptr};
 	for (std::uint32_t q = 0; q < *queues; q++) {
 		auto worker = make_worker(cfg_, *share, source, q);
 		if (!worker)
@@ -304,19 +400,18 @@ void Daemon::reload()
 {
 	spdlog::info("SIGHUP: reloading");
 	if (!cfg_.zones.empty()) {
-		auto set = load_zones(cfg_.zones);
-		if (!set)
-			spdlog::error("reload failed, keeping the zones in service: {}", set.error().message);
-		else {
-			zones_.store(std::move(*set));
-			// No answer of the old zones from XDP once they are reported
-			// out of service.
-			for (auto &itf : interfaces_)
-				if (itf->answer_map)
-					if (auto r = itf->answer_map->set_source(zones_.load().get()); !r)
-						spdlog::error("{}: answers map: {}; no in-kernel answers until the next reload",
-							      itf->name, r.error().message);
-			spdlog::info("zones reloaded");
+		auto files = load_zones(cfg_.zones);
+		if (!files) {
+			spdlog::error("reload failed, keeping the zones in service: {}", files.error().message);
+		} else {
+			{
+				std::lock_guard lock(install_mu_);
+				file_zones_ = std::move(*files);
+			}
+			if (auto r = install_zones(); !r)
+				spdlog::error("reload failed, keeping the zones in service: {}", r.error().message);
+			else
+				spdlog::info("zones reloaded");
 		}
 	}
 	// The same arguments again: a --config file may have changed. Knobs and
@@ -337,6 +432,9 @@ void Daemon::reload()
 	cfg_.key_file = fresh.key_file;
 	if (!cfg_.zones.empty() && fresh.zones != cfg_.zones)
 		spdlog::warn("a changed list of zone files takes a restart; reloaded the running ones");
+	if (fresh.secondaries != cfg_.secondaries || fresh.tsig_keys != cfg_.tsig_keys ||
+	    fresh.state_dir != cfg_.state_dir)
+		spdlog::warn("changed secondary zones, TSIG keys or state directory take a restart; kept the running ones");
 	auto now_addrs = service_addresses(cfg_), fresh_addrs = service_addresses(fresh);
 	if (now_addrs && fresh_addrs && *now_addrs != *fresh_addrs)
 		spdlog::warn("changed service addresses take a restart or `xdpdnsctl set addresses`; "
@@ -377,6 +475,9 @@ int Daemon::publish_cookie_epochs()
 
 void Daemon::shutdown()
 {
+	// First: its thread installs zones into the interfaces torn down below.
+	if (secondaries_)
+		secondaries_->stop();
 	stop_ = true;
 	for (auto &itf : interfaces_) {
 		// Out of the XSKMAP first: from here on UDP goes to the host
@@ -444,6 +545,8 @@ int Daemon::run()
 		}
 	}
 	last_rotation_s_ = monotonic_s();
+	if (secondaries_)
+		secondaries_->start();
 	spdlog::info("serving on {} interface(s)", interfaces_.size());
 
 	for (;;) {

@@ -49,7 +49,8 @@ Result<std::unique_ptr<Worker>> make_worker(const config::DaemonConfig &cfg, con
 
 	std::unique_ptr<Backend> backend;
 	std::function<void()> before_batch;
-	if (!cfg.zones.empty()) {
+	wc.notify = source.notify;
+	if (cfg.zone_backend()) {
 		auto zb = std::make_unique<ZoneBackend>(*source.zones, &wc.knobs->edns_buffer_size);
 		ZoneBackend *raw = zb.get();
 		before_batch = [raw] { raw->refresh(); };

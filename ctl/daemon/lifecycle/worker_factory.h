@@ -10,6 +10,7 @@
 #include "daemon/config/config.h"
 #include "daemon/paths/worker.h"
 #include "daemon/upstream/upstream_backend.h"
+#include "daemon/secondary/notify.h"
 #include "dns/zone_set.h"
 
 #include <cstdint>
@@ -30,11 +31,13 @@ struct InterfaceShare {
 	IdleCloser *idle_closer = nullptr;         // handed to the queue-0 worker only
 };
 
-// Where the answers come from: the zones when `cfg.zones` is not empty,
+// Where the answers come from: the zones when there are zone files or
+// secondary zones (cfg.zone_backend()),
 // else the upstream servers.
 struct BackendSource {
 	const dns::ZoneSetHandle *zones = nullptr;
 	const UpstreamConfig *upstream = nullptr;
+	const secondary::NotifyCheck *notify = nullptr;  // when there are secondary zones
 };
 
 // The worker of `queue` on `itf` (its thread not yet started): opens the

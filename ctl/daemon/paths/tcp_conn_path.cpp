@@ -162,7 +162,7 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 		return;
 	}
 	if (r != dns::ParseResult::ok) {
-		const std::size_t n = write_parse_error(q, r);
+		const std::size_t n = answer_non_query(q, r, message, tcp_client_);
 		conns_.add_answer(conn, {small_buf_.data(), n});
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 		return;
@@ -225,6 +225,9 @@ void Worker::on_tcp(const net::FrameView &v, const RxFrame &, const xdpdns_meta 
 
 void Worker::on_tcp_conn(const net::FrameView &v, const xdpdns_meta *meta, std::uint64_t now_ns)
 {
+	// query() (called from the table while it takes this segment) needs
+	// the client's address for a NOTIFY.
+	tcp_client_ = net::make_reply_template(v).dst;
 	tcp::ConnSegment seg;
 	seg.key = flow_key_of(v);
 	seg.seq = v.tcp_seq;

@@ -106,7 +106,7 @@ void Worker::answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<
 			continue;
 		}
 		if (r != dns::ParseResult::ok) {
-			const std::size_t n = write_parse_error(c.q[i], r);
+			const std::size_t n = answer_non_query(c.q[i], r, msg, c.t.dst);
 			store_tcp_answer(c, buf, i, {small_buf_.data(), n});
 			c.done++;
 			continue;

@@ -50,10 +50,10 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	case dns::ParseResult::drop:
 		counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
 		return;
-	case dns::ParseResult::formerr:
 	case dns::ParseResult::notimp:
+	case dns::ParseResult::formerr:
 	case dns::ParseResult::badvers: {
-		const std::size_t n = write_parse_error(c.q, r);
+		const std::size_t n = answer_non_query(c.q, r, v.payload, c.t.dst);
 		if (n)
 			send_datagram(c.t, {small_buf_.data(), n});
 		return;

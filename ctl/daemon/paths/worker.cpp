@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 
 namespace xdpdns::daemon {
 
@@ -191,6 +192,17 @@ std::size_t Worker::write_parse_error(const dns::Query &q, dns::ParseResult r)
 	if (r == dns::ParseResult::formerr)
 		counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
 	return dns::write_error(q, rcode, small_buf_, knobs_.edns_buffer_size);
+}
+
+std::size_t Worker::answer_non_query(const dns::Query &q, dns::ParseResult r, std::span<const std::uint8_t> msg,
+				     const net::IpAddress &from)
+{
+	if (r != dns::ParseResult::notimp || q.opcode != dns::opcode::notify || !cfg_.notify)
+		return write_parse_error(q, r);
+	const auto o = cfg_.notify->handle(msg, from, small_buf_, static_cast<std::uint64_t>(std::time(nullptr)));
+	counters_.inc(o.verdict == secondary::NotifyCheck::Verdict::accepted ? XDPDNS_STAT_D_NOTIFY_ACCEPTED
+									       : XDPDNS_STAT_D_NOTIFY_REFUSED);
+	return o.size;
 }
 
 void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)

@@ -15,6 +15,7 @@
 #include "daemon/tcp/flow_table.h"
 #include "daemon/io/idle_closer.h"
 #include "daemon/paths/knob_snapshot.h"
+#include "daemon/secondary/notify.h"
 #include "net/fragment_id.h"
 #include "net/frame.h"
 #include "net/reply.h"
@@ -51,6 +52,7 @@ struct WorkerConfig {
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give (shared)
 	IdleCloser *idle_closer = nullptr;         // sweeps tcp_conns (one worker per interface)
 	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
+	const secondary::NotifyCheck *notify = nullptr;  // secondary zones: NOTIFY from their primaries
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -93,6 +95,12 @@ private:
 	bool finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns);
 	void send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload);
+	// The answer to a message parse_query() did not take as a query, into
+	// small_buf_; its length. A NOTIFY (opcode 4) goes to the secondary
+	// zones' check when there are any (over UDP and TCP: Knot notifies over
+	// TCP), the rest gets write_parse_error().
+	std::size_t answer_non_query(const dns::Query &q, dns::ParseResult r, std::span<const std::uint8_t> msg,
+				     const net::IpAddress &from);
 	// Stores a synchronous backend's answer for XDP to give, when it may.
 	void offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
 			  std::span<const std::uint8_t> answer, bool tcp);
@@ -162,6 +170,7 @@ private:
 
 	std::vector<std::uint8_t> answer_buf_;   // one DNS answer (UDP)
 	std::vector<std::uint8_t> small_buf_;    // error and TC=1 answers
+	net::IpAddress tcp_client_{};            // the client of the TCP segment in hand (for query())
 	std::vector<std::uint8_t> stream_;       // TCP answer stream being built
 	std::unique_ptr<TcpContext> tcp_scratch_;  // a synchronous TCP request
 	dns::Query conn_query_;                    // a query on a reused connection

@@ -141,7 +141,7 @@ TEST(CommandLine, BackendExactlyOne)
 	const std::string both = refused({"--interface", "veth0", "--zone", "z.zone", "--upstream", "192.0.2.1"});
 	EXPECT_NE(both.find("--zone excludes --upstream"), std::string::npos) << both;
 	EXPECT_EQ(refused({"--interface", "veth0"}),
-		  "--zone or --upstream is required (or --config FILE); see --help");
+		  "--zone, --secondary or --upstream is required (or --config FILE); see --help");
 	EXPECT_EQ(refused({"--zone", "z.zone"}), "--interface is required (or --config FILE); see --help");
 	EXPECT_EQ(refused({}), "--interface is required (or --config FILE); see --help");
 }
@@ -202,7 +202,7 @@ TEST(CommandLine, CheckConfig)
 	Command ko = run({"--check-config", bad});
 	EXPECT_EQ(ko.action, Action::check);
 	EXPECT_EQ(ko.message, bad + ":3:1: port: unknown key; valid keys: interfaces, ports, mode, addresses, "
-				    "backend, knobs, cookie-key, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
+				    "backend, knobs, cookie-key, tsig-keys, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
 	EXPECT_EQ(ko.exit_code, kExitCheckFailed);
 
 	Command missing = run({"--check-config", dir.path() + "/none.yaml"});

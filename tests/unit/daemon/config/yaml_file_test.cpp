@@ -123,11 +123,11 @@ TEST_F(YamlFile, UnknownKeysAreErrorsListingTheValidOnes)
 {
 	EXPECT_EQ(error_of(kMinimal + "log_level: info\n"),
 		  at(4, 1) + "log_level: unknown key; valid keys: interfaces, ports, mode, addresses, "
-			     "backend, knobs, cookie-key, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
+			     "backend, knobs, cookie-key, tsig-keys, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  upstreams: [192.0.2.1]\n"),
-		  at(3, 3) + "backend.upstreams: unknown key; valid keys: zones, upstream, upstream-timeout, upstream-source-ports");
+		  at(3, 3) + "backend.upstreams: unknown key; valid keys: zones, secondary, state-dir, upstream, upstream-timeout, upstream-source-ports");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  zones:\n"
@@ -207,7 +207,7 @@ TEST_F(YamlFile, BackendMustBeExactlyOneKind)
 			   "  zones: [{file: a.zone}]\n"),
 		  at(4, 3) + "backend: zones and upstream exclude each other; choose one backend");
 	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend: {}\n"),
-		  at(2, 10) + "backend: no backend; write zones: [...] or upstream: [...]");
+		  at(2, 10) + "backend: no backend; write zones: [...], secondary: [...] or upstream: [...]");
 	EXPECT_EQ(error_of("interfaces: [eth0]\nbackend:\n  upstream: []\n"),
 		  at(3, 13) + "backend.upstream: at least one upstream server is required");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
