@@ -16,19 +16,7 @@ using test::TempDir;
 
 constexpr const char *kSecret = "c2VjcmV0LWtleS1vZi10aGlydHktdHdvLW9jdGV0cyE=";
 
-class SecondaryConfig : public ::testing::Test {
-protected:
-	std::string error_of(const std::string &text)
-	{
-		auto r = load_file(dir.write("c.yaml", text));
-		return r ? std::string("<accepted>") : r.error().message;
-	}
-	std::string at(int line, int col) const
-	{
-		return dir.path() + "/c.yaml:" + std::to_string(line) + ":" + std::to_string(col) + ": ";
-	}
-	TempDir dir;
-};
+class SecondaryConfig : public test::YamlFixture {};
 
 TEST_F(SecondaryConfig, FileParsesToTheExactStruct)
 {

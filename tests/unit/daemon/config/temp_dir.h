@@ -1,4 +1,5 @@
-// A private directory under $TMPDIR for test files, removed with its content.
+// A private directory under $TMPDIR for test files, removed with its content,
+// and the fixture of the config-file tests built on it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "daemon/config/yaml_file.h"
 
 namespace xdpdns::daemon::config::test {
 
@@ -40,6 +43,24 @@ public:
 
 private:
 	std::string path_;
+};
+
+// Loads config text written to DIR/c.yaml.
+class YamlFixture : public ::testing::Test {
+protected:
+	// The error message, or "<accepted>" (which no expectation matches).
+	std::string error_of(const std::string &text)
+	{
+		auto r = load_file(dir.write("c.yaml", text));
+		return r ? std::string("<accepted>") : r.error().message;
+	}
+	// "DIR/c.yaml:LINE:COL: " as every error begins.
+	std::string at(int line, int col) const
+	{
+		return dir.path() + "/c.yaml:" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+	}
+
+	TempDir dir;
 };
 
 }  // namespace xdpdns::daemon::config::test

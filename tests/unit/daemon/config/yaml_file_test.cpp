@@ -17,23 +17,7 @@ using test::TempDir;
 // A fleet key file in the format of common/cookie_key.h.
 constexpr const char *kFleetKey = "000102030405060708090a0b0c0d0e0f\n";
 
-class YamlFile : public ::testing::Test {
-protected:
-	// Loads `text` written to DIR/c.yaml; returns the error message, or
-	// "<accepted>" (which no expectation below matches).
-	std::string error_of(const std::string &text)
-	{
-		auto r = load_file(dir.write("c.yaml", text));
-		return r ? std::string("<accepted>") : r.error().message;
-	}
-	// "DIR/c.yaml:LINE:COL: " as every error begins.
-	std::string at(int line, int col) const
-	{
-		return dir.path() + "/c.yaml:" + std::to_string(line) + ":" + std::to_string(col) + ": ";
-	}
-
-	TempDir dir;
-};
+class YamlFile : public test::YamlFixture {};
 
 // The minimum valid file, to which the error cases add or change one line.
 const std::string kMinimal = "interfaces: [eth0]\n"
