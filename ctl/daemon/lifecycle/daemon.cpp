@@ -18,6 +18,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -75,6 +77,19 @@ struct Interface {
 	std::vector<std::unique_ptr<Worker>> workers;
 	std::vector<std::thread> threads;
 };
+
+// Frees the zones a reload replaced: once the workers' last snapshot of
+// them is gone (a batch holds one for microseconds), then malloc_trim, so
+// that the memory goes back to the system now and a large zone is not held
+// twice after the swap. Zone names and RDATA are in mmap'd arenas and go
+// with the last reference anyway; this returns the arrays malloc kept.
+void release_replaced(std::shared_ptr<const dns::ZoneSet> old)
+{
+	for (int i = 0; i < 2000 && old.use_count() > 1; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	old.reset();
+	malloc_trim(0);
+}
 
 Result<std::shared_ptr<const dns::ZoneSet>> load_zones(const std::vector<config::ZoneFile> &files)
 {
@@ -308,6 +323,7 @@ void Daemon::reload()
 		if (!set)
 			spdlog::error("reload failed, keeping the zones in service: {}", set.error().message);
 		else {
+			std::shared_ptr<const dns::ZoneSet> replaced = zones_.load();
 			zones_.store(std::move(*set));
 			// No answer of the old zones from XDP once they are reported
 			// out of service.
@@ -316,6 +332,7 @@ void Daemon::reload()
 					if (auto r = itf->answer_map->set_source(zones_.load().get()); !r)
 						spdlog::error("{}: answers map: {}; no in-kernel answers until the next reload",
 							      itf->name, r.error().message);
+			release_replaced(std::move(replaced));
 			spdlog::info("zones reloaded");
 		}
 	}
