@@ -206,7 +206,6 @@ void Zone::reserve(size_t records)
 {
 	reserve_large(pending_, records);
 	reserve_large(names_, records / 2);
-	grow_index(records / 2);
 }
 
 void Zone::add(std::span<const uint8_t> owner, uint16_t rrclass, uint16_t type, uint32_t ttl,

@@ -4,8 +4,12 @@
 
 #include <array>
 #include <cstring>
+#include <string>
 
 #include "dns/wire.h"
+
+// Last: ldns/common.h redefines bool/true/false.
+#include <ldns/ldns.h>
 
 namespace xdpdns::dns {
 
@@ -39,6 +43,14 @@ public:
 		std::string_view t;
 		return !next(t);
 	}
+	// What follows the current token, leading blanks skipped (ends at the
+	// line's end, so it is NUL-terminated).
+	std::string_view rest()
+	{
+		while (pos_ < s_.size() && is_blank(s_[pos_]))
+			pos_++;
+		return s_.substr(pos_);
+	}
 
 private:
 	std::string_view s_;
@@ -70,6 +82,8 @@ bool iequals(std::string_view a, std::string_view b)
 bool put_name(std::string_view text, std::span<const uint8_t> origin, std::vector<uint8_t> &out)
 {
 	if (text == "@") {
+		if (origin.empty())
+			return false;
 		out.insert(out.end(), origin.begin(), origin.end());
 		return true;
 	}
@@ -101,6 +115,8 @@ bool put_name(std::string_view text, std::span<const uint8_t> origin, std::vecto
 	out[label_at] = static_cast<uint8_t>(len);
 	if (absolute)
 		out.push_back(0);
+	else if (origin.empty())
+		return false;  // no origin yet: ldns reports the relative name
 	else
 		out.insert(out.end(), origin.begin(), origin.end());
 	return out.size() - start <= max_name_len;
@@ -154,6 +170,230 @@ bool address(int family, std::string_view t, std::vector<uint8_t> &out)
 	return true;
 }
 
+// The type mnemonics of signed zones, then ldns's table (and TYPEnnn).
+uint16_t any_type_code(std::string_view t)
+{
+	static constexpr struct {
+		const char *name;
+		uint16_t code;
+	} common[] = {{"A", 1},	     {"NS", 2},	   {"CNAME", 5},      {"SOA", 6},     {"PTR", 12},
+		      {"MX", 15},    {"TXT", 16},  {"AAAA", 28},      {"SRV", 33},    {"NAPTR", 35},
+		      {"DNAME", 39}, {"DS", 43},   {"RRSIG", 46},     {"NSEC", 47},   {"DNSKEY", 48},
+		      {"NSEC3", 50}, {"NSEC3PARAM", 51}, {"TLSA", 52}, {"CDS", 59},   {"CDNSKEY", 60},
+		      {"SVCB", 64},  {"HTTPS", 65}, {"CAA", 257}};
+	for (const auto &c : common)
+		if (iequals(t, c.name))
+			return c.code;
+	char buf[32];
+	if (t.empty() || t.size() >= sizeof buf)
+		return 0;
+	std::memcpy(buf, t.data(), t.size());
+	buf[t.size()] = '\0';
+	return static_cast<uint16_t>(ldns_get_rr_type_by_name(buf));
+}
+
+// YYYYMMDDHHmmSS as ldns_str2rdf_time reads it (the same range checks,
+// days counted on from the 1st of the month as ldns_mktime_from_utc does).
+bool put_time(std::string_view t, std::vector<uint8_t> &out)
+{
+	if (t.size() != 14)
+		return false;
+	for (const char c : t)
+		if (c < '0' || c > '9')
+			return false;
+	auto num = [&](size_t at, size_t n) {
+		int v = 0;
+		for (size_t i = at; i < at + n; i++)
+			v = v * 10 + (t[i] - '0');
+		return v;
+	};
+	const int year = num(0, 4), mon = num(4, 2), mday = num(6, 2), hour = num(8, 2), min = num(10, 2),
+		  sec = num(12, 2);
+	if (year < 1970 || year > 2105 || mon < 1 || mon > 12 || mday < 1 || mday > 31 || hour > 23 ||
+	    min > 59 || sec > 59)
+		return false;
+	// Days from 1970-01-01 to year-mon-01 (proleptic Gregorian).
+	const int y = mon <= 2 ? year - 1 : year;
+	const int era = y / 400;
+	const int yoe = y - era * 400;
+	const int mp = (mon + 9) % 12;
+	const int doy = (153 * mp + 2) / 5;
+	const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	const int64_t days = int64_t(era) * 146097 + doe - 719468 + (mday - 1);
+	const auto v = static_cast<uint32_t>(days * 86400 + hour * 3600 + min * 60 + sec);
+	put16(out, v >> 16);
+	put16(out, v & 0xffff);
+	return true;
+}
+
+// Base64 with blanks between the groups; strict (canonical padding, zero
+// trailing bits), anything else left to ldns.
+bool put_base64(std::string_view t, std::vector<uint8_t> &out)
+{
+	auto value = [](char c) -> int {
+		if (c >= 'A' && c <= 'Z')
+			return c - 'A';
+		if (c >= 'a' && c <= 'z')
+			return c - 'a' + 26;
+		if (c >= '0' && c <= '9')
+			return c - '0' + 52;
+		if (c == '+')
+			return 62;
+		if (c == '/')
+			return 63;
+		return -1;
+	};
+	uint32_t acc = 0;
+	int bits = 0, pad = 0;
+	size_t n = 0;
+	for (const char c : t) {
+		if (is_blank(c))
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		const int v = value(c);
+		if (v < 0 || pad)
+			return false;
+		acc = acc << 6 | static_cast<uint32_t>(v);
+		bits += 6;
+		n++;
+		if (bits >= 8) {
+			bits -= 8;
+			out.push_back(static_cast<uint8_t>(acc >> bits));
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (n == 0 || (n + static_cast<size_t>(pad)) % 4 != 0 || pad > 2 || acc != 0)
+		return false;
+	return (n % 4 == 0 && pad == 0) || (n % 4 == 2 && pad == 2) || (n % 4 == 3 && pad == 1);
+}
+
+// The NSEC3 next hashed owner: base32hex, a multiple of 8 characters
+// (no padding), with its length octet.
+bool put_base32hex(std::string_view t, std::vector<uint8_t> &out)
+{
+	if (t.empty() || t.size() % 8 != 0 || t.size() / 8 * 5 > 255)
+		return false;
+	out.push_back(static_cast<uint8_t>(t.size() / 8 * 5));
+	uint64_t acc = 0;
+	int bits = 0;
+	for (const char c : t) {
+		int v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'A' && c <= 'V')
+			v = c - 'A' + 10;
+		else if (c >= 'a' && c <= 'v')
+			v = c - 'a' + 10;
+		else
+			return false;
+		acc = acc << 5 | static_cast<uint64_t>(v);
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			out.push_back(static_cast<uint8_t>(acc >> bits));
+			acc &= (uint64_t(1) << bits) - 1;
+		}
+	}
+	return true;
+}
+
+// The type bitmap of NSEC/NSEC3 (RFC 4034 4.1.2): the rest of the line.
+bool put_type_bitmap(Tokens &t, std::vector<uint8_t> &out)
+{
+	std::array<uint8_t, 256 * 32> bits{};
+	std::array<bool, 256> used{};
+	std::string_view tok;
+	bool any = false;
+	while (t.next(tok)) {
+		const uint16_t type = any_type_code(tok);
+		if (type == 0)
+			return false;
+		bits[type >> 3] |= static_cast<uint8_t>(0x80 >> (type & 7));
+		used[type >> 8] = true;
+		any = true;
+	}
+	if (!any)
+		return false;
+	for (size_t w = 0; w < 256; w++) {
+		if (!used[w])
+			continue;
+		size_t len = 32;
+		while (len > 0 && bits[w * 32 + len - 1] == 0)
+			len--;
+		out.push_back(static_cast<uint8_t>(w));
+		out.push_back(static_cast<uint8_t>(len));
+		out.insert(out.end(), bits.begin() + static_cast<long>(w * 32), bits.begin() + static_cast<long>(w * 32 + len));
+	}
+	return true;
+}
+
+// type covered, algorithm, labels, original TTL, expiration, inception,
+// key tag, signer, signature (base64, the rest of the line).
+bool rrsig(Tokens &t, std::span<const uint8_t> origin, std::vector<uint8_t> &out)
+{
+	std::string_view tok;
+	uint32_t v;
+	if (!t.next(tok) || (v = any_type_code(tok)) == 0)
+		return false;
+	put16(out, v);
+	for (const size_t digits : {3u, 3u}) {
+		if (!t.next(tok) || !number(tok, digits, 255, v))
+			return false;
+		out.push_back(static_cast<uint8_t>(v));
+	}
+	if (!t.next(tok) || !number(tok, 9, 999999999, v))
+		return false;
+	put16(out, v >> 16);
+	put16(out, v & 0xffff);
+	for (int i = 0; i < 2; i++) {
+		// YYYYMMDDHHmmSS only (ldns also reads plain seconds).
+		if (!t.next(tok) || !put_time(tok, out))
+			return false;
+	}
+	if (!t.next(tok) || !number(tok, 5, 0xffff, v) )
+		return false;
+	put16(out, v);
+	if (!t.next(tok) || !put_name(tok, origin, out))
+		return false;
+	return put_base64(t.rest(), out);
+}
+
+// hash algorithm, flags, iterations, salt, next hashed owner, types.
+bool nsec3(Tokens &t, std::vector<uint8_t> &out)
+{
+	std::string_view tok;
+	uint32_t v;
+	for (const uint32_t max : {255u, 255u, 65535u}) {
+		if (!t.next(tok) || !number(tok, 5, max, v))
+			return false;
+		if (max == 65535u)
+			put16(out, v);
+		else
+			out.push_back(static_cast<uint8_t>(v));
+	}
+	if (!t.next(tok))
+		return false;
+	if (tok == "-") {
+		out.push_back(0);
+	} else {
+		if (tok.size() % 2 != 0 || tok.size() > 510)
+			return false;
+		out.push_back(static_cast<uint8_t>(tok.size() / 2));
+		for (size_t i = 0; i < tok.size(); i += 2) {
+			const int hi = hex_value(tok[i]), lo = hex_value(tok[i + 1]);
+			if (hi < 0 || lo < 0)
+				return false;
+			out.push_back(static_cast<uint8_t>(hi << 4 | lo));
+		}
+	}
+	if (!t.next(tok) || !put_base32hex(tok, out))
+		return false;
+	return put_type_bitmap(t, out);
+}
+
 bool rdata(uint16_t type, Tokens &t, std::span<const uint8_t> origin, std::vector<uint8_t> &out)
 {
 	std::string_view a, b;
@@ -202,6 +442,10 @@ bool rdata(uint16_t type, Tokens &t, std::span<const uint8_t> origin, std::vecto
 		}
 		return nibbles > 0 && high < 0 && nibbles / 2 <= 0xffff;
 	}
+	case rrtype::rrsig:
+		return rrsig(t, origin, out);
+	case rrtype::nsec3:
+		return nsec3(t, out);
 	default:
 		return false;
 	}
@@ -213,7 +457,8 @@ uint16_t type_code(std::string_view t)
 		const char *name;
 		uint16_t code;
 	} known[] = {{"A", rrtype::a},	   {"NS", rrtype::ns},   {"CNAME", rrtype::cname}, {"PTR", rrtype::ptr},
-		     {"MX", rrtype::mx},   {"AAAA", rrtype::aaaa}, {"DS", rrtype::ds}};
+		     {"MX", rrtype::mx},   {"AAAA", rrtype::aaaa}, {"DS", rrtype::ds},
+		     {"RRSIG", rrtype::rrsig}, {"NSEC3", rrtype::nsec3}};
 	for (const auto &k : known)
 		if (iequals(t, k.name))
 			return k.code;
@@ -232,20 +477,28 @@ bool is_class_name(std::string_view t)
 }  // namespace
 
 bool fast_parse_record(std::string_view line, std::span<const uint8_t> origin, uint32_t default_ttl,
-		       FastRecord &out)
+		       std::span<const uint8_t> prev, FastRecord &out)
 {
-	if (origin.empty() || line.empty() || is_blank(line[0]))
+	if (line.empty())
 		return false;
 	Tokens t(line);
 	std::string_view owner, tok;
-	if (!t.next(owner) || !t.next(tok))
-		return false;
-	if (owner[0] == '@' && owner.size() > 1)
-		return false;
 	out.owner.clear();
-	if (!put_name(owner, origin, out.owner))
-		return false;
-	out.owner_set = true;
+	if (is_blank(line[0])) {
+		// No owner: the previous record's (ldns: else the origin).
+		if (prev.empty() || !t.next(tok))
+			return false;
+		out.owner.assign(prev.begin(), prev.end());
+		out.owner_set = false;
+	} else {
+		if (!t.next(owner) || !t.next(tok))
+			return false;
+		if (owner[0] == '@' && owner.size() > 1)
+			return false;
+		if (!put_name(owner, origin, out.owner))
+			return false;
+		out.owner_set = true;
+	}
 
 	if (tok[0] >= '0' && tok[0] <= '9') {
 		if (!number(tok, 9, 999999999, out.ttl) || !t.next(tok))

@@ -199,7 +199,7 @@ Result<void> Reader::directive_or_record(Zone &zone, std::vector<uint8_t> &soa_o
 		return fail(start, "$INCLUDE is not supported");
 	if (strip_ws(line_) == line_.size())
 		return {};
-	if (!fast_parse_record(line_, origin_wire_, default_ttl_, fast_))
+	if (!fast_parse_record(line_, origin_wire_, default_ttl_, prev_wire_, fast_))
 		return with_ldns(zone, soa_owner, start);
 	if (fast_.owner_set) {
 		prev_wire_ = fast_.owner;

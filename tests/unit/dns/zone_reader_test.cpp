@@ -156,10 +156,12 @@ std::ostream &operator<<(std::ostream &o, const Rr &r)
 	return o << "]";
 }
 
+constexpr const char *prev_owner = "Prev.Example.Test.";
+
 std::optional<Rr> ldns_record(const std::string &line, const std::string &origin, uint32_t default_ttl)
 {
 	ldns_rdf *o = ldns_dname_new_frm_str(origin.c_str());
-	ldns_rdf *prev = nullptr;
+	ldns_rdf *prev = ldns_dname_new_frm_str(prev_owner);
 	ldns_rr *rr = nullptr;
 	const ldns_status s = ldns_rr_new_frm_str(&rr, line.c_str(), default_ttl, o, &prev);
 	std::optional<Rr> out;
@@ -183,8 +185,11 @@ std::optional<Rr> fast_record(const std::string &line, const std::string &origin
 	ldns_rdf *o = ldns_dname_new_frm_str(origin.c_str());
 	const Bytes ow(ldns_rdf_data(o), ldns_rdf_data(o) + ldns_rdf_size(o));
 	ldns_rdf_deep_free(o);
+	ldns_rdf *p = ldns_dname_new_frm_str(prev_owner);
+	const Bytes pw(ldns_rdf_data(p), ldns_rdf_data(p) + ldns_rdf_size(p));
+	ldns_rdf_deep_free(p);
 	FastRecord f;
-	if (!fast_parse_record(line, ow, default_ttl, f))
+	if (!fast_parse_record(line, ow, default_ttl, pw, f))
 		return std::nullopt;
 	return Rr{f.owner, f.ttl, f.rrclass, f.type, f.rdata};
 }
@@ -209,8 +214,36 @@ TEST(FastRecord, SameBytesAsLdnsOrDeclines)
 		{"_srv._tcp CNAME x", true},
 		{"a.b.c.d.e 0 A 0.0.0.0", true},
 		{"x 999999999 A 255.255.255.255", true},
+		{" A 192.0.2.1", true},  // owner from the previous record
+		{"\t\t\t86400\tNS\ta.nic.tld.", true},
+		{"\t86400 IN RRSIG DS 13 2 3600 20270105034943 20261206034943 30790 tld. "
+		 "eUMNLjmxrqwK9Esqsx1Vj7sP+JdJl2+mco3+ bt+y7qmmQdNLAJfVSXo9Mmjr5FdH+ikqEKsA hB3QPU5/0LD60g==",
+		 true},
+		{"d1.tld. 3600 RRSIG NSEC3PARAM 13 1 0 20270105034943 20261206034943 30790 tld. AQIDBA==", true},
+		{"x RRSIG A 8 3 3600 20300101000000 20200101000000 4242 example.test. AQIDBA==", true},
+		{"x RRSIG A 8 3 3600 1893456000 20200101000000 4242 example.test. AQIDBA==", false},
+		{"x RRSIG A 8 3 3600 20300101000000 20200101000000 4242 example.test. -", false},
+		{"x RRSIG A 8 3 3600 20300101000000 20200101000000 4242 example.test. !!", false},
+		{"x RRSIG BOGUS 8 3 3600 20300101000000 20200101000000 4242 example.test. AQID", false},
+		{"x RRSIG TYPE65000 8 3 3600 20300101000000 20200101000000 4242 sig AQIDBA==", true},
+		{"0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM 3600 IN NSEC3 1 1 0 - 0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TON NS DS RRSIG",
+		 true},
+		{"0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NSEC3 1 0 10 AABBCCDD 0p9mhaveqvm6t7vbl5lop2u3t2rp3ton A TYPE65000",
+		 true},
+		{"h NSEC3 1 0 10 AABBC 0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TON A", false},
+		{"h NSEC3 1 1 0 - 0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TON A NS SOA MX TXT AAAA RRSIG DNSKEY NSEC3PARAM CAA "
+		 "TYPE1234 ds",
+		 true},
+		{"x RRSIG A 8 3 3600 20280229235959 19700101000000 1 x. AQIDBA== AQID", false},  // padding inside
+		{"x RRSIG A 8 3 3600 20280229235959 19700101000000 1 x. AQIDBA== AQIDBAUG", false},
+		{"x RRSIG A 8 3 3600 20280229235959 19700101000000 1 x. AQIDBAUG AQIDBAUG AQI=", true},
+		{"x RRSIG A 8 3 3600 20280231000000 21051231235959 1 x. AQ==", true},
+		{"x RRSIG A 8 3 3600 20280231000000 21051231235959 1 x. AR==", false},
+		{"x RRSIG A 8 3 3600 19691231235959 20200101000000 1 x. AQ==", false},
+		{"x RRSIG A 8 3 3600 20201301000000 20200101000000 1 x. AQ==", false},
+		{"h NSEC3 1 0 10 - 0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TON", false},
+		{"h NSEC3 1 0 10 - !!! A", false},
 		// Left to ldns (which may read them or fail).
-		{" A 192.0.2.1", false},                 // owner from the previous record
 		{"x 1h A 192.0.2.1", false},             // TTL units
 		{"x 4294967295 A 192.0.2.1", false},     // large TTL
 		{"x IN 60 A 192.0.2.1", false},          // TTL after the class
@@ -236,6 +269,13 @@ TEST(FastRecord, SameBytesAsLdnsOrDeclines)
 		{"x SOA ns hm 1 2 3 4 5", false},
 		{std::string(64, 'a') + " A 192.0.2.1", false},
 	};
+	// With no origin known yet, only absolute names are taken.
+	FastRecord f;
+	EXPECT_TRUE(fast_parse_record("a.b. 60 A 192.0.2.1", {}, 0, {}, f));
+	EXPECT_EQ(f.owner, wire_name("a.b"));
+	EXPECT_FALSE(fast_parse_record("a.b 60 A 192.0.2.1", {}, 0, {}, f));
+	EXPECT_FALSE(fast_parse_record("@ 60 A 192.0.2.1", {}, 0, {}, f));
+	EXPECT_FALSE(fast_parse_record("a.b. 60 NS ns", {}, 0, {}, f));
 	for (const auto &[line, fast] : lines) {
 		for (const uint32_t default_ttl : {0u, 300u}) {
 			const auto f = fast_record(line, "Example.Test.", default_ttl);
