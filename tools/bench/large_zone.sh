@@ -120,7 +120,11 @@ zone_signed() { # SIZE
 	echo "$f"
 }
 
-records_in() { grep -cv '^\s*\(;\|\$\|$\)' "$1"; }
+# Records in a file: entries outside parentheses that are not directives.
+records_in() {
+	awk '{ sub(/;.*/, "") } depth == 0 && /[^ \t]/ && !/^\$/ { n++ }
+		{ depth += gsub(/\(/, "(") - gsub(/\)/, ")") } END { print n + 0 }' "$1"
+}
 
 declare -a ZONES=() ZONE_DELEG=() ZONE_LABEL=()
 for s in $SIZES; do
