@@ -113,7 +113,7 @@ private:
 	{
 		return Error{EINVAL, path_ + ":" + std::to_string(at) + ": " + cause};
 	}
-	Result<void> directive_or_record(Zone &zone, std::vector<uint8_t> &soa_owner, int start, bool &done);
+	Result<void> directive_or_record(Zone &zone, std::vector<uint8_t> &soa_owner, int start);
 	Result<void> with_ldns(Zone &zone, std::vector<uint8_t> &soa_owner, int start);
 	void sync_prev_to_ldns();
 
@@ -171,9 +171,8 @@ Result<void> Reader::with_ldns(Zone &zone, std::vector<uint8_t> &soa_owner, int 
 }
 
 // What _ldns_rr_new_frm_fp_l_internal does with an entry.
-Result<void> Reader::directive_or_record(Zone &zone, std::vector<uint8_t> &soa_owner, int start, bool &done)
+Result<void> Reader::directive_or_record(Zone &zone, std::vector<uint8_t> &soa_owner, int start)
 {
-	done = false;
 	const auto space_at = [&](size_t i) {
 		return i < line_.size() && std::isspace(static_cast<unsigned char>(line_[i]));
 	};
@@ -222,8 +221,7 @@ Result<void> Reader::read(Zone &zone, std::vector<uint8_t> &soa_owner)
 			continue;
 		if (s == ZoneText::Status::syntax_error)
 			return fail(start, ldns_get_errorstr_by_id(LDNS_STATUS_SYNTAX_ERR));
-		bool done = false;
-		if (auto r = directive_or_record(zone, soa_owner, start, done); !r)
+		if (auto r = directive_or_record(zone, soa_owner, start); !r)
 			return r;
 	}
 	if (text_.read_failed())

@@ -9,9 +9,10 @@
 #                             [--reload-runs N] [--build DIR] [--xdpdnsd PATH]
 #
 # Zones (tools/bench/large_zone/gen_tld_zone.py): an apex and delegations
-# of five records each (NS in-zone, NS elsewhere, DS, glue A and AAAA), so
-# SIZE records are SIZE / 5 delegations (and 6 apex records). --signed: those sizes also
-# signed with NSEC3 (dnssec-signzone, ECDSA P-256, no salt, 0 iterations),
+# of five records each (NS in-zone, NS elsewhere, DS, glue A and AAAA): a
+# zone of SIZE records has SIZE / 5 delegations (and 6 apex records).
+# --signed: those sizes also signed with NSEC3 (dnssec-signzone, ECDSA
+# P-256, no salt, 0 iterations; signatures valid a year from signing),
 # which adds an RRSIG for every DS and an NSEC3 and its RRSIG for every
 # delegation. Files are cached in $XDPDNS_BENCH_ZONES (default
 # /var/tmp/xdpdns-large-zones) and reused while their name matches.
