@@ -48,7 +48,7 @@ int canonical_compare(std::span<const uint8_t> a, std::span<const uint8_t> b)
 }
 
 std::shared_ptr<const DenialIndex> DenialIndex::build(const Node &apex, std::vector<NsecEntry> nsec,
-						      std::vector<std::pair<std::string, RRset>> nsec3)
+						      std::vector<std::pair<std::string_view, RRset>> nsec3)
 {
 	auto idx = std::make_shared<DenialIndex>();
 
@@ -80,7 +80,7 @@ std::shared_ptr<const DenialIndex> DenialIndex::build(const Node &apex, std::vec
 			if (!nsec3_params(d, a, it, s) || a != alg || it != iterations ||
 			    !std::equal(s.begin(), s.end(), salt.begin(), salt.end()))
 				continue;  // another chain (or a broken record): not ours to serve
-			e.owner = std::move(owner);
+			e.owner = owner;
 			e.rrset = std::move(rrset);
 			idx->nsec3_.push_back(std::move(e));
 		}

@@ -40,7 +40,7 @@ public:
 	};
 	struct Nsec3Entry {
 		Nsec3Hash hash;
-		std::string owner;       // lowercase wire
+		std::string_view owner;  // lowercase wire, in the zone's arena
 		RRset rrset;             // the NSEC3 RRset with its RRSIGs
 	};
 	struct Nsec3Match {
@@ -53,7 +53,7 @@ public:
 	// NSEC3 is used when the apex has an NSEC3PARAM for SHA-1 and the chain
 	// it names has records; else NSEC when there are NSEC records.
 	static std::shared_ptr<const DenialIndex> build(const Node &apex, std::vector<NsecEntry> nsec,
-							std::vector<std::pair<std::string, RRset>> nsec3);
+							std::vector<std::pair<std::string_view, RRset>> nsec3);
 
 	Kind kind() const { return kind_; }
 	size_t size() const { return kind_ == Kind::nsec ? nsec_.size() : nsec3_.size(); }

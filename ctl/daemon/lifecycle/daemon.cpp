@@ -19,6 +19,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -77,6 +79,19 @@ struct Interface {
 	std::vector<std::unique_ptr<Worker>> workers;
 	std::vector<std::thread> threads;
 };
+
+// Frees the zones a reload replaced: once the workers' last snapshot of
+// them is gone (a batch holds one for microseconds), then malloc_trim, so
+// that the memory goes back to the system now and a large zone is not held
+// twice after the swap. Zone names and RDATA are in mmap'd arenas and go
+// with the last reference anyway; this returns the arrays malloc kept.
+void release_replaced(std::shared_ptr<const dns::ZoneSet> old)
+{
+	for (int i = 0; i < 2000 && old.use_count() > 1; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	old.reset();
+	malloc_trim(0);
+}
 
 using ZoneList = std::vector<std::shared_ptr<const dns::Zone>>;
 
@@ -142,8 +157,10 @@ private:
 	// as SERVFAIL) into service: a new zone set, then every interface's
 	// in-kernel answers emptied for it, so XDP never answers from a zone
 	// that is out of service. SIGHUP and the secondary manager's thread
-	// both come here.
+	// both come here. The replaced set is freed once the workers let go of
+	// it (release_replaced), outside the lock.
 	Result<void> install_zones();
+	Result<void> swap_zones(std::shared_ptr<const dns::ZoneSet> &replaced);  // install_mu_ held
 	Result<void> open_interface(Interface &itf);
 	Result<InterfaceShare> share_interface(Interface &itf);
 	Result<void> start_workers(Interface &itf);
@@ -211,7 +228,19 @@ Result<void> Daemon::prepare_backend()
 
 Result<void> Daemon::install_zones()
 {
-	std::lock_guard lock(install_mu_);
+	std::shared_ptr<const dns::ZoneSet> replaced;
+	{
+		std::lock_guard lock(install_mu_);
+		auto r = swap_zones(replaced);
+		if (!r)
+			return r;
+	}
+	release_replaced(std::move(replaced));
+	return {};
+}
+
+Result<void> Daemon::swap_zones(std::shared_ptr<const dns::ZoneSet> &replaced)
+{
 	ZoneList zones = file_zones_;
 	std::vector<std::vector<std::uint8_t>> unavailable;
 	if (secondaries_)
@@ -224,6 +253,7 @@ Result<void> Daemon::install_zones()
 	auto set = dns::ZoneSet::build(std::move(zones), std::move(unavailable));
 	if (!set)
 		return set.error();
+	replaced = zones_.load();
 	zones_.store(std::move(*set));
 	// No answer of the old zones from XDP once they are out of service.
 	for (auto &itf : interfaces_)

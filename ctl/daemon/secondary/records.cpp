@@ -88,12 +88,17 @@ Result<std::shared_ptr<const dns::Zone>> build_zone(std::span<const std::uint8_t
 						    std::span<const Record> records)
 {
 	auto zone = std::make_shared<dns::Zone>(origin);
-	for (const Record &r : records)
-		if (auto a = zone->add(r.owner, r.rrclass, r.type, r.ttl, r.rdata); !a)
-			return Error{EINVAL, dns::name_to_text(r.owner) + " type " + std::to_string(r.type) + ": " +
-						     a.error().message};
-	if (auto f = zone->finish(); !f)
-		return f.error();
+	zone->reserve(records.size());
+	// The record's place in the transfer stands where a file has its line.
+	for (std::size_t i = 0; i < records.size(); i++) {
+		const Record &r = records[i];
+		zone->add(r.owner, r.rrclass, r.type, r.ttl, r.rdata, static_cast<int>(i + 1));
+	}
+	if (auto f = zone->finish(); !f) {
+		if (zone->error_line() == 0)
+			return f.error();
+		return Error{EINVAL, "record " + std::to_string(zone->error_line()) + " of the zone: " + f.error().message};
+	}
 	return std::shared_ptr<const dns::Zone>(std::move(zone));
 }
 
