@@ -4,7 +4,7 @@
 # two network namespaces joined by a veth pair. Then removes everything it
 # made (namespaces, XDP program, pins), also when something fails.
 #
-#   sudo tools/quickstart.sh
+#   tools/quickstart.sh          (as root; from a sudo-capable user: sudo tools/quickstart.sh)
 #
 # Nothing touches the host's own network: all traffic stays inside the two
 # namespaces. Takes a few minutes for the first build, under a minute after.
@@ -28,7 +28,7 @@ show() {
 printf '%sxdpdns quick start%s: DNS over UDP and stateless TCP, answered by XDP + AF_XDP\n' "$bold" "$reset"
 
 if [[ $(id -u) -ne 0 ]]; then
-	echo "quickstart: run as root: sudo $0 (it installs packages, makes namespaces, loads XDP)" >&2
+	echo "quickstart: run as root: $0 (from a sudo-capable user: sudo $0; it installs packages, makes namespaces, loads XDP)" >&2
 	exit 1
 fi
 
@@ -171,4 +171,4 @@ grep -E 'signal|detached' "$daemon_log" | sed 's/^/  /' || true
 netns_cleanup
 echo "  namespaces $CLIENT_NS and $SERVER_NS removed"
 echo
-echo "Next: sudo tools/test.sh runs every test; README.md explains the knobs and the design."
+echo "Next: tools/test.sh (as root) runs every test; README.md explains the knobs and the design."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the dependencies, builds in build/ and runs every
 # CTest test (unit, bpf, cli, netns, fuzz). Exits with ctest's status.
-# Run as root from anywhere: sudo tools/test.sh
+# Run as root from anywhere: tools/test.sh (from a sudo-capable user: sudo tools/test.sh)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

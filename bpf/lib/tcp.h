@@ -66,6 +66,11 @@ static __always_inline int handle_tcp(struct xdp_md *ctx, struct pkt *p,
 
 		if (s.flags & TCP_ACK)
 			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+		/* SYN+FIN opens nothing a client means to use (a scanner's
+		 * probe): Linux discards it in LISTEN (tcp_rcv_state_process),
+		 * so we send no SYN-ACK either. */
+		if (s.flags & TCP_FIN)
+			return verdict(XDPDNS_STAT_TCP_SYN_FIN, XDP_DROP);
 		key_set = bpf_map_lookup_elem(&keys, &zero);
 		if (!key_set)
 			return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);

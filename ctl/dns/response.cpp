@@ -50,19 +50,24 @@ size_t write_error(const Query &q, uint8_t rcode, std::span<uint8_t> out, uint16
 	return w.failed() ? 0 : w.size();
 }
 
-size_t write_truncated(const Query &q, std::span<uint8_t> out, uint16_t edns_size)
+size_t write_truncated(const Query &q, std::span<uint8_t> out, uint16_t edns_size, bool aa)
 {
 	if (!q.has_question)
 		return 0;
 	MessageWriter w(out);
-	const uint16_t flags =
-		static_cast<uint16_t>(flag::qr | flag::tc | (q.flags & (flag::rd | flag::cd)));
+	const uint16_t flags = static_cast<uint16_t>(flag::qr | flag::tc | (aa ? flag::aa : 0) |
+						     (q.flags & (flag::rd | flag::cd)));
 	put_header_and_question(w, q, flags, true);
 	if (q.has_opt) {
 		put_opt(w, edns_size, 0, q.do_bit);
 		w.patch_u16(hdr::arcount, 1);
 	}
 	return w.failed() ? 0 : w.size();
+}
+
+bool answer_has_aa(std::span<const uint8_t> answer)
+{
+	return answer.size() >= header_size && (answer[hdr::flags] & (flag::aa >> 8)) != 0;
 }
 
 }  // namespace xdpdns::dns

@@ -26,14 +26,19 @@ size_t write_error(const Query &q, uint8_t rcode, std::span<uint8_t> out,
 		   uint16_t edns_size = default_edns_size);
 
 // TC=1 answer, byte-identical to the XDP program's in-kernel truncation
-// (notes: bpf-contract "TC=1 answer"): same ID; flags QR=1, opcode 0, AA=0,
-// TC=1, RD copied, RA=Z=AD=0, CD copied, RCODE 0; QDCOUNT 1, AN 0, NS 0,
+// (notes: bpf-contract "TC=1 answer") when aa is false: same ID; flags QR=1,
+// opcode 0, AA=aa, TC=1, RD copied, RA=Z=AD=0, CD copied, RCODE 0; QDCOUNT 1, AN 0, NS 0,
 // AR 1 with OPT else 0; the question as the client sent it; OPT as above.
 // Requires q.has_question. One difference in what counts as "has OPT": the
 // XDP program only sees an OPT placed first in the additional section, this
-// parser finds it anywhere there.
+// parser finds it anywhere there. aa: the full answer was authoritative
+// (NSD sets AA=1 on a truncated answer for a name in its zones; the XDP
+// program does not know the zone and leaves it 0).
 size_t write_truncated(const Query &q, std::span<uint8_t> out,
-		       uint16_t edns_size = default_edns_size);
+		       uint16_t edns_size = default_edns_size, bool aa = false);
+
+// AA of a written answer's header (false when it is shorter than one).
+bool answer_has_aa(std::span<const uint8_t> answer);
 
 // Building blocks shared with the zone backend.
 

@@ -50,7 +50,8 @@
 	X(TCP_REANSWERED,      "tcp-reanswered",      "retransmitted TCP query answered again in XDP (same octets)") \
 	X(TCP_CLOSE_ANSWERED,  "tcp-close-answered",  "FIN of a connection XDP answered: our FIN sent in XDP") \
 	X(TCP_AFTER_ANSWER,    "tcp-after-answer",    "segment of a connection XDP answered and closed: dropped") \
-	X(TCP_ADOPT,           "tcp-adopt",           "segment of a connection XDP answered, to the daemon to adopt")
+	X(TCP_ADOPT,           "tcp-adopt",           "segment of a connection XDP answered, to the daemon to adopt") \
+	X(TCP_SYN_FIN,         "tcp-syn-fin-dropped", "segment with SYN and FIN set dropped, as Linux does")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \

@@ -67,6 +67,18 @@ std::vector<Fixture> rows_for(const Flow &f)
 		v.push_back(drop(p + "syn_bad_ip_checksum",
 				 [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN).mss(1460).bad_ip_checksum().build(); },
 				 XDPDNS_STAT_DROP_BAD_CSUM));
+	// Linux discards SYN+FIN in LISTEN; with ACK too it is a SYN-ACK, malformed.
+	v.push_back(drop(p + "syn_fin",
+			 [f](const FixtureEnv &) { return client_segment(f, kIsn, 0, tcp::SYN | tcp::FIN).mss(1460).build(); },
+			 XDPDNS_STAT_TCP_SYN_FIN));
+	v.push_back(drop(p + "syn_fin_psh_with_data",
+			 [f](const FixtureEnv &) {
+				 return client_segment(f, kIsn, 0, tcp::SYN | tcp::FIN | tcp::PSH).mss(1460).payload(query_payload()).build();
+			 },
+			 XDPDNS_STAT_TCP_SYN_FIN));
+	v.push_back(drop(p + "syn_fin_ack",
+			 [f](const FixtureEnv &) { return client_segment(f, kIsn, kPeerAck, tcp::SYN | tcp::FIN | tcp::ACK).mss(1460).build(); },
+			 XDPDNS_STAT_DROP_MALFORMED));
 	v.push_back(drop(p + "synack_from_client",
 			 [f](const FixtureEnv &) { return client_segment(f, kIsn, kPeerAck, tcp::SYN | tcp::ACK).mss(1460).build(); },
 			 XDPDNS_STAT_DROP_MALFORMED));

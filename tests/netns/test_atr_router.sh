@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The seed's scenario: client -- router -- server, and the router drops IP
-# fragments (nftables in its forward hook: IPv4 fragments, first ones
-# included, and IPv6 packets with a Fragment header), IPv4 and IPv6:
+# The ATR draft's scenario (draft-song-atr-large-resp-02): client -- router
+# -- server, and the router drops IP fragments (nftables in its forward
+# hook: IPv4 fragments, first ones included, and IPv6 packets with a
+# Fragment header), IPv4 and IPv6:
 # (a) `set atr.enabled off`: `dig +bufsize=4096 +tries=1 +timeout=3` for
 #     big4000 (4,000 octets, fragmented) gets nothing and times out;
 # (b) ATR on: dig takes the TC=1 follow-up, retries over TCP (stateless, in

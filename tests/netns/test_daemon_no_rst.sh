@@ -8,7 +8,8 @@
 # * `ss -tan` and `ss -uan` in the server namespace, sampled throughout,
 #   list no socket at all: there is no listener;
 # * one dig +tcp exchange (IPv4, 1,200 octets) and one kdig +tcp exchange
-#   (IPv6, small) have the seed's shape: S; S. with only MSS 1220;
+#   (IPv6, small) have the shape of Huston's trace ("Stateless Dateless and
+#   DNS Desperate!"): S; S. with only MSS 1220;
 #   .; P. (query); the answer in segments of 512 with ack = end of the
 #   query, contiguous from cookie + 1, the FIN riding on the last one
 #   (FP., no F. of its own: one frame less per answer); the client's F.
@@ -30,7 +31,7 @@ netns_pair_create
 netns_tx_checksum_off "$CLIENT_NS" "$CLIENT_IF"
 
 step "xdpdnsd on $SERVER_IF"
-# tcp.reuse off: the seed's shape below is Huston's close-after-each-answer
+# tcp.reuse off: the shape below is Huston's close-after-each-answer
 # (netns.tcp_reuse and netns.kdig_tcp check reused connections on the wire).
 start_daemon --zone "$ZONE_FILE" --set tcp.reuse=off
 

@@ -76,7 +76,8 @@ bool Worker::store_tcp_answer(TcpContext &c, std::span<std::uint8_t> buf, std::u
 	if (c.buffer_used + 2 + answer.size() > buf.size()) {
 		// No room left in this train: a TC=1 answer tells the client to
 		// ask again.
-		const std::size_t n = dns::write_truncated(c.q[i], small_buf_, knobs_.edns_buffer_size);
+		const std::size_t n = dns::write_truncated(c.q[i], small_buf_, knobs_.edns_buffer_size,
+							     dns::answer_has_aa(answer));
 		answer = {small_buf_.data(), n};
 		if (n == 0 || c.buffer_used + 2 + n > buf.size())
 			return false;
@@ -159,7 +160,8 @@ void Worker::finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::u
 			if (!c.answer_len[k])
 				continue;
 			auto out = std::span<std::uint8_t>(small_buf_).subspan(used + 2);
-			const std::size_t len = dns::write_truncated(c.q[k], out, knobs_.edns_buffer_size);
+			const bool aa = dns::answer_has_aa({buf.data() + c.answer_off[k] + 2, c.answer_len[k] - 2});
+			const std::size_t len = dns::write_truncated(c.q[k], out, knobs_.edns_buffer_size, aa);
 			if (len == 0)
 				break;
 			put_length(small_buf_.data() + used, len);

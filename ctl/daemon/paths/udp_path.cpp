@@ -103,7 +103,8 @@ bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 {
 	const std::size_t limit = std::min<std::size_t>(c.q.udp_size, max_udp_payload(c.t.is_ipv6));
 	if (answer.size() > limit) {
-		const std::size_t n = dns::write_truncated(c.q, small_buf_, knobs_.edns_buffer_size);
+		const std::size_t n = dns::write_truncated(c.q, small_buf_, knobs_.edns_buffer_size,
+							     dns::answer_has_aa(answer));
 		if (n) {
 			send_datagram(c.t, {small_buf_.data(), n});
 			counters_.inc(XDPDNS_STAT_D_UDP_TRUNCATED);

@@ -1,4 +1,5 @@
-// The daemon's bounded TCP soft state: the "collapsed connection" of seed 001.
+// The daemon's bounded TCP soft state: the "collapsed connection" of TCP
+// Cookie Transactions (RFC 6013): a connection kept as a small tuple.
 //
 // xdpdns answers TCP without connections: the XDP program answers SYNs with a
 // cookie as our ISN and hands over every data segment whose SEG.ACK - 1 is a

@@ -36,7 +36,7 @@ Cases (a..h of the end-to-end test):
              space; reuse after our FIN (acking it) gets nothing either
   mss600     SYN with MSS 600, big4000: data segments of 512 octets
   mss300     SYN with MSS 300, big4000: data segments of at most 300 octets
-  window     window 1000 in the query segment, big4000: a TC=1 answer that
+  window     window 1000 in the query segment, big4000: a TC=1 answer (AA=1) that
              fits the window
   pending    (--upstream, slow upstream) the query retransmitted while its
              upstream answer is pending: no reply to it, one train only
@@ -634,8 +634,10 @@ def case_window(rig, sport):
         return
     m = msgs[0]
     hdr = struct.unpack("!HHHHHH", m[:12])
-    expect_eq((hdr[0], hdr[1] & 0x8000, hdr[1] & 0x0200, hdr[1] & 0xF, hdr[2], hdr[3]),
-              (qid, 0x8000, 0x0200, 0, 1, 0), "window: ID/QR/TC/RCODE/QD/AN of the TC=1 answer")
+    # AA as in the full answer (authoritative for the zone, and NSD's when
+    # NSD is the upstream), as NSD sets it on its own TC=1 answers.
+    expect_eq((hdr[0], hdr[1] & 0x8000, hdr[1] & 0x0400, hdr[1] & 0x0200, hdr[1] & 0xF, hdr[2], hdr[3]),
+              (qid, 0x8000, 0x0400, 0x0200, 0, 1, 0), "window: ID/QR/AA/TC/RCODE/QD/AN of the TC=1 answer")
     ok(m[12:len(q)] == q[12:], "window: the question echoed")
 
 

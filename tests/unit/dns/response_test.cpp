@@ -146,6 +146,37 @@ TEST(WriteTruncated, MatchesTheXdpAnswerWithoutOpt)
 	EXPECT_EQ(d.question(), (std::vector<std::string>{"Www.Example.Test. IN A"}));
 }
 
+// For a name in our zones the full answer was authoritative: the TC=1
+// answer says so too (AA=1, as NSD), nothing else changes.
+TEST(WriteTruncated, AuthoritativeSetsAaOnly)
+{
+	QuerySpec s;
+	s.name = "Www.Example.Test";
+	s.flags = flag::rd | flag::cd;
+	s.edns = true;
+	s.do_bit = true;
+	s.id = 0xcafe;
+	const Query q = parsed(make_query(s));
+	Bytes plain(512), aa(512);
+	plain.resize(write_truncated(q, plain, 1232));
+	aa.resize(write_truncated(q, aa, 1232, true));
+	ASSERT_EQ(aa.size(), plain.size());
+	EXPECT_EQ(aa[2], 0x87);  // QR, AA, TC, RD
+	EXPECT_EQ(plain[2], 0x83);
+	aa[2] = plain[2];
+	EXPECT_EQ(aa, plain);
+}
+
+TEST(AnswerHasAa, ReadsTheHeader)
+{
+	Bytes h{0x12, 0x34, 0x84, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	EXPECT_TRUE(answer_has_aa(h));
+	h[2] = 0x80;
+	EXPECT_FALSE(answer_has_aa(h));
+	h[2] = 0x84;
+	EXPECT_FALSE(answer_has_aa({h.data(), 11}));
+}
+
 TEST(WriteTruncated, NeedsQuestionAndRoom)
 {
 	Bytes m = make_query({});
