@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 7u
+#define XDPDNS_ABI_VERSION 8u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -86,10 +86,19 @@ struct xdpdns_config {
 				  * and kept current by the daemon (not a knob) */
 	__u32 link_mtu;          /* the interface's MTU, written by the daemon
 				  * (not a knob): bounds in-kernel TCP answers   */
-	__u32 reserved[6];       /* room for knobs without an ABI bump           */
 	__u32 answers_flush;     /* bumped by `xdpdnsctl answers flush`: the
 				  * daemon starts an empty answer map            */
 	__u32 answers_in_kernel; /* 1: XDP answers from the answers map          */
+	/* Response rate limiting (UDP answers of XDP and of the daemon). */
+	__u32 rrl_rate;          /* responses/s per client prefix and class, 0 = off */
+	__u32 rrl_slip;          /* every Nth limited response goes out TC=1, 0 = none */
+	__u32 rrl_prefix_v4;     /* leading bits of an IPv4 client that make its prefix */
+	__u32 rrl_prefix_v6;     /* same for IPv6                                */
+	__u32 rrl_log_only;      /* 1: count what would be limited, limit nothing */
+	__u32 rrl_exempt_active; /* 1: consult the rrl_exempt trie (kept by ctl) */
+	__u32 udp_max_size;      /* cap on the UDP payload of our answers        */
+	__u32 dnstap_sample;     /* 1 in N answers made in XDP reported for dnstap, 0 = none */
+	__u32 reserved[14];      /* room for knobs without an ABI bump           */
 };
 
 /* Service ports: a bitmap over all 65536 ports, one lookup per packet. */
@@ -258,7 +267,7 @@ struct xdpdns_meta {
 #else
 #define XDPDNS_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
-XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_config) == 128, "config layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_config) == 192, "config layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_ports) == 8192, "ports layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_keys) == 56, "keys layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_cookie_input) == 48, "cookie input: 6 words");

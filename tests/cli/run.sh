@@ -642,7 +642,7 @@ case_abi_mismatch() {
 	make_ns "$NS" "$IF" "$PEER"
 	ok attach "$IF"
 	local value
-	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 124))')
+	value=$(python3 -c 'print(" ".join(["99", "0", "0", "0"] + ["0"] * 188))')
 	bpftool map update pinned "$(pins)/config" key 0 0 0 0 value $value || fail "bpftool update config"
 	bad "pins in $(pins) have ABI version 99, this build speaks $(abi_version); detach and attach again with this build" get
 	bad "have ABI version 99" set tcp.mss-v4 1000
