@@ -314,7 +314,7 @@ case_bad_input() {
 	bad "IFACE is required" attach
 	bad "unknown command 'frobnicate'; valid commands: attach, detach," frobnicate
 	bad "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6," set atr.prob 10
-	bad ", pmtu.min-v4, ports" set atr.prob 10
+	bad ", rrl.log-only, ports" set atr.prob 10
 	bad "unknown knob 'nosuch'" get nosuch
 	bad "atr.probability: 150 is out of range 0..100" set atr.probability 150
 	bad "tcp.mss-v4: 100 is out of range 536..9000" set tcp.mss-v4 100
@@ -451,7 +451,7 @@ case_rrl() {
 	bad "rrl table size: 1000 is not a power of two in 4..16777216" attach "$IF" --rrl-table-size 1000
 	ok attach "$IF" --rrl-table-size 1024
 	local sets
-	sets=$(bpftool -j map show pinned "$(pins)/rrl" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["max_entries"], m["value_size"])')
+	sets=$(bpftool -j map show pinned "$(pins)/rrl" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["max_entries"], m["bytes_value"])')
 	expect_eq "$sets" "256 128" "rrl map: 1024 buckets in 4-way sets of 128 octets"
 	ok get rrl.rate --value
 	expect_eq "$(cat "$OUT")" 0 "rrl.rate default (off)"
