@@ -124,11 +124,12 @@ XDPDNS_RRL_FN int xdpdns_rrl_account(struct xdpdns_rrl_set *set, __u64 tag, __u3
 	if (!b) {
 		if (!victim)
 			return XDPDNS_RRL_PASS;
-		/* A new bucket: its first response passes (rate >= 1). */
-		XDPDNS_RRL_STORE64(&victim->tag, tag);
+		/* A new bucket: its first response passes (rate >= 1). The
+		 * tag goes last, so that whoever finds it finds it fresh. */
 		XDPDNS_RRL_STORE64(&victim->window, ((__u64)now_s << 32) | 1);
 		XDPDNS_RRL_STORE32(&victim->limited, 0);
 		XDPDNS_RRL_STORE32(&victim->limited_s, 0);
+		XDPDNS_RRL_STORE64(&victim->tag, tag);
 		return XDPDNS_RRL_PASS;
 	}
 

@@ -9,7 +9,9 @@
 #   d-rrl-slipped and d-rrl-dropped, and the log's "rrl: limiting" line;
 # * a client in another prefix asking during each burst gets every answer;
 # * with rrl.slip 1, dig (without +ignore) from the limited /24 gets TC=1,
-#   retries over TCP (not rate limited) and gets its answer.
+#   retries over TCP (not rate limited) and gets its answer;
+# * with the /24 on the exempt list (xdpdnsctl rrl exempt add), the daemon
+#   answers the whole burst and counts d-rrl-exempt.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../../tools/netns/lib.sh"
@@ -105,4 +107,11 @@ grep -Eq '^small\.example\.test\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[
 	fail "no answer over TCP: $got"
 grep -q ';; SERVER: .*(TCP)' <<<"$got" || fail "the answer did not come over TCP: $got"
 echo "dig: truncated on try $try, answered over TCP"
+step "the /24 on the exempt list: the daemon answers all of it (XDP's metadata flag)"
+xdpdnsctl_run "$SERVER_NS" rrl exempt add --iface "$SERVER_IF" "$VETH_NET4.0/24" >/dev/null
+sleep 1
+e0=$(counter d-rrl-exempt) l0=$(($(counter d-rrl-dropped) + $(counter d-rrl-slipped)))
+expect_eq "$(flood 90 "$flood_srcs")" "90 0 0" "exempt /24: full, TC=1, unanswered"
+expect_eq "$(($(counter d-rrl-exempt) - e0))" 90 "d-rrl-exempt"
+expect_eq "$(($(counter d-rrl-dropped) + $(counter d-rrl-slipped) - l0))" 0 "nothing limited"
 expect_eq "$(counter drop-bad-checksum)" 0 "drop-bad-checksum"

@@ -135,7 +135,7 @@ public:
 			r.note = "skipped: no AF_XDP socket";
 			return r;
 		}
-		write_config(p.truncate_all, p.answer);
+		write_config(p.truncate_all, p.answer, p.rrl_rate);
 		set_socket(p.socket);
 		// Every path starts from an empty path-MTU table (the ICMP rows fill
 		// it, and a UDP query to a known client does more work).
@@ -279,9 +279,13 @@ private:
 		return fmt::format("counters after {} runs:{}", n, bad);
 	}
 
-	void write_config(bool truncate_all, bool answer = false)
+	void write_config(bool truncate_all, bool answer = false, std::uint32_t rrl_rate = 0)
 	{
 		cfg_.udp_truncate_all = truncate_all ? 1 : 0;
+		cfg_.rrl_rate = rrl_rate;
+		cfg_.rrl_slip = 0;
+		cfg_.rrl_prefix_v4 = 24;
+		cfg_.rrl_prefix_v6 = 56;
 		cfg_.answers_in_kernel = answer ? 1 : 0;
 		cfg_.link_mtu = 1500;  // what the daemon publishes on a usual link
 		if (answer && answers_fd_ < 0) {

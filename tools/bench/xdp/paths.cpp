@@ -56,6 +56,7 @@ void udp_query_answer(xdpdns_answer_key &key, xdpdns_answer &entry)
 				     0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};                      // OPT 1232
 	std::copy(std::begin(body), std::end(body), entry.body);
 	entry.body_len = sizeof(body);
+	entry.rrl_class = 1;    // any: limited only with rrl.rate set
 }
 
 std::vector<Path> all_paths(const xdpdns_keys &keys, std::uint32_t epoch)
@@ -108,6 +109,10 @@ std::vector<Path> all_paths(const xdpdns_keys &keys, std::uint32_t epoch)
 		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_TRUNCATED, .rewrites = true, .truncate_all = true});
 	p.push_back({.name = "UDP query -> in-kernel answer (TX, 63 octets)", .frame = udp_query,
 		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_ANSWERED, .rewrites = true, .answer = true});
+	// RRL on: the bucket counted, at a rate never reached.
+	p.push_back({.name = "UDP query -> in-kernel answer, RRL counted (TX)", .frame = udp_query,
+		     .verdict = XDP_TX, .reason = XDPDNS_STAT_UDP_ANSWERED, .rewrites = true, .answer = true,
+		     .rrl_rate = 0xffffffffu});
 	// The same query over TCP, sent again: the connection's record exists
 	// (the first answer also writes it, one LRU update more).
 	p.push_back({.name = "TCP query -> in-kernel answer again (TX, 1 segment)", .frame = tcp_query,

@@ -27,6 +27,7 @@ struct Path {
 	bool socket = false;                       // needs the XSK registered in xsks[0]
 	bool live = false;                         // BPF_F_TEST_XDP_LIVE_FRAMES on the XSK's veth
 	bool prime = false;                        // run the frame once, uncounted, before measuring
+	std::uint32_t rrl_rate = 0;                // knob rrl.rate (rrl.slip 0)
 };
 
 // Frames for client 192.0.2.10 / 2001:db8:1::10 port 40000 and server
