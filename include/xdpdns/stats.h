@@ -51,7 +51,9 @@
 	X(TCP_CLOSE_ANSWERED,  "tcp-close-answered",  "FIN of a connection XDP answered: our FIN sent in XDP") \
 	X(TCP_AFTER_ANSWER,    "tcp-after-answer",    "segment of a connection XDP answered and closed: dropped") \
 	X(TCP_ADOPT,           "tcp-adopt",           "segment of a connection XDP answered, to the daemon to adopt") \
-	X(TCP_SYN_FIN,         "tcp-syn-fin-dropped", "segment with SYN and FIN set dropped, as Linux does")
+	X(TCP_SYN_FIN,         "tcp-syn-fin-dropped", "segment with SYN and FIN set dropped, as Linux does") \
+	X(PMTU_BAD_CSUM,       "pmtu-bad-checksum",   "ICMP too-big with a bad ICMP checksum: ignored") \
+	X(PMTU_NOT_ANSWER,     "pmtu-not-answer",     "ICMP too-big quoting nothing we send (DF, lengths, size cap): ignored")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \
