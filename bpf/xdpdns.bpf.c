@@ -57,7 +57,7 @@ int xdpdns_main(struct xdp_md *ctx)
 	if (!p.ipv6 && p.proto == IPPROTO_ICMP && p.frag == FRAG_NONE)
 		return handle_icmp4(ctx, &p, cfg, set);
 	if (p.ipv6 && p.proto == IPV6_NH_ICMP && p.frag == FRAG_NONE)
-		return handle_icmp6(ctx, &p, set);
+		return handle_icmp6(ctx, &p, cfg, set);
 	if (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)
 		return verdict(XDPDNS_STAT_PASS_OTHER, XDP_PASS);
 

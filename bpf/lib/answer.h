@@ -11,6 +11,7 @@
 #include "pmtu.h"
 #include "rrl.h"
 #include "stats.h"
+#include "udp_cap.h"
 #include "udp_view.h"
 
 #define ANSWER_TO_DAEMON (-1)
@@ -320,7 +321,7 @@ static __always_inline int answer_l4_csum(struct xdp_md *ctx, const struct pkt *
 }
 
 /* UDP: answers a query the map holds when the answer fits the client's
- * buffer and path and is not one ATR follows up; the verdict, or
+ * buffer, udp.max-size and the path and is not one ATR follows up; the verdict, or
  * ANSWER_TO_DAEMON (frame untouched). */
 static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, const struct udp_view *u,
 				      const struct xdpdns_config *cfg)
@@ -338,7 +339,7 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 		return ANSWER_TO_DAEMON;
 	dns_len = aq.qend - aq.dns_off + a->body_len;
 	ip_len = (p->ipv6 ? 40 : 20) + 8 + dns_len;
-	if (dns_len > aq.udp_size ||
+	if (dns_len > aq.udp_size || dns_len > udp_cap(cfg) ||
 	    (cfg->atr_enabled && dns_len > (p->ipv6 ? cfg->atr_size_v6 : cfg->atr_size_v4))) {
 		count(XDPDNS_STAT_ANSWER_TOO_BIG);
 		return ANSWER_TO_DAEMON;

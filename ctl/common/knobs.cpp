@@ -42,6 +42,8 @@ constexpr KnobDef kKnobs[] = {
 	 "answer every UDP query with TC=1 from XDP (clients retry over TCP)"},
 	{"edns.buffer-size", T::Uint, "bytes", U::Sec, U::Sec, 512, 4096, 1232, &C::edns_buffer_size,
 	 "UDP payload size advertised in our OPT records"},
+	{"udp.max-size", T::Uint, "bytes", U::Sec, U::Sec, 512, 65535, 1232, &C::udp_max_size,
+	 "UDP payload of our answers at most this (and the client's buffer); larger ones get TC=1"},
 	{"atr.enabled", T::Bool, "", U::Sec, U::Sec, 0, 1, 1, &C::atr_enabled,
 	 "send ATR follow-ups (TC=1 after a large fragmented UDP answer)"},
 	{"atr.size-v4", T::Uint, "bytes", U::Sec, U::Sec, 512, 65507, 1472, &C::atr_size_v4,

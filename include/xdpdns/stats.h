@@ -55,7 +55,9 @@
 	X(RRL_DROPPED,         "rrl-dropped",         "UDP answer made in XDP dropped: rate limited") \
 	X(RRL_SLIPPED,         "rrl-slipped",         "rate-limited UDP answer sent as TC=1 instead (slip)") \
 	X(RRL_WOULD_LIMIT,     "rrl-would-limit",     "note: answer rrl.log-only let through that RRL would limit") \
-	X(RRL_EXEMPT,          "rrl-exempt",          "note: answer to a client on the rrl exempt list")
+	X(RRL_EXEMPT,          "rrl-exempt",          "note: answer to a client on the rrl exempt list") \
+	X(PMTU_BAD_CSUM,       "pmtu-bad-checksum",   "ICMP too-big with a bad ICMP checksum: ignored") \
+	X(PMTU_NOT_ANSWER,     "pmtu-not-answer",     "ICMP too-big quoting nothing we send (DF, lengths, size cap): ignored")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \

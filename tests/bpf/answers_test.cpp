@@ -258,6 +258,43 @@ TEST_F(AnswersTest, TooBigForTheClientPathOrAtrGoesToTheDaemon)
 	EXPECT_EQ(verdict_name(run(f4, 1232).verdict), "XDP_TX") << "path MTU just enough";
 }
 
+// udp.max-size caps what XDP answers whatever the client's buffer: above
+// it the query goes to the daemon (which sends TC=1), at it XDP answers.
+TEST_F(AnswersTest, AboveUdpMaxSizeGoesToTheDaemon)
+{
+	const Bytes stored = dns_query(1, "small.example.test", dns::TYPE_TXT, true, false, 1232);
+	xdpdns::dns::Query q;
+	ASSERT_EQ(xdpdns::dns::parse_query(stored, q), xdpdns::dns::ParseResult::ok);
+	xdpdns_answer_key key;
+	ASSERT_TRUE(answers::key_for(q, stored, false, key));
+	xdpdns_answer entry{};
+	entry.flags[0] = 0x84;
+	entry.counts[1] = 1;
+	entry.body_len = 800;  // an 836-octet message
+	const std::uint8_t opt[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+	std::copy(std::begin(opt), std::end(opt), entry.body + 800 - sizeof(opt));
+	runner_->answer_put(key, entry);
+	cfg_.atr_enabled = 0;
+
+	const auto too_big = one_frame({XDPDNS_STAT_ANSWER_TOO_BIG, XDPDNS_STAT_PASS_UDP_NO_DAEMON});
+	for (const char *family : {"ipv4", "ipv6"}) {
+		const Flow f(encap(family));
+		const Bytes query = f.to_server().udp(f.client_port, 53)
+					    .payload(dns_query(2, "small.example.test", dns::TYPE_TXT, true, false, 4096))
+					    .build();
+		cfg_.udp_max_size = 835;
+		runner_->write_config(cfg_);
+		EXPECT_EQ(runner_->run(Prog::Main, query).delta, too_big) << family << ": cap 835";
+		cfg_.udp_max_size = 836;
+		runner_->write_config(cfg_);
+		const RunResult at = runner_->run(Prog::Main, query);
+		EXPECT_EQ(verdict_name(at.verdict), "XDP_TX") << family << ": cap 836";
+		cfg_.udp_max_size = 0;  // a config without the knob: 512
+		runner_->write_config(cfg_);
+		EXPECT_EQ(runner_->run(Prog::Main, query).delta, too_big) << family << ": cap unset";
+	}
+}
+
 // edns.buffer-size changed: until the daemon has replaced the map, an answer
 // whose OPT carries the old size is not given.
 TEST_F(AnswersTest, AnswerWithAnOldOptSizeGoesToTheDaemon)

@@ -251,6 +251,8 @@ cookie.epoch 2m 2m cookie_epoch_s 120
 cookie.rotate 0 0s cookie_rotate_s 0
 udp.truncate-all on on udp_truncate_all 1
 edns.buffer-size 4096 4096 edns_buffer_size 4096
+udp.max-size 4096 4096 udp_max_size 4096
+udp.max-size 65535 65535 udp_max_size 65535
 atr.enabled off off atr_enabled 0
 atr.size-v4 512 512 atr_size_v4 512
 atr.size-v6 65487 65487 atr_size_v6 65487
@@ -290,9 +292,9 @@ EOF
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
 	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 28 ] || fail "get lists header + 25 knobs + ports + addresses"
+	[ "$(grep -c . "$OUT")" = 29 ] || fail "get lists header + 26 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 27' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 28' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"

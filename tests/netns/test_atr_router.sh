@@ -27,9 +27,11 @@ ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
 netns_init
 netns_router_create
 
-# start_xdpdnsd ARGS...: start_daemon with the example zone.
+# start_xdpdnsd ARGS...: start_daemon with the example zone, udp.max-size
+# raised so that answers up to the client's buffer go out whole (the
+# default cap, 1232, would make big4000 TC=1 and nothing would fragment).
 # shellcheck disable=SC2120
-start_xdpdnsd() { start_daemon --zone "$ZONE" "$@"; }
+start_xdpdnsd() { start_daemon --zone "$ZONE" --set udp.max-size=65535 "$@"; }
 
 knob() { xdpdns_set "$SERVER_NS" "$SERVER_IF" "$@" >/dev/null || fail "xdpdnsctl set $*"; }
 # Milliseconds since boot (/proc/uptime, 10 ms steps): durations must not

@@ -9,7 +9,8 @@
 # 1. xdpdnsd --upstream NSD-IPv4: dig over UDP (+bufsize=4096) and +tcp, IPv4
 #    and IPv6 clients, for answers, CNAME, MX, AAAA, NXDOMAIN, NODATA,
 #    big1200 and big4000: status, flags and records equal NSD's own answer
-#    (asked from the server namespace). big4000 comes whole to both UDP and
+#    (asked from the server namespace). With udp.max-size raised to 65535
+#    (the default, 1232, would truncate it): big4000 comes whole to both UDP and
 #    TCP clients after xdpdnsd's TCP retry to NSD (d-upstream-tcp, one per
 #    big4000 query). In the client capture, every TCP answer has Huston's
 #    shape: SYN-ACK, a bare ACK of the query at once, then the train and FIN
@@ -77,7 +78,7 @@ grep -q '^;; flags: qr aa tc' <<<"$direct" || { echo "$direct" >&2; fail "NSD di
 echo "ok: NSD answers big4000 over UDP with TC=1"
 
 step "1. xdpdnsd --upstream $UP4 --upstream-timeout 300ms"
-start_daemon --upstream "$UP4" --upstream-timeout 300ms
+start_daemon --upstream "$UP4" --upstream-timeout 300ms --set udp.max-size=65535
 cap=$NETNS_TMP/client.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" port 53
 show_on_failure "$cap"
@@ -162,7 +163,7 @@ table inet et_blackhole {
 	}
 }
 EOF
-start_daemon --upstream "$UP4:5300" --upstream "[$UP6]" --upstream-timeout 300ms
+start_daemon --upstream "$UP4:5300" --upstream "[$UP6]" --upstream-timeout 300ms --set udp.max-size=65535
 timeouts_before=$(ustat d-upstream-timeout)
 for q in small.example.test/A www.example.test/A nothere.example.test/A big1200.example.test/TXT \
 	big4000.example.test/TXT mx.example.test/MX; do

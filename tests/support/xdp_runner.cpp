@@ -198,6 +198,7 @@ xdpdns_config XdpRunner::default_config()
 	c.cookie_rotate_s = 3600;
 	c.udp_truncate_all = 0;
 	c.edns_buffer_size = 1232;
+	c.udp_max_size = 1232;
 	c.atr_enabled = 1;
 	c.atr_size_v4 = 1472;
 	c.atr_size_v6 = 1232;

@@ -6,6 +6,7 @@
 
 #include <xdpdns/abi.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace xdpdns::daemon {
@@ -14,6 +15,7 @@ struct KnobSnapshot {
 	std::uint32_t tcp_window = 65535;
 	std::uint32_t tcp_segment_size = 512;
 	std::uint32_t edns_buffer_size = 1232;
+	std::uint32_t udp_max_size = 1232;  // at least 512 (see read())
 	bool atr_enabled = true;
 	std::uint32_t atr_size_v4 = 1472;
 	std::uint32_t atr_size_v6 = 1232;
@@ -36,6 +38,9 @@ struct KnobSnapshot {
 		k.tcp_window = load(cfg->tcp_window);
 		k.tcp_segment_size = load(cfg->tcp_segment_size);
 		k.edns_buffer_size = load(cfg->edns_buffer_size);
+		// 0, a config written before the knob existed, acts as 512, as in
+		// the XDP program (bpf/lib/udp_cap.h).
+		k.udp_max_size = std::max<std::uint32_t>(load(cfg->udp_max_size), 512);
 		k.atr_enabled = load(cfg->atr_enabled) != 0;
 		k.atr_size_v4 = load(cfg->atr_size_v4);
 		k.atr_size_v6 = load(cfg->atr_size_v6);

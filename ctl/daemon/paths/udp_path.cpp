@@ -6,6 +6,7 @@
 #include "daemon/io/clock.h"
 #include "daemon/answers/answer_entry.h"
 #include "dns/response.h"
+#include "dns/udp_limit.h"
 #include "net/fragment.h"
 #include "daemon/io/tx_sink.h"
 
@@ -15,16 +16,6 @@
 #include <cstring>
 
 namespace xdpdns::daemon {
-
-namespace {
-
-// Largest UDP payload one IP datagram can carry.
-std::size_t max_udp_payload(bool ipv6)
-{
-	return ipv6 ? 65535 - 8 : 65535 - 20 - 8;
-}
-
-}  // namespace
 
 void Worker::send_datagram(const net::ReplyTemplate &t, std::span<const std::uint8_t> payload)
 {
@@ -110,7 +101,7 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query_frame,
 			std::span<const std::uint8_t> answer, std::uint64_t now_ns)
 {
-	const std::size_t limit = std::min<std::size_t>(c.q.udp_size, max_udp_payload(c.t.is_ipv6));
+	const std::size_t limit = dns::udp_answer_limit(c.q.udp_size, knobs_.udp_max_size, c.t.is_ipv6);
 	if (answer.size() > limit) {
 		const std::size_t n = dns::write_truncated(c.q, small_buf_, knobs_.edns_buffer_size,
 							     dns::answer_has_aa(answer));

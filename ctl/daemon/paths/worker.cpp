@@ -34,7 +34,6 @@ Worker::Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::uniq
 	  conns_(cfg.conns, *this),
 	  atr_(cfg.atr_prog_fd, cfg.ifindex, cfg.atr_capacity, kMaxSavedFrame, cfg.stats_fd),
 	  pending_(cfg.async_backend ? kPendingUdp : 0, cfg.async_backend ? kPendingTcp : 0),
-	  rng_(std::random_device{}()),
 	  answer_buf_(65535),
 	  small_buf_(8192),
 	  stream_(kStreamBuffer),
@@ -48,7 +47,7 @@ Worker::~Worker() = default;
 
 std::uint32_t Worker::random_percent()
 {
-	return static_cast<std::uint32_t>(rng_() % 100);
+	return random_.below(100);
 }
 
 bool Worker::take_meta(const RxFrame &f, xdpdns_meta &out) const

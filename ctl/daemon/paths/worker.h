@@ -5,6 +5,7 @@
 // constructor; the per-packet path does not touch the heap.
 #pragma once
 
+#include "common/secure_random.h"
 #include "daemon/io/counters.h"
 #include "daemon/answers/answer_map.h"
 #include "daemon/answers/seen_filter.h"
@@ -28,7 +29,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <span>
 #include <vector>
 
@@ -172,7 +172,7 @@ private:
 	atr::AtrScheduler atr_;
 	net::FragmentIdGenerator frag_ids_;
 	PendingTable pending_;
-	std::minstd_rand rng_;
+	SecureRandom random_;  // the ATR draw
 	std::uint64_t now_ns_ = 0;
 
 	std::vector<std::uint8_t> answer_buf_;   // one DNS answer (UDP)

@@ -74,9 +74,6 @@ Result<std::unique_ptr<UpstreamBackend>> UpstreamBackend::create(const UpstreamC
 {
 	if (auto v = validate(config); !v)
 		return v.error();
-	auto ids = QueryIdSource::create();
-	if (!ids)
-		return ids.error();
 	Fd ep(epoll_create1(EPOLL_CLOEXEC));
 	if (!ep.valid())
 		return sys_error(errno, "upstream: epoll_create1");
@@ -98,15 +95,14 @@ Result<std::unique_ptr<UpstreamBackend>> UpstreamBackend::create(const UpstreamC
 	if (!ports)
 		return ports.error();
 	return std::unique_ptr<UpstreamBackend>(
-		new UpstreamBackend(config, std::move(*ids), std::move(ep), std::move(*ports)));
+		new UpstreamBackend(config, std::move(ep), std::move(*ports)));
 }
 
-UpstreamBackend::UpstreamBackend(const UpstreamConfig &config, QueryIdSource ids, Fd epoll,
+UpstreamBackend::UpstreamBackend(const UpstreamConfig &config, Fd epoll,
 				 SourcePorts ports)
 	: config_(config),
 	  tries_(config.tries ? config.tries : static_cast<unsigned>(config.servers.size())),
 	  timeout_ns_(std::uint64_t{config.timeout_ms} * 1000000u),
-	  ids_(std::move(ids)),
 	  epoll_(std::move(epoll)),
 	  ports_(std::move(ports)),
 	  table_(config.max_in_flight),
@@ -131,11 +127,11 @@ std::uint16_t UpstreamBackend::unused_id()
 	// At most half of the IDs are taken: a few draws suffice in practice;
 	// the scan only bounds the worst case.
 	for (int i = 0; i < 64; i++) {
-		const std::uint16_t id = ids_.next();
+		const std::uint16_t id = random_.u16();
 		if (!table_.id_in_use(id))
 			return id;
 	}
-	std::uint16_t id = ids_.next();
+	std::uint16_t id = random_.u16();
 	while (table_.id_in_use(id))
 		id++;
 	return id;
@@ -172,7 +168,7 @@ Backend::Status UpstreamBackend::resolve(const dns::Query &q, std::span<const st
 	s.query = q;
 	s.first_server = next_first_server_;
 	s.port_index = static_cast<std::uint16_t>(
-		ports_.take(std::uint32_t{ids_.next()} << 16 | ids_.next(), monotonic_ns()));
+		ports_.take(random_.below(ports_.per_family()), monotonic_ns()));
 	next_first_server_ = static_cast<std::uint16_t>((next_first_server_ + 1) % config_.servers.size());
 	if (start_next_try(slot, monotonic_ns()))
 		return Status::pending;

@@ -2,7 +2,8 @@
 // and hands their answers to the worker when they arrive. One instance per
 // worker thread, no locking, no heap allocation per query.
 //
-// Per query: a fresh random forwarded ID unique among the queries in flight,
+// Per query: a fresh random forwarded ID (from the kernel CSPRNG, see
+// common/secure_random.h) unique among the queries in flight,
 // our own OPT (EDNS 4096, DO copied), then tries on the servers in order,
 // starting after the server the previous query started with (round robin).
 // A try that times out moves to the next server; the ID stays the same, so
@@ -19,7 +20,7 @@
 // are not forwarded).
 //
 // Each query sends its UDP tries from one socket of a pool (SourcePorts),
-// picked at random, and takes replies only on that socket; sockets move to
+// picked at random (same CSPRNG), and takes replies only on that socket; sockets move to
 // new random ports after 1,000 queries or 30 s.
 //
 // Memory, all at create(): about 560 octets per in-flight slot (2.3 MB for
@@ -29,9 +30,9 @@
 
 #include "common/fd.h"
 #include "common/result.h"
+#include "common/secure_random.h"
 #include "daemon/backend.h"
 #include "daemon/upstream/inflight_table.h"
-#include "daemon/upstream/query_id_source.h"
 #include "daemon/upstream/source_ports.h"
 #include "daemon/upstream/tcp_retries.h"
 #include "daemon/upstream/upstream_config.h"
@@ -71,7 +72,7 @@ public:
 	UpstreamBackend &operator=(const UpstreamBackend &) = delete;
 
 private:
-	UpstreamBackend(const UpstreamConfig &config, QueryIdSource ids, Fd epoll, SourcePorts ports);
+	UpstreamBackend(const UpstreamConfig &config, Fd epoll, SourcePorts ports);
 
 	std::uint16_t edns_size() const;
 	std::uint16_t unused_id();
@@ -98,7 +99,7 @@ private:
 	UpstreamConfig config_;
 	unsigned tries_;
 	std::uint64_t timeout_ns_;
-	QueryIdSource ids_;
+	SecureRandom random_;  // forwarded IDs and the source socket of each query
 	Fd epoll_;
 	SourcePorts ports_;
 	std::uint16_t next_first_server_ = 0;

@@ -7,9 +7,10 @@ server, about a (crafted) UDP answer of the server to the client.
 IPv6 addresses give an ICMPv6 Packet Too Big (type 2, code 0); IPv4 ones an
 ICMPv4 destination unreachable / fragmentation needed (type 3, code 4, the
 next-hop MTU in the low 16 bits of the second word). The quoted packet is
-the start of a 4,000-octet DNS answer from SERVER port --sport to CLIENT
-port 40000, as a router would quote it (IPv6: up to 1,280 octets in all;
-IPv4: the IP header and the first 64 octets after it), or:
+the start of a DNS answer from SERVER port --sport to CLIENT port 40000,
+as a router would quote it: IPv6, a 4,000-octet one, up to 1,280 octets in
+all; IPv4, a whole 1,400-octet one with DF (as we send them), the IP
+header and the first 64 octets after it. Or:
 
   --sport N        inner UDP source port (53: one of ours)
   --inner-src A    inner source address (default SERVER: our answer)
@@ -17,6 +18,8 @@ IPv4: the IP header and the first 64 octets after it), or:
                    (IPv6: Fragment header; IPv4: fragment offset, MF=1)
   --cut N          quote only N octets of the inner packet (a cut quote)
   --count N        send it N times
+  --no-df          (IPv4) the quoted answer without DF: nothing we send
+  --bad-checksum   the ICMP checksum is wrong
 """
 import argparse
 import ipaddress
@@ -48,20 +51,27 @@ def build(args):
         pkt = (IPv6(src=args.client, dst=args.server, hlim=64) /
                ICMPv6PacketTooBig(mtu=args.mtu) / Raw(quoted))
     else:
-        flags, frag = 0, 0
+        # Whole answers go out with DF (1,400 octets of DNS here); our
+        # fragments carry none (MF on all but the last).
+        flags, frag, size = (0 if args.no_df else 2), 0, 8 + 1400
         if args.frag_offset is not None:
-            flags, frag = 1, args.frag_offset // 8  # MF
-        inner = IPerror(src=inner_src, dst=args.client, proto=17, len=20 + 1480,
+            flags, frag, size = 1, args.frag_offset // 8, 8 + 4000  # MF
+        inner = IPerror(src=inner_src, dst=args.client, proto=17,
+                        len=20 + (1480 if args.frag_offset is not None else size),
                         flags=flags, frag=frag, ttl=64, id=0x4242)
         if args.frag_offset:
             inner = inner / Raw(dns[:1480])
         else:
-            inner = inner / UDPerror(sport=args.sport, dport=40000, len=8 + 4000) / Raw(dns)
+            inner = inner / UDPerror(sport=args.sport, dport=40000, len=size) / Raw(dns[:size - 8])
         quoted = bytes(inner)[:20 + 64]
         if args.cut is not None:
             quoted = quoted[:args.cut]
         pkt = (IP(src=args.client, dst=args.server, ttl=64) /
                ICMP(type=3, code=4, nexthopmtu=args.mtu) / Raw(quoted))
+    if args.bad_checksum:
+        layer, field = (ICMPv6PacketTooBig, "cksum") if client.version == 6 else (ICMP, "chksum")
+        pkt = pkt.__class__(bytes(pkt))
+        setattr(pkt[layer], field, getattr(pkt[layer], field) ^ 0x5555)
     return Ether(src=args.src_mac, dst=args.dst_mac) / pkt
 
 
@@ -78,6 +88,8 @@ def main():
     ap.add_argument("--frag-offset", type=int)
     ap.add_argument("--cut", type=int)
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--no-df", action="store_true")
+    ap.add_argument("--bad-checksum", action="store_true")
     args = ap.parse_args()
     conf.verb = 0
     frame = build(args)

@@ -6,8 +6,9 @@ client address: the address the path-MTU map would be keyed by.
   e4_ptb_flood.py IFACE SRC_MAC DST_MAC SERVER6 SERVER4 COUNT6 COUNT4 [MTU]
 
 COUNT6 ICMPv6 Packet Too Big messages about 2001:db8:e4::/48 addresses,
-then COUNT4 ICMPv4 fragmentation-needed messages about 198.18.0.0/15 and
-100.64.0.0/10 addresses; every message comes from its client address (a
+then COUNT4 ICMPv4 fragmentation-needed messages (quoting a whole
+1,400-octet answer with DF) about 198.18.0.0/15 and 100.64.0.0/10
+addresses; every message comes from its client address (a
 forged source), so sources and quoted destinations are all distinct.
 Frames are written to an AF_PACKET socket; only the address words change
 between messages, so the checksums are patched, not recomputed. Prints the
@@ -82,8 +83,10 @@ def v4_addresses(count):
 
 def flood4(sock, src_mac, dst_mac, server, count, mtu):
     zero = bytes(4)
-    inner = struct.pack("!BBHHHBBH", 0x45, 0, 20 + 1480, 0x4242, 0x2000, 64, 17, 0) + server + zero
-    inner += struct.pack("!HHHH", 53, 40000, 8 + 4000, 0) + bytes(56)
+    # A whole 1,400-octet answer with DF, as we send them (our fragments
+    # carry no DF, so no router sends fragmentation-needed about them).
+    inner = struct.pack("!BBHHHBBH", 0x45, 0, 20 + 8 + 1400, 0x4242, 0x4000, 64, 17, 0) + server + zero
+    inner += struct.pack("!HHHH", 53, 40000, 8 + 1400, 0) + bytes(56)
     icmp = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + inner
     total = 20 + len(icmp)
     outer = struct.pack("!BBHHHBBH", 0x45, 0, total, 0, 0, 64, 1, 0) + zero + server

@@ -37,7 +37,8 @@ TEST(Knobs, TableHasEveryKnobOfTheContract)
 			       "atr.size-v4",      "atr.size-v6",     "atr.delay",
 			       "atr.probability",  "pmtu.lifetime",   "pmtu.min-v4",
 			       "tcp.reuse",        "tcp.idle-timeout", "tcp.max-queries",
-			       "checksum.strict", "answers.in-kernel", "rrl.rate",
+			       "checksum.strict", "answers.in-kernel", "udp.max-size",
+			       "rrl.rate",
 			       "rrl.slip",         "rrl.prefix-v4",   "rrl.prefix-v6",
 			       "rrl.log-only"};
 	EXPECT_EQ(knobs().size(), std::size(names));
@@ -63,6 +64,7 @@ TEST(Knobs, DefaultsMatchTheBpfContract)
 	EXPECT_EQ(c.cookie_rotate_s, 3600u);
 	EXPECT_EQ(c.udp_truncate_all, 0u);
 	EXPECT_EQ(c.edns_buffer_size, 1232u);
+	EXPECT_EQ(c.udp_max_size, 1232u);  // DNS Flag Day 2020, NSD's, Knot's and BIND's default
 	EXPECT_EQ(c.atr_enabled, 1u);
 	EXPECT_EQ(c.atr_size_v4, 1472u);
 	EXPECT_EQ(c.atr_size_v6, 1232u);
@@ -266,7 +268,7 @@ TEST(Knobs, UnknownKnobNamesEveryValidOne)
 	EXPECT_EQ(r.error().message,
 		  "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6, tcp.window, "
 		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
-		  "atr.enabled, atr.size-v4, atr.size-v6, atr.delay, atr.probability, pmtu.lifetime, "
+		  "udp.max-size, atr.enabled, atr.size-v4, atr.size-v6, atr.delay, atr.probability, pmtu.lifetime, "
 		  "pmtu.min-v4, rrl.rate, rrl.slip, rrl.prefix-v4, rrl.prefix-v6, rrl.log-only");
 	EXPECT_EQ(std::memcmp(&c, &before, sizeof(c)), 0);
 }
@@ -292,6 +294,7 @@ TEST(Knobs, RangeAndUnitText)
 	EXPECT_EQ(format_knob_range(knob("tcp.mss-v4")), "536..9000 bytes");
 	EXPECT_EQ(format_knob_range(knob("atr.probability")), "0..100%");
 	EXPECT_EQ(format_knob_range(knob("atr.enabled")), "on/off");
+	EXPECT_EQ(format_knob_range(knob("udp.max-size")), "512..65535 bytes");
 	EXPECT_EQ(format_knob_range(knob("cookie.rotate")), "0s..7d");
 	EXPECT_EQ(format_knob_value_with_unit(knob("tcp.window"), 65535), "65535 bytes");
 	EXPECT_EQ(format_knob_value_with_unit(knob("atr.delay"), 25000), "25ms");
