@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 8u
+#define XDPDNS_ABI_VERSION 9u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */

@@ -100,7 +100,9 @@
 	X(D_ANSWER_EVICTED,    "d-answer-evicted",    "stored answers dropped: map full or flushed, zones reloaded") \
 	X(D_TCP_ADOPTED,       "d-tcp-adopted",       "connections taken over after XDP answered their first query") \
 	X(D_NOTIFY_ACCEPTED,   "d-notify-accepted",   "NOTIFYs from a secondary zone's primary: refresh started") \
-	X(D_NOTIFY_REFUSED,    "d-notify-refused",    "NOTIFYs refused: unknown zone or sender, bad TSIG, malformed")
+	X(D_NOTIFY_REFUSED,    "d-notify-refused",    "NOTIFYs refused: unknown zone or sender, bad TSIG, malformed") \
+	X(D_DNSTAP_LOGGED,     "d-dnstap-logged",     "dnstap messages queued for the writer") \
+	X(D_DNSTAP_DROPPED,    "d-dnstap-dropped",    "dnstap messages dropped: the writer's queue was full")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

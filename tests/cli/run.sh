@@ -267,6 +267,7 @@ tcp.idle-timeout 2500ms 2500ms tcp_idle_ms 2500
 tcp.idle-timeout 30 30s tcp_idle_ms 30000
 tcp.max-queries 7 7 tcp_max_queries 7
 checksum.strict on on checksum_strict 1
+dnstap.xdp-sample 10 10 dnstap_sample 10
 EOF
 	note "every knob type set and read back (get and bpftool)"
 	# The published cookie epoch counts CLOCK_REALTIME seconds in units of

@@ -29,6 +29,8 @@ struct InterfaceShare {
 	std::uint64_t *dstats_rows = nullptr;      // the mmapped dstats map, all rows
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give
 	IdleCloser *idle_closer = nullptr;         // handed to the queue-0 worker only
+	dnstap::Writer *tap = nullptr;             // dnstap output (nullptr: off)
+	unsigned tap_queue_base = 0;               // queue q's worker submits to input queue base + q
 };
 
 // Where the answers come from: the zones when there are zone files or

@@ -37,7 +37,7 @@ TEST(Knobs, TableHasEveryKnobOfTheContract)
 			       "atr.size-v4",      "atr.size-v6",     "atr.delay",
 			       "atr.probability",  "pmtu.lifetime",   "pmtu.min-v4",
 			       "tcp.reuse",        "tcp.idle-timeout", "tcp.max-queries",
-			       "checksum.strict", "answers.in-kernel"};
+			       "checksum.strict", "answers.in-kernel", "dnstap.xdp-sample"};
 	EXPECT_EQ(knobs().size(), std::size(names));
 	for (const char *n : names)
 		EXPECT_NE(find_knob(n), nullptr) << n;
