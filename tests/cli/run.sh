@@ -174,10 +174,10 @@ case_attach_detach() {
 	out_has "attached xdpdns to $IF (native mode, ports 53)"
 	local dir
 	dir=$(pins)
-	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers tap_events prog_main prog_atr; do
 		[ -e "$dir/$p" ] || fail "pin $dir/$p missing"
 	done
-	note "all 13 pins in $dir"
+	note "all 14 pins in $dir"
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
@@ -291,9 +291,9 @@ EOF
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
 	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 23 ] || fail "get lists header + 20 knobs + ports + addresses"
+	[ "$(grep -c . "$OUT")" = 24 ] || fail "get lists header + 21 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 22' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 23' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"

@@ -36,6 +36,7 @@ Handles open_and_load()
 	h.service_addrs = bpf_map__fd(s->maps.service_addrs);
 	h.tcp_conns = bpf_map__fd(s->maps.tcp_conns);
 	h.answers = bpf_map__fd(s->maps.answers);
+	h.tap_events = bpf_map__fd(s->maps.tap_events);
 	return h;
 }
 

@@ -15,6 +15,7 @@ struct Handles {
 	int service_addrs = -1;
 	int tcp_conns = -1;
 	int answers = -1;
+	int tap_events = -1;
 };
 
 // Opens and loads the object; on failure skel is null and errno is set.

@@ -82,6 +82,7 @@ public:
 	void answers_remove();
 
 	int xsks_fd() const { return h_.xsks; }
+	int tap_events_fd() const { return h_.tap_events; }
 
 private:
 	xdpdns_test_skel::Handles h_;

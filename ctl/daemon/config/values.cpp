@@ -241,8 +241,12 @@ Result<std::string> parse_metrics_listen(std::string_view text)
 	if (!has_port)
 		return Error{EINVAL, "'" + t + "' names no port; write ADDR:PORT (e.g. 127.0.0.1:9153, [::1]:9153)"};
 	auto ep = parse_endpoint(t);
-	if (!ep)
-		return ep.error();
+	if (!ep) {
+		// The endpoint parser speaks of upstreams: keep only its reason.
+		const std::string &m = ep.error().message;
+		const auto k = m.find("\": ");
+		return Error{EINVAL, "'" + t + "': " + (k == std::string::npos ? m : m.substr(k + 3))};
+	}
 	if (ep->port() == 0)
 		return Error{EINVAL, "'" + t + "': port 0 is not a port to scrape"};
 	return t;

@@ -256,7 +256,7 @@ TEST(Knobs, UnknownKnobNamesEveryValidOne)
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.error().message,
 		  "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6, tcp.window, "
-		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
+		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, dnstap.xdp-sample, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
 		  "atr.enabled, atr.size-v4, atr.size-v6, atr.delay, atr.probability, pmtu.lifetime, "
 		  "pmtu.min-v4");
 	EXPECT_EQ(std::memcmp(&c, &before, sizeof(c)), 0);
