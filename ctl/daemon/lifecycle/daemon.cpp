@@ -636,7 +636,8 @@ void Daemon::shutdown()
 		itf->tap_reader.reset();
 		itf->answer_map.reset();  // XDP answers nothing more
 		itf->idle_closer.reset();
-		itf->pins->publish_link_mtu(0);
+		if (itf->pins)  // none when opening the interface failed
+			itf->pins->publish_link_mtu(0);
 		itf->dstats = MapMmap();
 		itf->pins.reset();
 		if (itf->attached_by_us) {
