@@ -276,7 +276,7 @@ metrics::Snapshot Daemon::metrics_snapshot()
 			i.tcp_size.add(metrics::HistogramData::of(w->histograms().tcp_size));
 			i.tcp_segments.add(metrics::HistogramData::of(w->histograms().tcp_segments));
 		}
-		if (itf->answer_map && cfg_.zone_backend())
+		if (itf->answer_map)
 			i.answers_stored = itf->answer_map->stored();
 		if (itf->tap_reader)
 			i.xdp_tap = {itf->tap_reader->logged(), itf->tap_reader->dropped()};
