@@ -18,12 +18,16 @@ PACKAGES=(
 	# C++ libraries
 	libldns-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
 	libyaml-cpp-dev googletest libgtest-dev libgmock-dev
+	libcpp-httplib-dev   # the metrics endpoint's HTTP server
+	libfstrm-dev libprotobuf-c-dev protobuf-c-compiler   # dnstap output
 	# DNS clients and reference servers for the end-to-end tests
 	bind9-dnsutils knot-dnsutils ldnsutils knot nsd unbound dnsperf
 	bind9-utils   # dnssec-keygen, dnssec-signzone: signed zones in the DNSSEC tests
 	python3 python3-scapy python3-dnspython
 	# resolvers with xdpdns as their authority over TCP (netns.resolvers_tcp_*)
 	knot-resolver bind9 pdns-recursor
+	# metrics and dnstap tests: scrape, lint, capture, decode
+	curl prometheus fstrm-bin   # prometheus for promtool only; its service is disabled
 	# network namespaces, captures, link settings
 	iproute2 ethtool nftables tcpdump tshark procps util-linux
 )
@@ -93,6 +97,7 @@ declare -A resolver_units=(
 	[knot-resolver]="kresd.target kres-cache-gc.service"
 	[bind9]="named.service"
 	[pdns-recursor]="pdns-recursor.service"
+	[prometheus]="prometheus.service"
 )
 for pkg in "${missing[@]}"; do
 	[[ -n ${resolver_units[$pkg]:-} ]] || continue
@@ -109,12 +114,15 @@ for pkg in "${missing[@]}"; do
 	if [[ $pkg == knot-resolver && -x /etc/init.d/kresd ]]; then
 		run update-rc.d kresd disable
 	fi
+	if [[ $pkg == prometheus && -x /etc/init.d/prometheus ]]; then
+		run update-rc.d prometheus disable
+	fi
 done
 
 # Packages that were installed before this script may have started their
 # daemons; say so, since a root-namespace server on port 53 confuses people
 # (not the tests, which run in their own namespaces).
-for daemon in nsd unbound knotd kresd named pdns_recursor; do
+for daemon in nsd unbound knotd kresd named pdns_recursor prometheus; do
 	if pgrep -x "$daemon" >/dev/null 2>&1; then
 		log "note: $daemon is running in the root namespace (not used by the tests)"
 	fi

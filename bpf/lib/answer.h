@@ -12,6 +12,7 @@
 #include "rrl.h"
 #include "stats.h"
 #include "udp_cap.h"
+#include "tap.h"
 #include "udp_view.h"
 
 #define ANSWER_TO_DAEMON (-1)
@@ -376,6 +377,7 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 	*(__u16 *)(udp + 6) = 0;
 	if (answer_l4_csum(ctx, p, IPPROTO_UDP, hdr_len, 8 + dns_len, 6, 1))
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+	tap_answer(ctx, cfg);
 	return verdict(XDPDNS_STAT_UDP_ANSWERED, XDP_TX);
 }
 

@@ -209,6 +209,7 @@ static __always_inline int conn_answer_first(struct xdp_md *ctx, const struct pk
 	 * answered over this one: no answer rather than that. */
 	if (r || bpf_map_update_elem(&tcp_conns, ck, &c, BPF_ANY))
 		return verdict(XDPDNS_STAT_DROP_MALFORMED, XDP_DROP);
+	tap_answer(ctx, cfg);
 	return verdict(XDPDNS_STAT_TCP_ANSWERED, XDP_TX);
 }
 

@@ -115,7 +115,7 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 	struct bpf_map *all_maps[] = {maps.config, maps.ports,  maps.keys,      maps.xsks,
 				      maps.stats,  maps.dstats, maps.pmtu,      maps.atr_allow,
 				      maps.service_addrs, maps.tcp_conns, maps.answers, maps.rrl,
-				      maps.rrl_exempt};
+				      maps.rrl_exempt, maps.tap_events};
 	static_assert(std::size(all_maps) == kMapPinNames.size());
 	for (std::size_t i = 0; i < std::size(all_maps); i++) {
 		std::string path = pin_path(dir, kMapPinNames[i]);

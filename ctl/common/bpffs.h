@@ -27,9 +27,9 @@ namespace xdpdns {
 
 inline constexpr const char *kBpffsMount = "/sys/fs/bpf";
 inline constexpr const char *kPinRoot = "/sys/fs/bpf/xdpdns";
-inline constexpr std::array<const char *, 13> kMapPinNames = {
+inline constexpr std::array<const char *, 14> kMapPinNames = {
 	"config", "ports", "keys", "xsks", "stats", "dstats", "pmtu", "atr_allow", "service_addrs", "tcp_conns",
-	"answers", "rrl", "rrl_exempt"};
+	"answers", "rrl", "rrl_exempt", "tap_events"};
 inline constexpr const char *kProgMainPin = "prog_main";
 inline constexpr const char *kProgAtrPin = "prog_atr";
 

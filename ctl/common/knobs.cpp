@@ -34,6 +34,8 @@ constexpr KnobDef kKnobs[] = {
 	 "reject the partial transport checksum a local stack leaves (veth, tap)"},
 	{"answers.in-kernel", T::Bool, "", U::Sec, U::Sec, 0, 1, 1, &C::answers_in_kernel,
 	 "answer queries in XDP from the answers map the daemon fills"},
+	{"dnstap.xdp-sample", T::Uint, "answers", U::Sec, U::Sec, 0, 1000000, 0, &C::dnstap_sample,
+	 "copy 1 in N answers made in XDP to the daemon's dnstap (random), 0 = none"},
 	{"cookie.epoch", T::Duration, "", U::Sec, U::Sec, 1, 3600, 64, &C::cookie_epoch_s,
 	 "SYN cookie epoch; cookies of this and the previous epoch are valid"},
 	{"cookie.rotate", T::Duration, "", U::Sec, U::Sec, 0, 7 * 86400, 3600, &C::cookie_rotate_s,

@@ -112,6 +112,10 @@ Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)
 			return f.error();
 		*fd = std::move(*f);
 	}
+	auto tap = get_pin(p.dir_, "tap_events");
+	if (!tap)
+		return tap.error();
+	p.tap_events_fd_ = std::move(*tap);
 	auto keys = MapMmap::map(p.keys_fd_.get(), sizeof(xdpdns_keys), true, pin_path(p.dir_, "keys"));
 	if (!keys)
 		return keys.error();

@@ -132,6 +132,7 @@ public:
 	int prog_atr_fd() const { return prog_atr_fd_.get(); }
 	int tcp_conns_fd() const { return tcp_conns_fd_.get(); }
 	int answers_fd() const { return answers_fd_.get(); }
+	int tap_events_fd() const { return tap_events_fd_.get(); }  // XDP's answer copies (dnstap)
 	// The keys map, live (the XDP program's view: rotations store `current` last).
 	const xdpdns_keys *keys_view() const { return keys_.as<const xdpdns_keys>(); }
 	Result<std::uint32_t> prog_main_id() const;
@@ -146,7 +147,7 @@ private:
 
 	std::string ifname_, dir_;
 	Fd config_fd_, ports_fd_, keys_fd_, xsks_fd_, stats_fd_, dstats_fd_, pmtu_fd_, atr_allow_fd_;
-	Fd service_addrs_fd_, tcp_conns_fd_, answers_fd_, rrl_fd_, rrl_exempt_fd_;
+	Fd service_addrs_fd_, tcp_conns_fd_, answers_fd_, rrl_fd_, rrl_exempt_fd_, tap_events_fd_;
 	Fd prog_main_fd_, prog_atr_fd_;
 	MapMmap config_, keys_;
 };

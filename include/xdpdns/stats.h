@@ -110,7 +110,9 @@
 	X(D_RRL_DROPPED,       "d-rrl-dropped",       "UDP answers dropped: rate limited") \
 	X(D_RRL_SLIPPED,       "d-rrl-slipped",       "rate-limited UDP answers sent as TC=1 instead (slip)") \
 	X(D_RRL_WOULD_LIMIT,   "d-rrl-would-limit",   "answers rrl.log-only let through that RRL would limit") \
-	X(D_RRL_EXEMPT,        "d-rrl-exempt",        "answers to exempt clients (exempt list, or the cookie hook)")
+	X(D_RRL_EXEMPT,        "d-rrl-exempt",        "answers to exempt clients (exempt list, or the cookie hook)") \
+	X(D_DNSTAP_LOGGED,     "d-dnstap-logged",     "dnstap messages queued for the writer") \
+	X(D_DNSTAP_DROPPED,    "d-dnstap-dropped",    "dnstap messages dropped: the writer's queue was full")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

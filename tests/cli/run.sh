@@ -174,10 +174,10 @@ case_attach_detach() {
 	out_has "attached xdpdns to $IF (native mode, ports 53)"
 	local dir
 	dir=$(pins)
-	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers rrl rrl_exempt prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers rrl rrl_exempt tap_events prog_main prog_atr; do
 		[ -e "$dir/$p" ] || fail "pin $dir/$p missing"
 	done
-	note "all 15 pins in $dir"
+	note "all 16 pins in $dir"
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
@@ -269,6 +269,7 @@ tcp.idle-timeout 2500ms 2500ms tcp_idle_ms 2500
 tcp.idle-timeout 30 30s tcp_idle_ms 30000
 tcp.max-queries 7 7 tcp_max_queries 7
 checksum.strict on on checksum_strict 1
+dnstap.xdp-sample 10 10 dnstap_sample 10
 EOF
 	note "every knob type set and read back (get and bpftool)"
 	# The published cookie epoch counts CLOCK_REALTIME seconds in units of
@@ -292,9 +293,9 @@ EOF
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
 	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 29 ] || fail "get lists header + 26 knobs + ports + addresses"
+	[ "$(grep -c . "$OUT")" = 30 ] || fail "get lists header + 27 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 28' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 29' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"

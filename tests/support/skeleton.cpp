@@ -42,6 +42,7 @@ Handles open_and_load()
 	h.rrl_bytes = bpf_map__max_entries(s->maps.rrl) * bpf_map__value_size(s->maps.rrl);
 	void *m = mmap(nullptr, h.rrl_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, h.rrl, 0);
 	h.rrl_mem = m == MAP_FAILED ? nullptr : m;
+	h.tap_events = bpf_map__fd(s->maps.tap_events);
 	return h;
 }
 

@@ -18,6 +18,7 @@ struct Handles {
 	int rrl = -1, rrl_exempt = -1;
 	void *rrl_mem = nullptr;        // the rrl map, mmapped (rrl_bytes long)
 	unsigned long rrl_bytes = 0;
+	int tap_events = -1;
 };
 
 // Opens and loads the object; on failure skel is null and errno is set.

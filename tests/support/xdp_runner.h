@@ -82,6 +82,7 @@ public:
 	void answers_remove();
 
 	int xsks_fd() const { return h_.xsks; }
+	int tap_events_fd() const { return h_.tap_events; }
 
 	// Response rate limiting: a prefix on the exempt list (the config
 	// flag rrl_exempt_active is the caller's); every bucket emptied.

@@ -57,6 +57,8 @@ public:
 	// Entries dropped with replaced maps since the last call.
 	std::uint64_t take_evicted() { return evicted_.exchange(0, std::memory_order_relaxed); }
 	std::uint32_t entries() const { return entries_; }
+	// Answers stored in the map XDP answers from now.
+	std::uint32_t stored() const { return count_.load(std::memory_order_relaxed); }
 	// Most memory the kernel takes for one element.
 	static std::uint64_t bytes_per_entry() { return 1024; }
 

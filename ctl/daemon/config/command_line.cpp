@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, secondaries, upstreams, ports, addresses, knobs;
-	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, rrl_table_size;
+	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, rrl_table_size, metrics, dnstap, dnstap_file;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *secondaries, *state_dir, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *rrl_table_size;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *rrl_table_size, *metrics, *dnstap, *dnstap_file;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -73,6 +73,12 @@ Options declare(CLI::App &app, Flags &f)
 			       "answers stored for XDP to give, per interface, 1 KiB each at most (default 16384)");
 	o.busy_poll = one("--busy-poll", f.busy_poll, "USECS",
 			  "AF_XDP busy polling: spin this many microseconds per poll, 0..10000 (default 0, off)");
+	o.metrics = one("--metrics", f.metrics, "ADDR:PORT",
+			"serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9153)");
+	o.dnstap = one("--dnstap", f.dnstap, "SOCKET",
+		       "log queries and answers in dnstap to this Unix socket (fstrm; settings: --config dnstap)");
+	o.dnstap_file = one("--dnstap-file", f.dnstap_file, "FILE", "log queries and answers in dnstap to FILE");
+	o.dnstap->excludes(o.dnstap_file);
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -233,6 +239,20 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!n)
 			return flag_error("--busy-poll", n.error());
 		c.busy_poll_us = static_cast<std::uint32_t>(*n);
+	}
+	if (o.metrics->count()) {
+		auto m = parse_metrics_listen(f.metrics);
+		if (!m)
+			return flag_error("--metrics", m.error());
+		c.metrics_listen = *m;
+	}
+	if (o.dnstap->count() || o.dnstap_file->count()) {
+		const bool sock = o.dnstap->count() > 0;
+		const std::string &path = sock ? f.dnstap : f.dnstap_file;
+		if (path.empty())
+			return Error{EINVAL, std::string(sock ? "--dnstap" : "--dnstap-file") + ": empty path"};
+		c.dnstap.socket = sock ? path : "";
+		c.dnstap.file = sock ? "" : path;
 	}
 	if (o.log_level->count()) {
 		auto l = parse_log_level(f.log_level);

@@ -45,6 +45,20 @@ struct SecondaryZone {
 	bool operator==(const SecondaryZone &) const = default;
 };
 
+// dnstap output (daemon/dnstap/): a Unix socket or a file, or neither (off).
+struct DnstapConfig {
+	std::string socket;           // fstrm reader's socket (fstrm_capture, a collector)
+	std::string file;             // or a file written from the start
+	bool log_queries = true;      // AUTH_QUERY for the queries the daemon receives
+	bool log_responses = true;    // AUTH_RESPONSE for the answers it sends
+	std::uint32_t sample = 1;     // 1 in N of each (per worker)
+	std::string identity;         // empty: the host name
+	std::string version;          // empty: "xdpdns VERSION"
+	bool enabled() const { return !socket.empty() || !file.empty(); }
+	bool operator==(const DnstapConfig &) const = default;
+};
+inline constexpr std::uint32_t kMaxDnstapSample = 1000000;
+
 inline constexpr const char *kDefaultStateDir = "/var/lib/xdpdns";
 
 inline constexpr std::uint32_t kDefaultUpstreamTimeoutMs = 800;
@@ -88,6 +102,10 @@ struct DaemonConfig {
 	// poll() for interrupts. 0: off. Costs a core per queue under load.
 	std::uint32_t busy_poll_us = 0;
 	std::string log_level = "info";               // trace|debug|info|warn|error
+	// Prometheus metrics endpoint "ADDR:PORT" (validated by
+	// parse_metrics_listen); empty: none.
+	std::string metrics_listen;
+	DnstapConfig dnstap;
 	std::string source;                           // file name or "command line"
 
 	bool operator==(const DaemonConfig &) const = default;

@@ -230,4 +230,26 @@ Result<void> check_key_file(const std::string &path)
 	return {};
 }
 
+Result<std::string> parse_metrics_listen(std::string_view text)
+{
+	const std::string t(text);
+	// A port must be written: the endpoint parser's default (53) is a DNS port.
+	const auto colon = t.rfind(':');
+	const bool bracketed = !t.empty() && t[0] == '[';
+	const bool has_port = colon != std::string::npos &&
+			      (bracketed ? colon > 0 && t[colon - 1] == ']' : t.find(':') == colon);
+	if (!has_port)
+		return Error{EINVAL, "'" + t + "' names no port; write ADDR:PORT (e.g. 127.0.0.1:9153, [::1]:9153)"};
+	auto ep = parse_endpoint(t);
+	if (!ep) {
+		// The endpoint parser speaks of upstreams: keep only its reason.
+		const std::string &m = ep.error().message;
+		const auto k = m.find("\": ");
+		return Error{EINVAL, "'" + t + "': " + (k == std::string::npos ? m : m.substr(k + 3))};
+	}
+	if (ep->port() == 0)
+		return Error{EINVAL, "'" + t + "': port 0 is not a port to scrape"};
+	return t;
+}
+
 }  // namespace xdpdns::daemon::config

@@ -55,6 +55,10 @@ Result<std::uint32_t> parse_upstream_timeout_ms(std::string_view text);
 // A decimal number in min..max.
 Result<std::uint64_t> parse_count(std::string_view text, std::uint64_t min, std::uint64_t max);
 
+// The metrics endpoint: "ADDR:PORT" or "[ADDR6]:PORT", the port given and
+// not 0; returned as written.
+Result<std::string> parse_metrics_listen(std::string_view text);
+
 // trace | debug | info | warn | error.
 Result<std::string> parse_log_level(std::string_view text);
 

@@ -121,6 +121,8 @@ private:
 	void tsig_keys(const Entry &e);
 	void knobs(const Entry &e);
 	void cookie_key(const Entry &e);
+	void dnstap(const Entry &e);
+	bool boolean(const Entry &e) const;
 
 	std::string file_;
 	std::filesystem::path dir_;
@@ -450,6 +452,35 @@ void Loader::cookie_key(const Entry &e)
 	c_.key_file = path;
 }
 
+bool Loader::boolean(const Entry &e) const
+{
+	const std::string v = scalar(e);
+	if (v == "on" || v == "true" || v == "yes")
+		return true;
+	if (v == "off" || v == "false" || v == "no")
+		return false;
+	fail(value_mark(e), e.key, "'" + v + "' is not on or off");
+}
+
+void Loader::dnstap(const Entry &e)
+{
+	DnstapConfig d;
+	dispatch(map(e, "{socket: /run/dnstap.sock}"), e.key, {
+		{"socket", [&](const Entry &s) { d.socket = resolve(scalar(s)); }},
+		{"file", [&](const Entry &s) { d.file = resolve(scalar(s)); }},
+		{"log-queries", [&](const Entry &s) { d.log_queries = boolean(s); }},
+		{"log-responses", [&](const Entry &s) { d.log_responses = boolean(s); }},
+		{"sample", [&](const Entry &s) { count(s, 1, kMaxDnstapSample, d.sample); }},
+		{"identity", [&](const Entry &s) { d.identity = scalar(s); }},
+		{"version", [&](const Entry &s) { d.version = scalar(s); }},
+	});
+	if (!d.socket.empty() && !d.file.empty())
+		fail(e.key_node.Mark(), e.key, "socket and file both given; choose one");
+	if (d.socket.empty() && d.file.empty())
+		fail(e.key_node.Mark(), e.key, "socket or file is required");
+	c_.dnstap = d;
+}
+
 DaemonConfig Loader::load(std::string_view text)
 {
 	std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
@@ -488,6 +519,13 @@ DaemonConfig Loader::load(std::string_view text)
 		{"tcp-connections", [&](const Entry &e) { count(e, 1, kMaxTcpConnections, c_.tcp_connections); }},
 		{"answer-entries", [&](const Entry &e) { count(e, 1, kMaxAnswerEntries, c_.answer_entries); }},
 		{"busy-poll", [&](const Entry &e) { count(e, 0, kMaxBusyPollUs, c_.busy_poll_us); }},
+		{"metrics", [&](const Entry &e) {
+			 auto m = parse_metrics_listen(scalar(e));
+			 if (!m)
+				 fail(value_mark(e), e.key, m.error());
+			 c_.metrics_listen = *m;
+		 }},
+		{"dnstap", [&](const Entry &e) { dnstap(e); }},
 		{"log-level", [&](const Entry &e) {
 			 auto l = parse_log_level(scalar(e));
 			 if (!l)

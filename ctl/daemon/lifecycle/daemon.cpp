@@ -15,6 +15,10 @@
 #include "daemon/io/idle_closer.h"
 #include "daemon/io/interface_info.h"
 #include "daemon/lifecycle/worker_factory.h"
+#include "daemon/metrics/exposition.h"
+#include "daemon/metrics/http_server.h"
+#include "daemon/dnstap/writer.h"
+#include "daemon/dnstap/xdp_tap_reader.h"
 #include "daemon/paths/worker.h"
 
 #include <spdlog/spdlog.h>
@@ -79,6 +83,7 @@ struct Interface {
 	std::unique_ptr<IdleCloser> idle_closer;
 	std::vector<std::unique_ptr<Worker>> workers;
 	std::vector<std::thread> threads;
+	std::unique_ptr<dnstap::XdpTapReader> tap_reader;  // XDP's answer copies, when dnstap is on
 };
 
 // Frees the zones a reload replaced: once the workers' last snapshot of
@@ -148,7 +153,10 @@ Result<std::vector<secondary::ZoneSpec>> secondary_specs(const config::DaemonCon
 class Daemon {
 public:
 	Daemon(const config::DaemonConfig &cfg, std::vector<std::string> args)
-		: cfg_(cfg), args_(std::move(args)) {}
+		: cfg_(cfg), args_(std::move(args)),
+		  start_time_s_(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count())
+	{
+	}
 
 	int run();
 
@@ -171,6 +179,8 @@ private:
 	void rotate_keys_if_due();
 	int publish_cookie_epochs();
 	void shutdown();
+	// The metrics endpoint's view (its thread, under interfaces_mu_).
+	metrics::Snapshot metrics_snapshot();
 
 	config::DaemonConfig cfg_;
 	std::vector<std::string> args_;
@@ -182,7 +192,99 @@ private:
 	std::vector<std::unique_ptr<Interface>> interfaces_;
 	std::atomic<bool> stop_{false};
 	std::uint64_t last_rotation_s_ = 0;
+	double start_time_s_ = 0;
+	// Held by the main thread while it adds or tears down interfaces and
+	// by the metrics thread while it reads them; never by a worker.
+	std::mutex interfaces_mu_;
+	std::unique_ptr<metrics::HttpServer> metrics_;
+	// dnstap: one input queue per worker of every interface.
+	Result<void> open_dnstap();
+	std::unique_ptr<dnstap::Writer> tap_;
+	unsigned tap_queues_used_ = 0;
 };
+
+Result<void> Daemon::open_dnstap()
+{
+	const auto &d = cfg_.dnstap;
+	if (!d.enabled())
+		return {};
+	dnstap::WriterOptions o;
+	o.socket_path = d.socket;
+	o.file_path = d.file;
+	o.identity = d.identity;
+	if (o.identity.empty()) {
+		char host[256] = {};
+		if (gethostname(host, sizeof(host) - 1) == 0)
+			o.identity = host;
+	}
+	o.version = d.version.empty() ? std::string("xdpdns ") + XDPDNS_VERSION : d.version;
+	o.queues = static_cast<unsigned>(cfg_.interfaces.size());  // the readers of XDP's copies
+	for (const auto &name : cfg_.interfaces) {
+		auto q = rx_queue_count(name);
+		if (!q)
+			return q.error();
+		o.queues += *q;
+	}
+	auto w = dnstap::Writer::open(o);
+	if (!w)
+		return w.error();
+	tap_ = std::move(*w);
+	spdlog::info("dnstap to {} {} (queries {}, responses {}, 1 in {})", d.socket.empty() ? "file" : "socket",
+		     d.socket.empty() ? d.file : d.socket, d.log_queries ? "on" : "off", d.log_responses ? "on" : "off",
+		     d.sample);
+	return {};
+}
+
+std::uint32_t soa_serial(const dns::Zone &z)
+{
+	// SOA RDATA: MNAME, RNAME (uncompressed names), then SERIAL.
+	const auto &rdata = z.soa().rdata;
+	if (rdata.empty())
+		return 0;
+	const std::span<const std::uint8_t> r = rdata.front();
+	std::size_t off = 0;
+	for (int name = 0; name < 2; name++) {
+		while (off < r.size() && r[off] != 0)
+			off += 1 + r[off];
+		off++;
+	}
+	if (off + 4 > r.size())
+		return 0;
+	return std::uint32_t{r[off]} << 24 | std::uint32_t{r[off + 1]} << 16 | std::uint32_t{r[off + 2]} << 8 | r[off + 3];
+}
+
+metrics::Snapshot Daemon::metrics_snapshot()
+{
+	metrics::Snapshot s;
+	s.version = XDPDNS_VERSION;
+	s.abi = XDPDNS_ABI_VERSION;
+	s.start_time_s = start_time_s_;
+	if (auto set = zones_.load())
+		for (const auto &z : set->zones())
+			s.zones.push_back({dns::name_to_text(z->origin()), soa_serial(*z)});
+	std::lock_guard lock(interfaces_mu_);
+	for (const auto &itf : interfaces_) {
+		if (!itf->pins)
+			continue;
+		metrics::InterfaceSnapshot i;
+		i.name = itf->name;
+		if (auto x = itf->pins->read_stats())
+			i.xdp = *x;
+		if (auto w = itf->pins->read_dstats_workers())
+			i.workers = std::move(*w);
+		for (const auto &w : itf->workers) {
+			i.udp_size.add(metrics::HistogramData::of(w->histograms().udp_size));
+			i.tcp_size.add(metrics::HistogramData::of(w->histograms().tcp_size));
+			i.tcp_segments.add(metrics::HistogramData::of(w->histograms().tcp_segments));
+		}
+		if (itf->answer_map)
+			i.answers_stored = itf->answer_map->stored();
+		if (itf->tap_reader)
+			i.xdp_tap = {itf->tap_reader->logged(), itf->tap_reader->dropped()};
+		s.interfaces.push_back(std::move(i));
+	}
+	return s;
+}
 
 Result<void> Daemon::prepare_backend()
 {
@@ -413,6 +515,7 @@ Result<InterfaceShare> Daemon::share_interface(Interface &itf)
 	share.rrl_sets = itf.rrl.as<xdpdns_rrl_set>();
 	share.rrl_set_count = *rrl_sets;
 	share.idle_closer = itf.idle_closer.get();
+	share.tap = tap_.get();
 	return share;
 }
 
@@ -426,6 +529,10 @@ Result<void> Daemon::start_workers(Interface &itf)
 	if (!share)
 		return share.error();
 	const BackendSource source{&zones_, &upstream_, secondaries_ ? &secondaries_->notify_check() : nullptr};
+	share->tap_queue_base = tap_queues_used_;
+	if (tap_ && tap_queues_used_ + *queues > tap_->queues())
+		share->tap = nullptr;  // queues appeared since the count: no dnstap here
+	tap_queues_used_ += *queues;
 	for (std::uint32_t q = 0; q < *queues; q++) {
 		auto worker = make_worker(cfg_, *share, source, q);
 		if (!worker)
@@ -434,6 +541,12 @@ Result<void> Daemon::start_workers(Interface &itf)
 	}
 	for (auto &w : itf.workers)
 		itf.threads.emplace_back([this, worker = w.get()] { worker->run(stop_); });
+	if (tap_ && tap_queues_used_ < tap_->queues()) {
+		auto reader = dnstap::XdpTapReader::start(itf.pins->tap_events_fd(), *tap_, tap_queues_used_++, itf.name);
+		if (!reader)
+			return reader.error();
+		itf.tap_reader = std::move(*reader);
+	}
 	return {};
 }
 
@@ -519,6 +632,8 @@ void Daemon::shutdown()
 	// First: its thread installs zones into the interfaces torn down below.
 	if (secondaries_)
 		secondaries_->stop();
+	metrics_.reset();
+	std::lock_guard lock(interfaces_mu_);
 	stop_ = true;
 	for (auto &itf : interfaces_) {
 		// Out of the XSKMAP first: from here on UDP goes to the host
@@ -529,9 +644,11 @@ void Daemon::shutdown()
 			t.join();
 		itf->threads.clear();
 		itf->workers.clear();  // sockets and UMEMs freed
+		itf->tap_reader.reset();
 		itf->answer_map.reset();  // XDP answers nothing more
 		itf->idle_closer.reset();
-		itf->pins->publish_link_mtu(0);
+		if (itf->pins)  // none when opening the interface failed
+			itf->pins->publish_link_mtu(0);
 		itf->dstats = MapMmap();
 		itf->rrl = MapMmap();
 		itf->pins.reset();
@@ -543,6 +660,7 @@ void Daemon::shutdown()
 		}
 	}
 	interfaces_.clear();
+	tap_.reset();  // the workers are gone: flush and close
 }
 
 int Daemon::run()
@@ -569,7 +687,30 @@ int Daemon::run()
 		close(sfd);
 		return 1;
 	}
+	if (auto r = open_dnstap(); !r) {
+		spdlog::error("{}", r.error().message);
+		if (secondaries_)
+			secondaries_->stop();
+		close(sfd);
+		return 1;
+	}
+	// Before any interface: a metrics address that cannot be had stops the
+	// start with nothing attached.
+	if (!cfg_.metrics_listen.empty()) {
+		auto m = metrics::HttpServer::start(cfg_.metrics_listen,
+						    [this] { return metrics::render(metrics_snapshot()); });
+		if (!m) {
+			spdlog::error("{}", m.error().message);
+			if (secondaries_)
+				secondaries_->stop();
+			close(sfd);
+			return 1;
+		}
+		metrics_ = std::move(*m);
+		spdlog::info("metrics at http://{}/metrics", cfg_.metrics_listen);
+	}
 	for (const auto &name : cfg_.interfaces) {
+		std::unique_lock lock(interfaces_mu_);
 		auto itf = std::make_unique<Interface>();
 		itf->name = name;
 		interfaces_.push_back(std::move(itf));
@@ -581,6 +722,7 @@ int Daemon::run()
 			r = start_workers(i);
 		if (!r) {
 			spdlog::error("{}: {}", name, r.error().message);
+			lock.unlock();
 			shutdown();
 			close(sfd);
 			return 1;

@@ -52,6 +52,11 @@ Result<std::unique_ptr<Worker>> make_worker(const config::DaemonConfig &cfg, con
 	std::unique_ptr<Backend> backend;
 	std::function<void()> before_batch;
 	wc.notify = source.notify;
+	wc.tap = itf.tap;
+	wc.tap_queue = itf.tap_queue_base + q;
+	wc.tap_queries = cfg.dnstap.log_queries;
+	wc.tap_responses = cfg.dnstap.log_responses;
+	wc.tap_sample = cfg.dnstap.sample;
 	if (cfg.zone_backend()) {
 		auto zb = std::make_unique<ZoneBackend>(*source.zones, &wc.knobs->edns_buffer_size);
 		ZoneBackend *raw = zb.get();

@@ -31,6 +31,8 @@ struct InterfaceShare {
 	IdleCloser *idle_closer = nullptr;         // handed to the queue-0 worker only
 	xdpdns_rrl_set *rrl_sets = nullptr;        // the mmapped rrl map
 	std::uint32_t rrl_set_count = 0;
+	dnstap::Writer *tap = nullptr;             // dnstap output (nullptr: off)
+	unsigned tap_queue_base = 0;               // queue q's worker submits to input queue base + q
 };
 
 // Where the answers come from: the zones when there are zone files or

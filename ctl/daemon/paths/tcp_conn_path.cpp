@@ -152,10 +152,25 @@ bool Worker::send(const net::ReplyTemplate &t, std::uint32_t seq, std::uint32_t 
 	return true;
 }
 
+void Worker::conn_answer(tcp::ConnRef conn, std::span<const std::uint8_t> answer)
+{
+	const std::uint16_t segment_size = conns_.segment_size(conn);
+	if (cfg_.tap)
+		if (const tcp::FlowKey *key = conns_.flow_key(conn))
+			tap(dnstap::TapEvent::Kind::auth_response, *key, answer);
+	conns_.add_answer(conn, answer);
+	counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+	if (segment_size)
+		hist_.observe_tcp(answer.size(), segment_size);
+}
+
 void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 {
 	dns::Query &q = conn_query_;
 	const auto r = dns::parse_query(message, q);
+	if (cfg_.tap && r != dns::ParseResult::drop)
+		if (const tcp::FlowKey *key = conns_.flow_key(conn))
+			tap(dnstap::TapEvent::Kind::auth_query, *key, message);
 	if (r == dns::ParseResult::drop) {  // a response or a runt: no answer
 		counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
 		conns_.cancel_answer(conn);
@@ -163,8 +178,7 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 	}
 	if (r != dns::ParseResult::ok) {
 		const std::size_t n = answer_non_query(q, r, message, tcp_client_);
-		conns_.add_answer(conn, {small_buf_.data(), n});
-		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+		conn_answer(conn, {small_buf_.data(), n});
 		return;
 	}
 	std::size_t size = 0;
@@ -176,12 +190,10 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 			size = dns::append_tcp_keepalive(answer_buf_, size, keepalive_timeout());
 		else
 			offer_answer(q, message, {answer_buf_.data(), size}, true, backend_->rrl_class());
-		conns_.add_answer(conn, {answer_buf_.data(), size});
-		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+		conn_answer(conn, {answer_buf_.data(), size});
 	} else if (status == Backend::Status::dropped) {
 		const std::size_t n = dns::write_error(q, dns::rcode::servfail, small_buf_, knobs_.edns_buffer_size);
-		conns_.add_answer(conn, {small_buf_.data(), n});
-		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+		conn_answer(conn, {small_buf_.data(), n});
 	}
 	// pending: deliver() brings the answer.
 }

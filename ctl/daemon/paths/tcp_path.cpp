@@ -101,6 +101,8 @@ void Worker::answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<
 	for (std::uint32_t i = 0; i < plan.query_count; i++) {
 		const auto msg = plan.queries[i];
 		const auto r = dns::parse_query(msg, c.q[i]);
+		if (r != dns::ParseResult::drop)
+			tap(dnstap::TapEvent::Kind::auth_query, c.t, true, msg);
 		if (r == dns::ParseResult::drop) {  // a response or a runt: no answer
 			counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
 			c.done++;
@@ -190,6 +192,10 @@ void Worker::finish_tcp(const TcpContext &c, std::span<std::uint8_t> buf, std::u
 	}
 	flows_.record_answer(c.key, c.request_seq, c.ack_to, stream, now_ns);
 	counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS, n);
+	for (const auto &chunk : stream) {  // each "length + message"
+		hist_.observe_tcp(chunk.size() - 2, c.segment_size);
+		tap(dnstap::TapEvent::Kind::auth_response, c.t, true, chunk.subspan(2));
+	}
 }
 
 void Worker::answer_and_close(const net::FrameView &v, const xdpdns_meta *meta, std::uint64_t now_ns)

@@ -32,6 +32,8 @@ void Worker::send_datagram(const net::ReplyTemplate &t, std::span<const std::uin
 		return;
 	}
 	counters_.inc(XDPDNS_STAT_D_TX);
+	hist_.udp_size.observe(payload.size());
+	tap(dnstap::TapEvent::Kind::auth_response, t, false, payload);
 }
 
 void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns)
@@ -39,6 +41,8 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	UdpContext c;
 	c.t = net::make_reply_template(v);
 	const auto r = dns::parse_query(v.payload, c.q);
+	if (r != dns::ParseResult::drop)
+		tap(dnstap::TapEvent::Kind::auth_query, c.t, false, v.payload);
 	switch (r) {
 	case dns::ParseResult::drop:
 		counters_.inc(XDPDNS_STAT_D_DNS_DROPPED);
@@ -128,6 +132,8 @@ bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 	}
 	counters_.inc(XDPDNS_STAT_D_TX, res.frames);
 	counters_.inc(XDPDNS_STAT_D_UDP_ANSWERS);
+	hist_.udp_size.observe(answer.size());
+	tap(dnstap::TapEvent::Kind::auth_response, c.t, false, answer);
 	if (res.frames > 1)
 		counters_.inc(XDPDNS_STAT_D_UDP_FRAGMENTED);
 

@@ -41,6 +41,7 @@ Worker::Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::uniq
 	  rrl_(cfg.rrl_sets, cfg.rrl_set_count),
 	  busy_poll_(port_->busy_poll())
 {
+	tap_query_sampler_.every = tap_response_sampler_.every = cfg.tap_sample;
 }
 
 Worker::~Worker() = default;
@@ -214,8 +215,7 @@ void Worker::deliver(std::uint64_t tag, std::span<const std::uint8_t> answer)
 			const std::size_t n = dns::append_tcp_keepalive(answer_buf_, answer.size(), keepalive_timeout());
 			answer = {answer_buf_.data(), n};
 		}
-		conns_.add_answer(ref, answer);
-		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+		conn_answer(ref, answer);
 		conns_.flush(ref, now_ns_, conn_settings());
 		return;
 	}

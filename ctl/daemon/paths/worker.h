@@ -7,6 +7,8 @@
 
 #include "common/secure_random.h"
 #include "daemon/io/counters.h"
+#include "daemon/io/histograms.h"
+#include "daemon/dnstap/writer.h"
 #include "daemon/answers/answer_map.h"
 #include "daemon/answers/seen_filter.h"
 #include "daemon/atr/policy.h"
@@ -55,6 +57,11 @@ struct WorkerConfig {
 	const secondary::NotifyCheck *notify = nullptr;  // secondary zones: NOTIFY from their primaries
 	xdpdns_rrl_set *rrl_sets = nullptr;        // the mmapped rrl map (shared with XDP)
 	std::uint32_t rrl_set_count = 0;           // its sets, a power of two
+	// dnstap (nullptr: off): this worker submits to input queue tap_queue.
+	dnstap::Writer *tap = nullptr;
+	unsigned tap_queue = 0;
+	bool tap_queries = true, tap_responses = true;
+	std::uint32_t tap_sample = 1;              // 1 in N of each kind
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -74,6 +81,9 @@ public:
 	void run(const std::atomic<bool> &stop);
 
 	XskPort &port() { return *port_; }
+	// Read by the metrics thread while the worker runs.
+	const AnswerHistograms &histograms() const { return hist_; }
+	std::uint32_t queue() const { return cfg_.queue; }
 	std::size_t tcp_conns_memory() const { return conns_.memory_bytes(); }
 
 private:
@@ -140,6 +150,14 @@ private:
 	tcp::ConnTable::Settings conn_settings() const;
 	std::uint16_t segment_size_for(const net::FrameView &v, std::uint32_t client_mss) const;
 	void mirror_conn_stats();
+	// Queues an answer on a reused connection (counted, observed, tapped).
+	void conn_answer(tcp::ConnRef conn, std::span<const std::uint8_t> answer);
+
+	// dnstap (tap_path.cpp): AUTH_QUERY for a message received, AUTH_RESPONSE
+	// for an answer sent; nothing unless enabled and sampled.
+	void tap(dnstap::TapEvent::Kind kind, const net::ReplyTemplate &t, bool tcp, std::span<const std::uint8_t> msg);
+	void tap(dnstap::TapEvent::Kind kind, const tcp::FlowKey &key, std::span<const std::uint8_t> msg);
+	void submit_tap(dnstap::TapEvent &e);
 	void query(tcp::ConnRef conn, std::span<const std::uint8_t> message) override;
 	bool send(const net::ReplyTemplate &t, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
 		  std::span<const std::uint8_t> payload) override;
@@ -166,6 +184,8 @@ private:
 	std::unique_ptr<Backend> backend_;
 	std::function<void()> before_batch_;
 	Counters counters_;
+	AnswerHistograms hist_;
+	dnstap::Sampler tap_query_sampler_, tap_response_sampler_;
 	KnobSnapshot knobs_;
 	tcp::FlowTable flows_;
 	tcp::ConnTable conns_;

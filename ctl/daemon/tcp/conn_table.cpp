@@ -406,6 +406,17 @@ void ConnTable::add_answer(ConnRef ref, std::span<const uint8_t> answer)
 	c->end_seq += static_cast<uint32_t>(answer.size() + 2);
 }
 
+uint16_t ConnTable::segment_size(ConnRef ref)
+{
+	const Conn *c = conn(ref);
+	return c ? c->segment_size : 0;
+}
+
+const FlowKey *ConnTable::flow_key(ConnRef ref)
+{
+	return conn(ref) ? &index_.key(ref.id) : nullptr;
+}
+
 void ConnTable::cancel_answer(ConnRef ref)
 {
 	if (Conn *c = conn(ref); c && c->pending > 0)

@@ -155,6 +155,10 @@ public:
 	// Ignored if the connection is gone. Queued only: call flush() after.
 	void add_answer(ConnRef conn, std::span<const uint8_t> answer);
 	void cancel_answer(ConnRef conn);
+	// The segment size of `conn` (0 when it is gone): what its answers are cut to.
+	uint16_t segment_size(ConnRef conn);
+	// The 4-tuple of `conn` (nullptr when it is gone).
+	const FlowKey *flow_key(ConnRef conn);
 	// Sends what the window allows on `conn` (after asynchronous answers).
 	void flush(ConnRef conn, uint64_t now_ns, const Settings &s);
 

@@ -40,7 +40,7 @@ TEST(Knobs, TableHasEveryKnobOfTheContract)
 			       "checksum.strict", "answers.in-kernel", "udp.max-size",
 			       "rrl.rate",
 			       "rrl.slip",         "rrl.prefix-v4",   "rrl.prefix-v6",
-			       "rrl.log-only"};
+			       "rrl.log-only",     "dnstap.xdp-sample"};
 	EXPECT_EQ(knobs().size(), std::size(names));
 	for (const char *n : names)
 		EXPECT_NE(find_knob(n), nullptr) << n;
@@ -267,7 +267,7 @@ TEST(Knobs, UnknownKnobNamesEveryValidOne)
 	ASSERT_FALSE(r.ok());
 	EXPECT_EQ(r.error().message,
 		  "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6, tcp.window, "
-		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
+		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, dnstap.xdp-sample, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
 		  "udp.max-size, atr.enabled, atr.size-v4, atr.size-v6, atr.delay, atr.probability, pmtu.lifetime, "
 		  "pmtu.min-v4, rrl.rate, rrl.slip, rrl.prefix-v4, rrl.prefix-v6, rrl.log-only");
 	EXPECT_EQ(std::memcmp(&c, &before, sizeof(c)), 0);

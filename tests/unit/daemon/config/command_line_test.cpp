@@ -202,7 +202,7 @@ TEST(CommandLine, CheckConfig)
 	Command ko = run({"--check-config", bad});
 	EXPECT_EQ(ko.action, Action::check);
 	EXPECT_EQ(ko.message, bad + ":3:1: port: unknown key; valid keys: interfaces, ports, mode, addresses, "
-				    "backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
+				    "backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level");
 	EXPECT_EQ(ko.exit_code, kExitCheckFailed);
 
 	Command missing = run({"--check-config", dir.path() + "/none.yaml"});
@@ -240,6 +240,23 @@ TEST(CommandLine, ArgcArgvFormSkipsTheProgramName)
 	ASSERT_EQ(c.action, Action::run) << c.message;
 	EXPECT_EQ(c.config.interfaces, std::vector<std::string>{"veth0"});
 	EXPECT_EQ(c.config.upstreams, std::vector<Upstream>{{"[::1]:5353"}});
+}
+
+TEST(CommandLine, MetricsAndDnstapFlags)
+{
+	Command c = run({"--interface", "veth0", "--zone", "z.zone", "--metrics", "127.0.0.1:9153", "--dnstap",
+			 "/run/tap.sock"});
+	ASSERT_EQ(c.action, Action::run) << c.message;
+	EXPECT_EQ(c.config.metrics_listen, "127.0.0.1:9153");
+	EXPECT_EQ(c.config.dnstap.socket, "/run/tap.sock");
+	EXPECT_TRUE(c.config.dnstap.file.empty());
+	EXPECT_EQ(refused({"--interface", "veth0", "--zone", "z.zone", "--metrics", "localhost:9153"}),
+		  "--metrics: 'localhost:9153': not an IPv4 or IPv6 address");
+	EXPECT_EQ(refused({"--interface", "veth0", "--zone", "z.zone", "--metrics", "[::1]"}),
+		  "--metrics: '[::1]' names no port; write ADDR:PORT (e.g. 127.0.0.1:9153, [::1]:9153)");
+	EXPECT_NE(refused({"--interface", "veth0", "--zone", "z.zone", "--dnstap", "a", "--dnstap-file", "b"})
+			  .find("excludes"),
+		  std::string::npos);
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ TEST_F(YamlFile, UnknownKeysAreErrorsListingTheValidOnes)
 {
 	EXPECT_EQ(error_of(kMinimal + "log_level: info\n"),
 		  at(4, 1) + "log_level: unknown key; valid keys: interfaces, ports, mode, addresses, "
-			     "backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
+			     "backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  upstreams: [192.0.2.1]\n"),
@@ -329,6 +329,36 @@ TEST_F(YamlFile, LoadTextNamesTheGivenSource)
 	auto bad = load_text("interfaces: eth0\n", "/etc/xdpdns/x.yaml");
 	ASSERT_FALSE(bad.ok());
 	EXPECT_EQ(bad.error().message, "/etc/xdpdns/x.yaml:1:13: interfaces: expected a list (e.g. [eth0]), got a value");
+}
+
+TEST_F(YamlFile, MetricsAndDnstap)
+{
+	const std::string path = dir.write("m.yaml", kMinimal +
+		"metrics: \"[::1]:9153\"\n"
+		"dnstap:\n"
+		"  file: tap.fstrm\n"
+		"  log-queries: off\n"
+		"  sample: 10\n"
+		"  identity: ns1\n");
+	auto r = load_file(path);
+	ASSERT_TRUE(r.ok()) << r.error().message;
+	EXPECT_EQ(r->metrics_listen, "[::1]:9153");
+	EXPECT_EQ(r->dnstap.file, dir.path() + "/tap.fstrm");
+	EXPECT_TRUE(r->dnstap.socket.empty());
+	EXPECT_FALSE(r->dnstap.log_queries);
+	EXPECT_TRUE(r->dnstap.log_responses);
+	EXPECT_EQ(r->dnstap.sample, 10u);
+	EXPECT_EQ(r->dnstap.identity, "ns1");
+
+	EXPECT_EQ(error_of(kMinimal + "metrics: 127.0.0.1\n"),
+		  at(4, 10) + "metrics: '127.0.0.1' names no port; write ADDR:PORT (e.g. 127.0.0.1:9153, [::1]:9153)");
+	EXPECT_EQ(error_of(kMinimal + "dnstap:\n  sample: 0\n  file: x\n"),
+		  at(5, 11) + "dnstap.sample: 0 is out of range 1..1000000");
+	EXPECT_EQ(error_of(kMinimal + "dnstap:\n  log-queries: maybe\n  file: x\n"),
+		  at(5, 16) + "dnstap.log-queries: 'maybe' is not on or off");
+	EXPECT_EQ(error_of(kMinimal + "dnstap:\n  file: x\n  socket: y\n"),
+		  at(4, 1) + "dnstap: socket and file both given; choose one");
+	EXPECT_EQ(error_of(kMinimal + "dnstap:\n  sample: 2\n"), at(4, 1) + "dnstap: socket or file is required");
 }
 
 }  // namespace
