@@ -100,7 +100,12 @@
 	X(D_ANSWER_EVICTED,    "d-answer-evicted",    "stored answers dropped: map full or flushed, zones reloaded") \
 	X(D_TCP_ADOPTED,       "d-tcp-adopted",       "connections taken over after XDP answered their first query") \
 	X(D_NOTIFY_ACCEPTED,   "d-notify-accepted",   "NOTIFYs from a secondary zone's primary: refresh started") \
-	X(D_NOTIFY_REFUSED,    "d-notify-refused",    "NOTIFYs refused: unknown zone or sender, bad TSIG, malformed")
+	X(D_NOTIFY_REFUSED,    "d-notify-refused",    "NOTIFYs refused: unknown zone or sender, bad TSIG, malformed") \
+	X(D_COOKIE_CLIENT_ONLY, "d-cookie-client-only", "queries with a client cookie only (or a server cookie of another version): a fresh server cookie") \
+	X(D_COOKIE_VALID,      "d-cookie-valid",      "queries with a valid server cookie") \
+	X(D_COOKIE_INVALID,    "d-cookie-invalid",    "queries with a server cookie that does not validate (expired, forged, old secret): a fresh one") \
+	X(D_COOKIE_BADCOOKIE,  "d-cookie-badcookie",  "BADCOOKIE answers (cookies.require, UDP, no valid server cookie)") \
+	X(D_COOKIE_MALFORMED,  "d-cookie-malformed",  "COOKIE options of a bad length: FORMERR")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

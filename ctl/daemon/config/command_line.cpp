@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, secondaries, upstreams, ports, addresses, knobs;
-	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level;
+	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, cookies;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *secondaries, *state_dir, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *cookies;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -71,6 +71,9 @@ Options declare(CLI::App &app, Flags &f)
 			       "answers stored for XDP to give, per interface, 1 KiB each at most (default 16384)");
 	o.busy_poll = one("--busy-poll", f.busy_poll, "USECS",
 			  "AF_XDP busy polling: spin this many microseconds per poll, 0..10000 (default 0, off)");
+	o.cookies = one("--cookies", f.cookies, "on|off|require",
+			"DNS Cookies (RFC 7873): on (default), off, or require (BADCOOKIE for UDP "
+			"queries with a client cookie but no valid server cookie)");
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -193,6 +196,12 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 			return flag_error("--fleet-key", r.error());
 		c.key_source = DaemonConfig::KeySource::file;
 		c.key_file = f.fleet_key;
+	}
+	if (o.cookies->count()) {
+		if (f.cookies != "on" && f.cookies != "off" && f.cookies != "require")
+			return Error{EINVAL, "--cookies: '" + f.cookies + "' is not on, off or require"};
+		c.cookies_enable = f.cookies != "off";
+		c.cookies_require = f.cookies == "require";
 	}
 	if (o.pmtu_entries->count()) {
 		auto n = parse_count(f.pmtu_entries, 1, kMaxPmtuEntries);

@@ -29,6 +29,7 @@ struct InterfaceShare {
 	std::uint64_t *dstats_rows = nullptr;      // the mmapped dstats map, all rows
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give
 	IdleCloser *idle_closer = nullptr;         // handed to the queue-0 worker only
+	const CookieSecretStore *cookie_secrets = nullptr;  // DNS Cookie secrets (all interfaces)
 };
 
 // Where the answers come from: the zones when there are zone files or

@@ -10,6 +10,7 @@
 #include "daemon/answers/seen_filter.h"
 #include "daemon/atr/policy.h"
 #include "daemon/atr/scheduler.h"
+#include "daemon/cookies/cookie_secret_store.h"
 #include "daemon/backend.h"
 #include "daemon/tcp/conn_table.h"
 #include "daemon/tcp/flow_table.h"
@@ -53,6 +54,10 @@ struct WorkerConfig {
 	IdleCloser *idle_closer = nullptr;         // sweeps tcp_conns (one worker per interface)
 	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
 	const secondary::NotifyCheck *notify = nullptr;  // secondary zones: NOTIFY from their primaries
+	// DNS Cookies (dns/dns_cookie.h): the secrets in force (nullptr: cookies
+	// off) and cookies.enable / cookies.require.
+	const CookieSecretStore *cookie_secrets = nullptr;
+	dns::CookiePolicy cookie_policy;
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -149,6 +154,11 @@ private:
 	// Asynchronous answers (AnswerSink)
 	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
 
+	// DNS Cookies of a parsed query (ParseResult::ok) from `client`: sets
+	// q.reply_cookie, counts the verdict. The caller answers FORMERR for
+	// malformed and BADCOOKIE when the outcome says so.
+	dns::CookieOutcome check_cookie(dns::Query &q, const net::IpAddress &client, bool udp);
+
 	std::uint32_t random_percent();
 	// FORMERR, NOTIMP or BADVERS for a query that parse_query() did not
 	// take (r is neither ok nor drop), into small_buf_; its length.
@@ -160,6 +170,7 @@ private:
 	std::function<void()> before_batch_;
 	Counters counters_;
 	KnobSnapshot knobs_;
+	dns::CookieSecrets cookie_secrets_;      // loaded once per batch
 	tcp::FlowTable flows_;
 	tcp::ConnTable conns_;
 	atr::AtrScheduler atr_;
