@@ -167,7 +167,7 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 		return;
 	}
-	if (check_cookie(q, tcp_client_, false).verdict == dns::CookieVerdict::malformed) {
+	if (check_dns_cookie(q, tcp_client_, false).verdict == dns::CookieVerdict::malformed) {
 		const std::size_t n = write_parse_error(q, dns::ParseResult::formerr);
 		conns_.add_answer(conn, {small_buf_.data(), n});
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);

@@ -112,7 +112,7 @@ void Worker::answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<
 			c.done++;
 			continue;
 		}
-		if (check_cookie(c.q[i], c.t.dst, false).verdict == dns::CookieVerdict::malformed) {
+		if (check_dns_cookie(c.q[i], c.t.dst, false).verdict == dns::CookieVerdict::malformed) {
 			const std::size_t n = write_parse_error(c.q[i], dns::ParseResult::formerr);
 			store_tcp_answer(c, buf, i, {small_buf_.data(), n});
 			c.done++;

@@ -63,7 +63,7 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 		break;
 	}
 
-	const dns::CookieOutcome cookie = check_cookie(c.q, c.t.dst, true);
+	const dns::CookieOutcome cookie = check_dns_cookie(c.q, c.t.dst, true);
 	if (cookie.verdict == dns::CookieVerdict::malformed || cookie.badcookie) {
 		const std::size_t n = cookie.badcookie ? dns::write_badcookie(c.q, small_buf_, knobs_.edns_buffer_size)
 						       : write_parse_error(c.q, dns::ParseResult::formerr);

@@ -196,7 +196,7 @@ std::size_t Worker::write_parse_error(const dns::Query &q, dns::ParseResult r)
 	return dns::write_error(q, rcode, small_buf_, knobs_.edns_buffer_size);
 }
 
-dns::CookieOutcome Worker::check_cookie(dns::Query &q, const net::IpAddress &client, bool udp)
+dns::CookieOutcome Worker::check_dns_cookie(dns::Query &q, const net::IpAddress &client, bool udp)
 {
 	if (!cfg_.cookie_secrets || (q.cookie_len == 0 && !q.cookie_malformed)) {
 		q.reply_cookie_len = 0;

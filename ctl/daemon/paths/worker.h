@@ -157,7 +157,7 @@ private:
 	// DNS Cookies of a parsed query (ParseResult::ok) from `client`: sets
 	// q.reply_cookie, counts the verdict. The caller answers FORMERR for
 	// malformed and BADCOOKIE when the outcome says so.
-	dns::CookieOutcome check_cookie(dns::Query &q, const net::IpAddress &client, bool udp);
+	dns::CookieOutcome check_dns_cookie(dns::Query &q, const net::IpAddress &client, bool udp);
 
 	std::uint32_t random_percent();
 	// FORMERR, NOTIMP or BADVERS for a query that parse_query() did not

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# DNS Cookies (RFC 7873, server cookies of RFC 9018) with real clients,
+# xdpdnsd (zone backend) in the server namespace, the clients in the other:
+# 1. Cookies on (the default):
+#    * `dig +cookie`: the answer carries our COOKIE, 8 octets of dig's client
+#      cookie and a 16-octet version-1 server cookie ("(good)"); sent back
+#      with `dig +cookie=COOKIE`, the same cookie comes back, "(good)", and
+#      d-cookie-valid counts it; a forged server cookie gets a fresh one
+#      (d-cookie-invalid); over TCP the same.
+#    * `kdig +cookie`, then `kdig +cookie=COOKIE` with the server cookie kdig
+#      was given: echoed, counted valid.
+#    * a COOKIE of 5 octets (dnspython): FORMERR, d-cookie-malformed.
+#    * none of these got an answer from XDP (the map holds small.example.test
+#      after three plain queries): answer-not-eligible counts them, and
+#      udp-answered does not move.
+# 2. cookies required (`--cookies require`):
+#    * `dig +cookie +nobadcookie`: BADCOOKIE, no answer, our COOKIE;
+#      `dig +cookie` (dig retries on BADCOOKIE with the new cookie):
+#      NOERROR; `dig +nocookie`: NOERROR (no COOKIE: not a cookie-aware
+#      client); `dig +tcp +cookie` without a server cookie: NOERROR.
+#    * BIND named as a resolver (static-stub for example.test, cookies are
+#      its default): resolves small/www/mail; its first query to us gets
+#      BADCOOKIE, it retries with the server cookie (d-cookie-badcookie and
+#      d-cookie-valid both move).
+#    * unbound 1.17 (Debian 12) as a resolver: it resolves the same names.
+#      It sends no COOKIE to its upstreams (server-side cookies came in 1.18;
+#      it has no client side), so it is answered as a client that is not
+#      cookie-aware: no d-cookie-* counter moves while it resolves.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-ck}
+source "$here/../../tools/netns/lib.sh"
+source "$here/assert.sh"
+
+require_cmds dig kdig named named-checkconf unbound unbound-checkconf ss "$PYTHON"
+"$PYTHON" -c 'import dns.message, dns.query, dns.edns' 2>/dev/null || skip "missing python3-dnspython"
+require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
+ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
+PORT=5335
+netns_init
+netns_pair_create
+
+cdig() { nsrun "$CLIENT_NS" dig +norec +time=2 +tries=1 @"$SERVER_IP4" "$@" 2>&1 || true; }
+# The COOKIE dig printed ("; COOKIE: HEX (good)"), or nothing.
+dig_cookie() { sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p' <<<"$1"; }
+expect_grep() {
+	grep -q -- "$1" <<<"$2" || { printf '%s\n' "$2" >&2; fail "$3: no '$1' in the output above"; }
+	printf 'ok: %s\n' "$3"
+}
+# delta NAME BEFORE: how much counter NAME moved since BEFORE.
+delta() { echo $(($(counter "$1") - $2)); }
+
+step "1. cookies on (the default)"
+start_daemon --zone "$ZONE"
+for i in 1 2 3; do cdig +nocookie small.example.test A >/dev/null; done
+udp_answered=$(counter udp-answered)
+expect_ge "$udp_answered" 1 "plain queries answered in XDP (the map has small.example.test)"
+not_eligible=$(counter answer-not-eligible)
+client_only=$(counter d-cookie-client-only)
+valid=$(counter d-cookie-valid)
+invalid=$(counter d-cookie-invalid)
+
+out=$(cdig +cookie small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +cookie: NOERROR"
+expect_grep '^small.example.test.*192.0.2.1$' "$out" "dig +cookie: the address"
+expect_grep '^; COOKIE: [0-9a-f]\{48\} (good)' "$out" "dig +cookie: client + server cookie, good"
+cookie=$(dig_cookie "$out")
+expect_eq "${cookie:16:8}" 01000000 "server cookie version 1, reserved 0"
+stamp=$((16#${cookie:24:8}))
+now=$(date +%s)
+((stamp >= now - 5 && stamp <= now + 5)) || fail "server cookie timestamp $stamp is not now ($now)"
+expect_eq "$(delta d-cookie-client-only "$client_only")" 1 "d-cookie-client-only"
+
+out=$(cdig +cookie="$cookie" small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +cookie=COOKIE: NOERROR"
+expect_eq "$(dig_cookie "$out")" "$cookie" "dig +cookie=COOKIE: the same cookie back (fresh)"
+expect_grep '^; COOKIE: [0-9a-f]* (good)' "$out" "dig +cookie=COOKIE: good"
+expect_eq "$(delta d-cookie-valid "$valid")" 1 "d-cookie-valid"
+
+forged=${cookie:0:32}0000000000000000
+out=$(cdig +cookie="$forged" small.example.test A)
+expect_grep 'status: NOERROR' "$out" "forged server cookie: answered"
+new=$(dig_cookie "$out")
+[[ ${new:0:16} == "${cookie:0:16}" && ${new:32:16} != 0000000000000000 ]] ||
+	fail "forged server cookie: expected our client cookie and a fresh server cookie, got '$new'"
+printf 'ok: forged server cookie replaced by a fresh one\n'
+expect_eq "$(delta d-cookie-invalid "$invalid")" 1 "d-cookie-invalid"
+
+out=$(cdig +tcp +cookie="$cookie" small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +tcp +cookie=COOKIE: NOERROR"
+expect_eq "$(dig_cookie "$out")" "$cookie" "dig +tcp: the cookie back"
+
+step "kdig +cookie"
+kout=$(nsrun "$CLIENT_NS" kdig +cookie +norec +time=2 +retry=0 @"$SERVER_IP4" small.example.test A 2>&1 || true)
+expect_grep 'status: NOERROR' "$kout" "kdig +cookie: NOERROR"
+kcookie=$(sed -n 's/^;; COOKIE: \([0-9a-fA-F]*\).*/\1/p' <<<"$kout" | tr A-F a-f)
+[[ ${#kcookie} == 48 && ${kcookie:16:8} == 01000000 ]] || { printf '%s\n' "$kout" >&2; fail "kdig: no client + version-1 server cookie"; }
+printf 'ok: kdig got cookie %s\n' "$kcookie"
+valid=$(counter d-cookie-valid)
+kout=$(nsrun "$CLIENT_NS" kdig +cookie="$kcookie" +norec +time=2 +retry=0 @"$SERVER_IP4" small.example.test A 2>&1 || true)
+expect_grep 'status: NOERROR' "$kout" "kdig +cookie=COOKIE: NOERROR"
+expect_eq "$(sed -n 's/^;; COOKIE: \([0-9a-fA-F]*\).*/\1/p' <<<"$kout" | tr A-F a-f)" "$kcookie" "kdig: the cookie echoed"
+expect_eq "$(delta d-cookie-valid "$valid")" 1 "d-cookie-valid after kdig"
+
+step "a malformed COOKIE: FORMERR"
+malformed=$(counter d-cookie-malformed)
+rcode=$(nsrun "$CLIENT_NS" "$PYTHON" -c '
+import sys, dns.message, dns.query, dns.edns, dns.rcode
+q = dns.message.make_query("small.example.test", "A", use_edns=0,
+                           options=[dns.edns.GenericOption(10, b"\x01\x02\x03\x04\x05")])
+r = dns.query.udp(q, sys.argv[1], timeout=2)
+print(dns.rcode.to_text(r.rcode()))' "$SERVER_IP4")
+expect_eq "$rcode" FORMERR "5-octet COOKIE"
+expect_eq "$(delta d-cookie-malformed "$malformed")" 1 "d-cookie-malformed"
+
+expect_eq "$(counter udp-answered)" "$udp_answered" "udp-answered: no cookie query answered in XDP"
+expect_ge "$(delta answer-not-eligible "$not_eligible")" 6 "answer-not-eligible: the UDP cookie queries went to the daemon"
+stop_pid "$DAEMON_PID" xdpdnsd
+
+step "2. --cookies require"
+start_daemon --zone "$ZONE" --cookies require
+badcookie=$(counter d-cookie-badcookie)
+out=$(cdig +cookie +nobadcookie small.example.test A)
+expect_grep 'status: BADCOOKIE' "$out" "dig +nobadcookie: BADCOOKIE"
+expect_grep 'ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1' "$out" "BADCOOKIE: no sections but the OPT"
+[[ $(dig_cookie "$out") =~ ^[0-9a-f]{16}01000000[0-9a-f]{24}$ ]] || { printf '%s\n' "$out" >&2; fail "BADCOOKIE without our server cookie"; }
+expect_eq "$(delta d-cookie-badcookie "$badcookie")" 1 "d-cookie-badcookie"
+out=$(cdig +cookie small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +cookie (retries on BADCOOKIE): NOERROR"
+expect_grep '^small.example.test.*192.0.2.1$' "$out" "dig +cookie after BADCOOKIE: the address"
+out=$(cdig +nocookie small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +nocookie: answered (not cookie-aware)"
+out=$(cdig +tcp +cookie small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +tcp +cookie without a server cookie: answered"
+
+# resolver_names PORT WHO: small, www (CNAME to small), mail through the
+# resolver on 127.0.0.1:PORT in the client namespace.
+resolver_names() {
+	local port=$1 who=$2 q out
+	for q in small.example.test/192.0.2.1 www.example.test/192.0.2.1 mail.example.test/192.0.2.25; do
+		out=$(nsrun "$CLIENT_NS" dig +short +time=5 +tries=1 -p "$port" @127.0.0.1 "${q%/*}" A 2>&1 || true)
+		expect_eq "$(tail -n 1 <<<"$out")" "${q#*/}" "$who: ${q%/*} A"
+	done
+}
+wait_listening() {
+	local pid=$1 port=$2 log=$3 who=$4 i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "$who exited at start"; }
+		nsrun "$CLIENT_NS" ss -lnu "sport = :$port" | grep -q ":$port" && return 0
+		sleep 0.1
+	done
+	cat "$log" >&2
+	fail "$who did not listen on 127.0.0.1:$port"
+}
+
+step "BIND named as a resolver"
+dir=$NETNS_TMP/named
+mkdir -p "$dir"
+cat >"$dir/named.conf" <<EOF
+options {
+	directory "$dir";
+	pid-file "$dir/named.pid";
+	session-keyfile "$dir/session.key";
+	managed-keys-directory "$dir";
+	listen-on port $PORT { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion yes;
+	allow-query { 127.0.0.0/8; };
+	allow-recursion { 127.0.0.0/8; };
+	dnssec-validation no;
+	qname-minimization off;
+	notify no;
+};
+controls { };
+zone "example.test" {
+	type static-stub;
+	server-addresses { $SERVER_IP4; };
+};
+EOF
+named-checkconf "$dir/named.conf" || fail "named-checkconf rejects $dir/named.conf"
+badcookie=$(counter d-cookie-badcookie)
+valid=$(counter d-cookie-valid)
+nsbg "$CLIENT_NS" named -g -4 -n 1 -c "$dir/named.conf" 2>"$dir/log"
+NAMED_PID=$NSBG_PID
+wait_listening "$NAMED_PID" "$PORT" "$dir/log" named
+resolver_names "$PORT" named
+expect_ge "$(delta d-cookie-badcookie "$badcookie")" 1 "named's first query: BADCOOKIE"
+expect_ge "$(delta d-cookie-valid "$valid")" 2 "named's queries with our server cookie"
+stop_pid "$NAMED_PID" named
+
+step "unbound 1.17 as a resolver"
+dir=$NETNS_TMP/unbound
+mkdir -p "$dir"
+cat >"$dir/unbound.conf" <<EOF
+server:
+	interface: 127.0.0.1@$PORT
+	port: $PORT
+	access-control: 127.0.0.0/8 allow
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$dir"
+	pidfile: "$dir/unbound.pid"
+	use-syslog: no
+	logfile: ""
+	verbosity: 1
+	module-config: "iterator"
+	qname-minimisation: no
+	do-not-query-localhost: no
+	do-ip6: no
+	num-threads: 1
+	local-zone: "test." nodefault
+remote-control:
+	control-enable: no
+stub-zone:
+	name: "example.test"
+	stub-addr: $SERVER_IP4
+EOF
+unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
+before=""
+for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do before+="$(counter $c) "; done
+nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
+UNBOUND_PID=$NSBG_PID
+wait_listening "$UNBOUND_PID" "$PORT" "$dir/log" unbound
+resolver_names "$PORT" unbound
+after=""
+for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do after+="$(counter $c) "; done
+expect_eq "$after" "$before" "d-cookie-* while unbound resolves (it sends no COOKIE)"
+stop_pid "$UNBOUND_PID" unbound
