@@ -47,18 +47,34 @@ expect_grep() {
 	grep -q -- "$1" <<<"$2" || { printf '%s\n' "$2" >&2; fail "$3: no '$1' in the output above"; }
 	printf 'ok: %s\n' "$3"
 }
-# delta NAME BEFORE: how much counter NAME moved since BEFORE.
-delta() { echo $(($(counter "$1") - $2)); }
+# snap: every counter of SERVER_IF into C[name] (one xdpdnsctl call, not
+# one per counter: the test's time budget).
+declare -A C=()
+snap() {
+	local name value
+	C=()
+	while read -r name value; do C[$name]=$value; done < <(
+		xdpdnsctl_run "$SERVER_NS" stats "$SERVER_IF" --json | "$PYTHON" -c '
+import json, sys
+doc = json.load(sys.stdin)["interfaces"][sys.argv[1]]
+for group in ("xdp", "daemon"):
+    for k, v in doc.get(group, {}).items():
+        print(k, v)' "$SERVER_IF")
+}
+# delta NAME BEFORE: how much counter NAME moved since BEFORE (take snap first).
+delta() { echo $((${C[$1]:?no counter $1} - $2)); }
 
 step "1. cookies on (the default)"
 start_daemon --zone "$ZONE"
 for i in 1 2 3; do cdig +nocookie small.example.test A >/dev/null; done
-udp_answered=$(counter udp-answered)
+snap
+udp_answered=${C[udp-answered]}
 expect_ge "$udp_answered" 1 "plain queries answered in XDP (the map has small.example.test)"
-not_eligible=$(counter answer-not-eligible)
-client_only=$(counter d-cookie-client-only)
-valid=$(counter d-cookie-valid)
-invalid=$(counter d-cookie-invalid)
+not_eligible=${C[answer-not-eligible]}
+client_only=${C[d-cookie-client-only]}
+valid=${C[d-cookie-valid]}
+invalid=${C[d-cookie-invalid]}
+malformed=${C[d-cookie-malformed]}
 
 out=$(cdig +cookie small.example.test A)
 expect_grep 'status: NOERROR' "$out" "dig +cookie: NOERROR"
@@ -69,13 +85,11 @@ expect_eq "${cookie:16:8}" 01000000 "server cookie version 1, reserved 0"
 stamp=$((16#${cookie:24:8}))
 now=$(date +%s)
 ((stamp >= now - 5 && stamp <= now + 5)) || fail "server cookie timestamp $stamp is not now ($now)"
-expect_eq "$(delta d-cookie-client-only "$client_only")" 1 "d-cookie-client-only"
 
 out=$(cdig +cookie="$cookie" small.example.test A)
 expect_grep 'status: NOERROR' "$out" "dig +cookie=COOKIE: NOERROR"
 expect_eq "$(dig_cookie "$out")" "$cookie" "dig +cookie=COOKIE: the same cookie back (fresh)"
 expect_grep '^; COOKIE: [0-9a-f]* (good)' "$out" "dig +cookie=COOKIE: good"
-expect_eq "$(delta d-cookie-valid "$valid")" 1 "d-cookie-valid"
 
 forged=${cookie:0:32}0000000000000000
 out=$(cdig +cookie="$forged" small.example.test A)
@@ -84,7 +98,6 @@ new=$(dig_cookie "$out")
 [[ ${new:0:16} == "${cookie:0:16}" && ${new:32:16} != 0000000000000000 ]] ||
 	fail "forged server cookie: expected our client cookie and a fresh server cookie, got '$new'"
 printf 'ok: forged server cookie replaced by a fresh one\n'
-expect_eq "$(delta d-cookie-invalid "$invalid")" 1 "d-cookie-invalid"
 
 out=$(cdig +tcp +cookie="$cookie" small.example.test A)
 expect_grep 'status: NOERROR' "$out" "dig +tcp +cookie=COOKIE: NOERROR"
@@ -96,14 +109,11 @@ expect_grep 'status: NOERROR' "$kout" "kdig +cookie: NOERROR"
 kcookie=$(sed -n 's/^;; COOKIE: \([0-9a-fA-F]*\).*/\1/p' <<<"$kout" | tr A-F a-f)
 [[ ${#kcookie} == 48 && ${kcookie:16:8} == 01000000 ]] || { printf '%s\n' "$kout" >&2; fail "kdig: no client + version-1 server cookie"; }
 printf 'ok: kdig got cookie %s\n' "$kcookie"
-valid=$(counter d-cookie-valid)
 kout=$(nsrun "$CLIENT_NS" kdig +cookie="$kcookie" +norec +time=2 +retry=0 @"$SERVER_IP4" small.example.test A 2>&1 || true)
 expect_grep 'status: NOERROR' "$kout" "kdig +cookie=COOKIE: NOERROR"
 expect_eq "$(sed -n 's/^;; COOKIE: \([0-9a-fA-F]*\).*/\1/p' <<<"$kout" | tr A-F a-f)" "$kcookie" "kdig: the cookie echoed"
-expect_eq "$(delta d-cookie-valid "$valid")" 1 "d-cookie-valid after kdig"
 
 step "a malformed COOKIE: FORMERR"
-malformed=$(counter d-cookie-malformed)
 rcode=$(nsrun "$CLIENT_NS" "$PYTHON" -c '
 import sys, dns.message, dns.query, dns.edns, dns.rcode
 q = dns.message.make_query("small.example.test", "A", use_edns=0,
@@ -111,20 +121,25 @@ q = dns.message.make_query("small.example.test", "A", use_edns=0,
 r = dns.query.udp(q, sys.argv[1], timeout=2)
 print(dns.rcode.to_text(r.rcode()))' "$SERVER_IP4")
 expect_eq "$rcode" FORMERR "5-octet COOKIE"
-expect_eq "$(delta d-cookie-malformed "$malformed")" 1 "d-cookie-malformed"
 
-expect_eq "$(counter udp-answered)" "$udp_answered" "udp-answered: no cookie query answered in XDP"
+snap
+# dig: client only, valid, forged (UDP), valid (TCP); kdig: client only, valid.
+expect_eq "$(delta d-cookie-client-only "$client_only")" 2 "d-cookie-client-only (dig, kdig)"
+expect_eq "$(delta d-cookie-valid "$valid")" 3 "d-cookie-valid (dig UDP and TCP, kdig)"
+expect_eq "$(delta d-cookie-invalid "$invalid")" 1 "d-cookie-invalid (the forged one)"
+expect_eq "$(delta d-cookie-malformed "$malformed")" 1 "d-cookie-malformed"
+expect_eq "${C[udp-answered]}" "$udp_answered" "udp-answered: no cookie query answered in XDP"
 expect_ge "$(delta answer-not-eligible "$not_eligible")" 6 "answer-not-eligible: the UDP cookie queries went to the daemon"
 stop_pid "$DAEMON_PID" xdpdnsd
 
 step "2. --cookies require"
 start_daemon --zone "$ZONE" --cookies require
-badcookie=$(counter d-cookie-badcookie)
+snap
+badcookie=${C[d-cookie-badcookie]}
 out=$(cdig +cookie +nobadcookie small.example.test A)
 expect_grep 'status: BADCOOKIE' "$out" "dig +nobadcookie: BADCOOKIE"
 expect_grep 'ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1' "$out" "BADCOOKIE: no sections but the OPT"
 [[ $(dig_cookie "$out") =~ ^[0-9a-f]{16}01000000[0-9a-f]{24}$ ]] || { printf '%s\n' "$out" >&2; fail "BADCOOKIE without our server cookie"; }
-expect_eq "$(delta d-cookie-badcookie "$badcookie")" 1 "d-cookie-badcookie"
 out=$(cdig +cookie small.example.test A)
 expect_grep 'status: NOERROR' "$out" "dig +cookie (retries on BADCOOKIE): NOERROR"
 expect_grep '^small.example.test.*192.0.2.1$' "$out" "dig +cookie after BADCOOKIE: the address"
@@ -132,6 +147,9 @@ out=$(cdig +nocookie small.example.test A)
 expect_grep 'status: NOERROR' "$out" "dig +nocookie: answered (not cookie-aware)"
 out=$(cdig +tcp +cookie small.example.test A)
 expect_grep 'status: NOERROR' "$out" "dig +tcp +cookie without a server cookie: answered"
+snap
+# +nobadcookie, then dig's first try before its retry.
+expect_eq "$(delta d-cookie-badcookie "$badcookie")" 2 "d-cookie-badcookie"
 
 # resolver_names PORT WHO: small, www (CNAME to small), mail through the
 # resolver on 127.0.0.1:PORT in the client namespace.
@@ -178,12 +196,13 @@ zone "example.test" {
 };
 EOF
 named-checkconf "$dir/named.conf" || fail "named-checkconf rejects $dir/named.conf"
-badcookie=$(counter d-cookie-badcookie)
-valid=$(counter d-cookie-valid)
+badcookie=${C[d-cookie-badcookie]}
+valid=${C[d-cookie-valid]}
 nsbg "$CLIENT_NS" named -g -4 -n 1 -c "$dir/named.conf" 2>"$dir/log"
 NAMED_PID=$NSBG_PID
 wait_listening "$NAMED_PID" "$PORT" "$dir/log" named
 resolver_names "$PORT" named
+snap
 expect_ge "$(delta d-cookie-badcookie "$badcookie")" 1 "named's first query: BADCOOKIE"
 expect_ge "$(delta d-cookie-valid "$valid")" 2 "named's queries with our server cookie"
 stop_pid "$NAMED_PID" named
@@ -218,12 +237,13 @@ stub-zone:
 EOF
 unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
 before=""
-for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do before+="$(counter $c) "; done
+for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do before+="${C[$c]} "; done
 nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
 UNBOUND_PID=$NSBG_PID
 wait_listening "$UNBOUND_PID" "$PORT" "$dir/log" unbound
 resolver_names "$PORT" unbound
+snap
 after=""
-for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do after+="$(counter $c) "; done
+for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do after+="${C[$c]} "; done
 expect_eq "$after" "$before" "d-cookie-* while unbound resolves (it sends no COOKIE)"
 stop_pid "$UNBOUND_PID" unbound
