@@ -18,51 +18,24 @@
 #      `dig +cookie` (dig retries on BADCOOKIE with the new cookie):
 #      NOERROR; `dig +nocookie`: NOERROR (no COOKIE: not a cookie-aware
 #      client); `dig +tcp +cookie` without a server cookie: NOERROR.
-#    * BIND named as a resolver (static-stub for example.test, cookies are
-#      its default): resolves small/www/mail; its first query to us gets
-#      BADCOOKIE, it retries with the server cookie (d-cookie-badcookie and
-#      d-cookie-valid both move).
-#    * unbound 1.17 (Debian 12) as a resolver: it resolves the same names.
-#      It sends no COOKIE to its upstreams (server-side cookies came in 1.18;
-#      it has no client side), so it is answered as a client that is not
-#      cookie-aware: no d-cookie-* counter moves while it resolves.
+#    (Resolvers with cookies required: test_dns_cookies_resolvers.sh.)
+# 3. The upstream backend (NSD behind xdpdnsd), cookies required: BADCOOKIE
+#    without a server cookie, then dig's retry answered from NSD with our
+#    COOKIE (good), over UDP and over TCP.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export XDPDNS_NETNS_TAG=${XDPDNS_NETNS_TAG:-ck}
 source "$here/../../tools/netns/lib.sh"
 source "$here/assert.sh"
 
-require_cmds dig kdig named named-checkconf unbound unbound-checkconf ss "$PYTHON"
+require_cmds dig kdig nsd nsd-checkconf "$PYTHON"
 "$PYTHON" -c 'import dns.message, dns.query, dns.edns' 2>/dev/null || skip "missing python3-dnspython"
 require_built "$XDPDNSD" "$XDPDNSCTL" "$XDP_PASS_OBJ"
 ZONE=$XDPDNS_REPO/tools/zones/example.test.zone
-PORT=5335
 netns_init
 netns_pair_create
 
-cdig() { nsrun "$CLIENT_NS" dig +norec +time=2 +tries=1 @"$SERVER_IP4" "$@" 2>&1 || true; }
-# The COOKIE dig printed ("; COOKIE: HEX (good)"), or nothing.
-dig_cookie() { sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p' <<<"$1"; }
-expect_grep() {
-	grep -q -- "$1" <<<"$2" || { printf '%s\n' "$2" >&2; fail "$3: no '$1' in the output above"; }
-	printf 'ok: %s\n' "$3"
-}
-# snap: every counter of SERVER_IF into C[name] (one xdpdnsctl call, not
-# one per counter: the test's time budget).
-declare -A C=()
-snap() {
-	local name value
-	C=()
-	while read -r name value; do C[$name]=$value; done < <(
-		xdpdnsctl_run "$SERVER_NS" stats "$SERVER_IF" --json | "$PYTHON" -c '
-import json, sys
-doc = json.load(sys.stdin)["interfaces"][sys.argv[1]]
-for group in ("xdp", "daemon"):
-    for k, v in doc.get(group, {}).items():
-        print(k, v)' "$SERVER_IF")
-}
-# delta NAME BEFORE: how much counter NAME moved since BEFORE (take snap first).
-delta() { echo $((${C[$1]:?no counter $1} - $2)); }
+source "$here/dns_cookies_lib.sh"
 
 step "1. cookies on (the default)"
 start_daemon --zone "$ZONE"
@@ -151,99 +124,25 @@ snap
 # +nobadcookie, then dig's first try before its retry.
 expect_eq "$(delta d-cookie-badcookie "$badcookie")" 2 "d-cookie-badcookie"
 
-# resolver_names PORT WHO: small, www (CNAME to small), mail through the
-# resolver on 127.0.0.1:PORT in the client namespace.
-resolver_names() {
-	local port=$1 who=$2 q out
-	for q in small.example.test/192.0.2.1 www.example.test/192.0.2.1 mail.example.test/192.0.2.25; do
-		out=$(nsrun "$CLIENT_NS" dig +short +time=5 +tries=1 -p "$port" @127.0.0.1 "${q%/*}" A 2>&1 || true)
-		expect_eq "$(tail -n 1 <<<"$out")" "${q#*/}" "$who: ${q%/*} A"
-	done
-}
-wait_listening() {
-	local pid=$1 port=$2 log=$3 who=$4 i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "$who exited at start"; }
-		nsrun "$CLIENT_NS" ss -lnu "sport = :$port" | grep -q ":$port" && return 0
-		sleep 0.1
-	done
-	cat "$log" >&2
-	fail "$who did not listen on 127.0.0.1:$port"
-}
+stop_pid "$DAEMON_PID" xdpdnsd
 
-step "BIND named as a resolver"
-dir=$NETNS_TMP/named
-mkdir -p "$dir"
-cat >"$dir/named.conf" <<EOF
-options {
-	directory "$dir";
-	pid-file "$dir/named.pid";
-	session-keyfile "$dir/session.key";
-	managed-keys-directory "$dir";
-	listen-on port $PORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion yes;
-	allow-query { 127.0.0.0/8; };
-	allow-recursion { 127.0.0.0/8; };
-	dnssec-validation no;
-	qname-minimization off;
-	notify no;
-};
-controls { };
-zone "example.test" {
-	type static-stub;
-	server-addresses { $SERVER_IP4; };
-};
-EOF
-named-checkconf "$dir/named.conf" || fail "named-checkconf rejects $dir/named.conf"
+step "3. the upstream backend (NSD behind xdpdnsd), --cookies require"
+netns_upstream_create
+nsd_serve "$UP_NS" example.test "$ZONE" "$UP4"
+start_daemon --upstream "$UP4" --cookies require
+snap
 badcookie=${C[d-cookie-badcookie]}
 valid=${C[d-cookie-valid]}
-nsbg "$CLIENT_NS" named -g -4 -n 1 -c "$dir/named.conf" 2>"$dir/log"
-NAMED_PID=$NSBG_PID
-wait_listening "$NAMED_PID" "$PORT" "$dir/log" named
-resolver_names "$PORT" named
+out=$(cdig +cookie +nobadcookie small.example.test A)
+expect_grep 'status: BADCOOKIE' "$out" "upstream: dig +nobadcookie: BADCOOKIE"
+out=$(cdig +cookie mail.example.test A)
+expect_grep 'status: NOERROR' "$out" "upstream: dig +cookie: NOERROR after BADCOOKIE"
+expect_grep '^mail.example.test.*192.0.2.25$' "$out" "upstream: NSD's address"
+expect_grep '^; COOKIE: [0-9a-f]\{16\}01000000[0-9a-f]\{24\} (good)' "$out" "upstream: our COOKIE, good"
+cookie=$(dig_cookie "$out")
+out=$(cdig +tcp +cookie="$cookie" www.example.test A)
+expect_grep 'status: NOERROR' "$out" "upstream over TCP: NOERROR"
+expect_eq "$(dig_cookie "$out")" "$cookie" "upstream over TCP: the cookie back"
 snap
-expect_ge "$(delta d-cookie-badcookie "$badcookie")" 1 "named's first query: BADCOOKIE"
-expect_ge "$(delta d-cookie-valid "$valid")" 2 "named's queries with our server cookie"
-stop_pid "$NAMED_PID" named
-
-step "unbound 1.17 as a resolver"
-dir=$NETNS_TMP/unbound
-mkdir -p "$dir"
-cat >"$dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@$PORT
-	port: $PORT
-	access-control: 127.0.0.0/8 allow
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	do-ip6: no
-	num-threads: 1
-	local-zone: "test." nodefault
-remote-control:
-	control-enable: no
-stub-zone:
-	name: "example.test"
-	stub-addr: $SERVER_IP4
-EOF
-unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
-before=""
-for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do before+="${C[$c]} "; done
-nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
-UNBOUND_PID=$NSBG_PID
-wait_listening "$UNBOUND_PID" "$PORT" "$dir/log" unbound
-resolver_names "$PORT" unbound
-snap
-after=""
-for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do after+="${C[$c]} "; done
-expect_eq "$after" "$before" "d-cookie-* while unbound resolves (it sends no COOKIE)"
-stop_pid "$UNBOUND_PID" unbound
+expect_eq "$(delta d-cookie-badcookie "$badcookie")" 2 "upstream: d-cookie-badcookie"
+expect_eq "$(delta d-cookie-valid "$valid")" 2 "upstream: d-cookie-valid (dig's retry, TCP)"
