@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # DNS Cookies with resolvers: xdpdnsd (zone backend, `--cookies require`)
 # as the authority of example.test for a resolver in the client namespace
-# (dig -> resolver on 127.0.0.1 -> xdpdnsd):
+# (dig -> resolver on 127.0.0.1 -> xdpdnsd); first dig itself: BADCOOKIE
+# with +nobadcookie, NOERROR after its retry:
 # * BIND named (static-stub for example.test; it sends cookies by default):
 #   resolves small, www (CNAME) and mail; its first query to us gets
 #   BADCOOKIE, it retries with our server cookie: d-cookie-badcookie and
@@ -25,6 +26,13 @@ netns_pair_create
 source "$here/dns_cookies_lib.sh"
 
 start_daemon --zone "$ZONE" --cookies require
+step "dig against the zone backend with cookies required"
+out=$(cdig +cookie +nobadcookie small.example.test A)
+expect_grep 'status: BADCOOKIE' "$out" "dig +nobadcookie: BADCOOKIE"
+expect_grep 'ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1' "$out" "BADCOOKIE: no sections but the OPT"
+out=$(cdig +cookie small.example.test A)
+expect_grep 'status: NOERROR' "$out" "dig +cookie (retries on BADCOOKIE): NOERROR"
+expect_grep '^; COOKIE: [0-9a-f]\{16\}01000000[0-9a-f]\{24\} (good)' "$out" "our COOKIE, good"
 snap
 
 step "BIND named as a resolver"
