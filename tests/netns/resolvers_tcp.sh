@@ -202,38 +202,11 @@ rt_resolver_start() {
 	mkdir -p "$dir"
 	case $RT_RESOLVER in
 	unbound)
-		# As tests/netns/test_unbound_resolver.sh: no chroot, no user
-		# change, no validation, "test." not answered by unbound itself.
-		# max-udp-size 4096: dnsperf's EDNS size (no answer here needs it).
-		cat >"$dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@$RT_PORT
-	port: $RT_PORT
-	access-control: 127.0.0.0/8 allow
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	tcp-upstream: yes
-	do-ip6: no
-	num-threads: 1
-	max-udp-size: 4096
-	local-zone: "test." nodefault
-remote-control:
-	control-enable: no
-stub-zone:
-	name: "$RT_ZONE"
-	stub-addr: $SERVER_IP4
-EOF
-		unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
-		nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
+		# No validation; max-udp-size 4096: dnsperf's EDNS size (no
+		# answer here needs it).
+		unbound_serve "$CLIENT_NS" "$dir" "$RT_PORT" "$RT_ZONE" "$SERVER_IP4" \
+			'module-config: "iterator"' "tcp-upstream: yes" "max-udp-size: 4096"
+		NSBG_PID=$UNBOUND_PID
 		;;
 	kresd)
 		# Knot Resolver 5: the root trust anchor removed (no validation:

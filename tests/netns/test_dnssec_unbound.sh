@@ -37,48 +37,9 @@ sign_zone_variants "$NETNS_TMP/signed"
 
 # start_unbound TAG AUTHORITY TCP ANCHOR: a fresh validating unbound.
 start_unbound() {
-	local dir=$NETNS_TMP/unbound-$1 i
-	mkdir -p "$dir"
-	cat >"$dir/unbound.conf" <<-CONF
-	server:
-		interface: 127.0.0.1@$PORT
-		port: $PORT
-		access-control: 127.0.0.0/8 allow
-		do-daemonize: no
-		chroot: ""
-		username: ""
-		directory: "$dir"
-		pidfile: "$dir/unbound.pid"
-		use-syslog: no
-		logfile: ""
-		verbosity: 1
-		val-log-level: 2
-		module-config: "validator iterator"
-		trust-anchor-file: "$4"
-		aggressive-nsec: no
-		qname-minimisation: no
-		do-not-query-localhost: no
-		tcp-upstream: $3
-		do-ip6: no
-		num-threads: 1
-		local-zone: "test." nodefault
-	remote-control:
-		control-enable: no
-	stub-zone:
-		name: "$DNSSEC_ZONE"
-		stub-addr: $2
-	CONF
-	unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
-	nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
-	UNBOUND_PID=$NSBG_PID
-	UNBOUND_LOG=$dir/log
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$UNBOUND_PID" 2>/dev/null || { cat "$dir/log" >&2; fail "unbound exited at start"; }
-		nsrun "$CLIENT_NS" ss -lnu "sport = :$PORT" | grep -q ":$PORT" && return 0
-		sleep 0.1
-	done
-	cat "$dir/log" >&2
-	fail "unbound did not listen on 127.0.0.1:$PORT"
+	unbound_serve "$CLIENT_NS" "$NETNS_TMP/unbound-$1" "$PORT" "$DNSSEC_ZONE" "$2" \
+		"val-log-level: 2" 'module-config: "validator iterator"' \
+		"trust-anchor-file: \"$4\"" "aggressive-nsec: no" "tcp-upstream: $3"
 }
 
 # NAME TYPE RCODE OPT-OUT: each must come back with that rcode and AD=1;

@@ -36,45 +36,8 @@ netns_pair_create
 # start_unbound yes|no: a fresh unbound with tcp-upstream set so; returns
 # once it listens.
 start_unbound() {
-	local tcp=$1 dir=$NETNS_TMP/unbound-$1 i
-	mkdir -p "$dir"
-	cat >"$dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@$PORT
-	port: $PORT
-	access-control: 127.0.0.0/8 allow
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	tcp-upstream: $tcp
-	do-ip6: no
-	num-threads: 1
-	# "test." is a special-use name unbound answers NXDOMAIN by itself.
-	local-zone: "test." nodefault
-remote-control:
-	control-enable: no
-stub-zone:
-	name: "example.test"
-	stub-addr: $SERVER_IP4
-EOF
-	unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
-	nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
-	UNBOUND_PID=$NSBG_PID
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$UNBOUND_PID" 2>/dev/null || { cat "$dir/log" >&2; fail "unbound exited at start"; }
-		nsrun "$CLIENT_NS" ss -lnu "sport = :$PORT" | grep -q ":$PORT" && return 0
-		sleep 0.1
-	done
-	cat "$dir/log" >&2
-	fail "unbound did not listen on 127.0.0.1:$PORT"
+	unbound_serve "$CLIENT_NS" "$NETNS_TMP/unbound-$1" "$PORT" example.test "$SERVER_IP4" \
+		'module-config: "iterator"' "tcp-upstream: $1"
 }
 
 # resolve NAME TYPE [DIG-OPTIONS...]: through unbound; the zone's answer.

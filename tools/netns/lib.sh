@@ -17,6 +17,7 @@
 #   xdpdns_stat NS IFACE NAME  one counter from `xdpdnsctl stats IFACE --json`
 #   xdp_prog_id NS IFACE       id of the XDP program on IFACE
 #   nsd_serve NS ZONE FILE ADDR...   NSD answering a zone, once it serves
+#   unbound_serve NS DIR PORT ZONE AUTHORITY [LINE...]   unbound, once it listens
 #   stop_pid PID WHAT          SIGTERM and wait for the exit
 #
 # Names are unique per process (tag + pid in hex), so parallel runs never
@@ -275,6 +276,44 @@ netns_upstream_create() {
 }
 
 # ---- other servers --------------------------------------------------------
+
+# unbound_serve NS DIR PORT ZONE AUTHORITY [SERVER-LINE...]: a fresh unbound
+# (empty cache) in NS, config and log in DIR, listening on 127.0.0.1:PORT,
+# asking AUTHORITY for ZONE (a stub zone); no chroot, no user change, one
+# thread, no IPv6, no query-name minimisation, "test." not answered by
+# unbound itself; each SERVER-LINE ("key: value") goes into its server:
+# clause (module-config, tcp-upstream, trust anchors...). Returns once it
+# listens; UNBOUND_PID and UNBOUND_LOG are set.
+unbound_serve() {
+	local ns=$1 dir=$2 port=$3 zone=$4 authority=$5 line i
+	shift 5
+	mkdir -p "$dir"
+	{
+		printf 'server:\n'
+		printf '\t%s\n' "interface: 127.0.0.1@$port" "port: $port" \
+			"access-control: 127.0.0.0/8 allow" "do-daemonize: no" \
+			'chroot: ""' 'username: ""' "directory: \"$dir\"" \
+			"pidfile: \"$dir/unbound.pid\"" "use-syslog: no" 'logfile: ""' \
+			"verbosity: 1" "qname-minimisation: no" "do-not-query-localhost: no" \
+			"do-ip6: no" "num-threads: 1" 'local-zone: "test." nodefault'
+		for line in "$@"; do
+			printf '\t%s\n' "$line"
+		done
+		printf 'remote-control:\n\tcontrol-enable: no\n'
+		printf 'stub-zone:\n\tname: "%s"\n\tstub-addr: %s\n' "$zone" "$authority"
+	} >"$dir/unbound.conf"
+	unbound-checkconf "$dir/unbound.conf" >/dev/null || netns_die "unbound-checkconf rejects $dir/unbound.conf"
+	nsbg "$ns" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
+	UNBOUND_PID=$NSBG_PID
+	UNBOUND_LOG=$dir/log
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$UNBOUND_PID" 2>/dev/null || { cat "$dir/log" >&2; netns_die "unbound exited at start"; }
+		nsrun "$ns" ss -lnu "sport = :$port" | grep -q ":$port" && return 0
+		sleep 0.1
+	done
+	cat "$dir/log" >&2
+	netns_die "unbound did not listen on 127.0.0.1:$port"
+}
 
 # nsd_serve NS ZONE FILE ADDR...: NSD in the foreground (one server process,
 # no rate limit) in NS, answering zone ZONE from FILE on ADDR port 53 (each
