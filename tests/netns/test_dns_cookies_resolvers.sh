@@ -72,39 +72,9 @@ expect_ge "$(delta d-cookie-valid "$valid")" 2 "named's queries with our server 
 stop_pid "$NAMED_PID" named
 
 step "unbound 1.17 as a resolver"
-dir=$NETNS_TMP/unbound
-mkdir -p "$dir"
-cat >"$dir/unbound.conf" <<EOF
-server:
-	interface: 127.0.0.1@$PORT
-	port: $PORT
-	access-control: 127.0.0.0/8 allow
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	use-syslog: no
-	logfile: ""
-	verbosity: 1
-	module-config: "iterator"
-	qname-minimisation: no
-	do-not-query-localhost: no
-	do-ip6: no
-	num-threads: 1
-	local-zone: "test." nodefault
-remote-control:
-	control-enable: no
-stub-zone:
-	name: "example.test"
-	stub-addr: $SERVER_IP4
-EOF
-unbound-checkconf "$dir/unbound.conf" >/dev/null || fail "unbound-checkconf rejects $dir/unbound.conf"
+unbound_serve "$CLIENT_NS" "$NETNS_TMP/unbound" "$PORT" example.test "$SERVER_IP4" 'module-config: "iterator"'
 before=""
 for c in d-cookie-client-only d-cookie-valid d-cookie-invalid d-cookie-badcookie; do before+="${C[$c]} "; done
-nsbg "$CLIENT_NS" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
-UNBOUND_PID=$NSBG_PID
-wait_listening "$UNBOUND_PID" "$PORT" "$dir/log" unbound
 resolver_names "$PORT" unbound
 snap
 after=""
