@@ -9,6 +9,7 @@
 
 #include "dns.h"
 #include "pmtu.h"
+#include "rrl.h"
 #include "stats.h"
 #include "udp_view.h"
 
@@ -353,6 +354,9 @@ static __always_inline int answer_udp(struct xdp_md *ctx, const struct pkt *p, c
 	}
 	if (!udp_csum_ok(ctx, p, u, cfg))
 		return verdict(XDPDNS_STAT_DROP_BAD_CSUM, XDP_DROP);
+	r = rrl_udp(ctx, p, u, aq.dns_off, aq.qend, aq.shape, a->rrl_class, cfg);
+	if (r != RRL_ANSWER)
+		return r;
 
 	r = answer_build(ctx, p, &aq, a, IPPROTO_UDP, 8, 8 + dns_len);
 	if (r == ANSWER_NO_ROOM)

@@ -109,6 +109,27 @@ struct {
 	});
 } answers SEC(".maps");
 
+/* Response rate limiting (include/xdpdns/rrl.h): sets of buckets shared by
+ * XDP and the daemon (mmapped); max_entries is set by the loader
+ * (rrl.table-size / XDPDNS_RRL_WAYS), rrl_set_mask with it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, XDPDNS_RRL_DEFAULT_BUCKETS / XDPDNS_RRL_WAYS);
+	__type(key, __u32);
+	__type(value, struct xdpdns_rrl_set);
+} rrl SEC(".maps");
+
+/* Clients RRL never limits; consulted only while config.rrl_exempt_active
+ * is 1 (ctl keeps it equal to "non-empty"). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XDPDNS_RRL_EXEMPT_MAX);
+	__type(key, struct xdpdns_lpm_key);
+	__type(value, __u8);
+} rrl_exempt SEC(".maps");
+
 /* Room for an in-kernel answer's larger pieces (the question as a key, the
  * query's header and question while the frame is rebuilt), off the
  * 512-octet stack that the TCP and UDP answer paths would share. Not

@@ -51,6 +51,8 @@ static __always_inline int handle_udp(struct xdp_md *ctx, struct pkt *p,
 
 	if (atr_allowed(p, cfg))
 		flags |= XDPDNS_META_F_ATR_ALLOWED;
+	if (cfg->rrl_rate && rrl_exempt_client(p, cfg))
+		flags |= XDPDNS_META_F_RRL_EXEMPT;
 	push_meta(ctx, p, flags, 0, pmtu_lookup(p->saddr, p->ipv6, cfg));
 	if (to_daemon(ctx, XDP_PASS) == XDP_REDIRECT)
 		return verdict(XDPDNS_STAT_UDP_TO_DAEMON, XDP_REDIRECT);

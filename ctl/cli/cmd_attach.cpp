@@ -21,7 +21,8 @@ void print_note(std::string_view msg)
 void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds)
 {
 	struct AttachArgs {
-		std::string iface, mode = "native", pmtu_entries = std::to_string(XDPDNS_PMTU_DEFAULT_ENTRIES);
+		std::string iface, mode = "native", pmtu_entries = std::to_string(XDPDNS_PMTU_DEFAULT_ENTRIES),
+			    rrl_table_size = std::to_string(XDPDNS_RRL_DEFAULT_BUCKETS);
 		std::vector<std::string> ports, addresses;
 	};
 	auto a = std::make_shared<AttachArgs>();
@@ -33,6 +34,9 @@ void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner
 	at->add_option("--address", a->addresses,
 		       "service address, repeatable or comma-separated (default: every address)");
 	at->add_option("--pmtu-entries", a->pmtu_entries, "size of the path-MTU LRU map")
+		->capture_default_str();
+	at->add_option("--rrl-table-size", a->rrl_table_size,
+		       "RRL buckets (a power of two, 32 octets each)")
 		->capture_default_str();
 	cmds.emplace_back(at, [a]() -> Result<void> {
 		AttachOptions o;
@@ -64,6 +68,11 @@ void add_attach_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner
 		if (!n)
 			return n.error();
 		o.pmtu_entries = static_cast<std::uint32_t>(*n);
+		auto rb = parse_uint_arg("rrl table size", a->rrl_table_size, XDPDNS_RRL_MIN_BUCKETS,
+					 XDPDNS_RRL_MAX_BUCKETS);
+		if (!rb)
+			return rb.error();
+		o.rrl_buckets = static_cast<std::uint32_t>(*rb);
 		o.note = print_note;
 		if (auto r = attach(o); !r)
 			return r;

@@ -30,6 +30,7 @@ void add_stats_command(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>>
 void add_knob_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 void add_key_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 void add_atr_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
+void add_rrl_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 void add_pmtu_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 void add_answers_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> &cmds);
 

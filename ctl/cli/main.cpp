@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 	add_knob_commands(app, cmds);
 	add_key_commands(app, cmds);
 	add_atr_commands(app, cmds);
+	add_rrl_commands(app, cmds);
 	add_pmtu_commands(app, cmds);
 	add_answers_commands(app, cmds);
 

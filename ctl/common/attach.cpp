@@ -73,7 +73,7 @@ std::string quote(std::string_view s)
 // back (unpins, removes the directory) when this fails.
 Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::string &dir)
 {
-	auto skel = open_xdpdns_skeleton(opts.pmtu_entries);
+	auto skel = open_xdpdns_skeleton(opts.pmtu_entries, opts.rrl_buckets);
 	if (!skel)
 		return skel.error();
 	if (auto r = skel->load("xdpdns"); !r)
@@ -92,6 +92,7 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 	xdpdns_config config = opts.config ? *opts.config : config_defaults();
 	config.abi_version = XDPDNS_ABI_VERSION;
 	config.atr_allow_active = 0;  // the allow-list starts empty
+	config.rrl_exempt_active = 0;  // so does the RRL exempt list
 	config.addr_filter_active = addresses.empty() ? 0 : 1;
 	// The daemon keeps it current; without one, SYNs are still answered
 	// (in this epoch).
@@ -113,7 +114,8 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 
 	struct bpf_map *all_maps[] = {maps.config, maps.ports,  maps.keys,      maps.xsks,
 				      maps.stats,  maps.dstats, maps.pmtu,      maps.atr_allow,
-				      maps.service_addrs, maps.tcp_conns, maps.answers};
+				      maps.service_addrs, maps.tcp_conns, maps.answers, maps.rrl,
+				      maps.rrl_exempt};
 	static_assert(std::size(all_maps) == kMapPinNames.size());
 	for (std::size_t i = 0; i < std::size(all_maps); i++) {
 		std::string path = pin_path(dir, kMapPinNames[i]);
@@ -143,6 +145,15 @@ Result<void> load_pin_attach(const AttachOptions &opts, int ifindex, const std::
 }
 
 }  // namespace
+
+Result<void> check_rrl_buckets(std::uint32_t buckets)
+{
+	if (buckets < XDPDNS_RRL_MIN_BUCKETS || buckets > XDPDNS_RRL_MAX_BUCKETS || (buckets & (buckets - 1)))
+		return Error{ERANGE, "rrl table size: " + std::to_string(buckets) + " is not a power of two in " +
+					     std::to_string(XDPDNS_RRL_MIN_BUCKETS) + ".." +
+					     std::to_string(XDPDNS_RRL_MAX_BUCKETS)};
+	return {};
+}
 
 Result<XdpMode> parse_xdp_mode(std::string_view text)
 {
@@ -294,6 +305,8 @@ Result<void> attach(const AttachOptions &opts)
 	if (opts.pmtu_entries < 1 || opts.pmtu_entries > kMaxPmtuEntries)
 		return Error{ERANGE, "pmtu entries: " + std::to_string(opts.pmtu_entries) +
 					     " is out of range 1.." + std::to_string(kMaxPmtuEntries)};
+	if (auto r = check_rrl_buckets(opts.rrl_buckets); !r)
+		return r;
 	auto ifindex = resolve_ifindex(opts.ifname);
 	if (!ifindex)
 		return ifindex.error();

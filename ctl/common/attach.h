@@ -43,12 +43,18 @@ struct AttachOptions {
 	// empty: every address of the interface is ours.
 	std::vector<Addr16> addresses;
 	std::uint32_t pmtu_entries = XDPDNS_PMTU_DEFAULT_ENTRIES;  // 1..kMaxPmtuEntries
+	// RRL buckets (rrl.table-size): a power of two in
+	// XDPDNS_RRL_MIN_BUCKETS..XDPDNS_RRL_MAX_BUCKETS, 32 octets each.
+	std::uint32_t rrl_buckets = XDPDNS_RRL_DEFAULT_BUCKETS;
 	std::optional<xdpdns_config> config;   // knobs to write; default: config_defaults()
 	std::optional<xdpdns_siphash_key> key;  // fleet key for the current slot; default: random
 	NoteFn note;
 };
 
 inline constexpr std::uint32_t kMaxPmtuEntries = 1u << 24;
+
+// "rrl table size: 1000 is not a power of two in 4..16777216", or ok.
+Result<void> check_rrl_buckets(std::uint32_t buckets);
 
 // Resolves the name in the caller's network namespace;
 // "interface 'x' not found in this network namespace".

@@ -27,9 +27,9 @@ namespace xdpdns {
 
 inline constexpr const char *kBpffsMount = "/sys/fs/bpf";
 inline constexpr const char *kPinRoot = "/sys/fs/bpf/xdpdns";
-inline constexpr std::array<const char *, 11> kMapPinNames = {
+inline constexpr std::array<const char *, 13> kMapPinNames = {
 	"config", "ports", "keys", "xsks", "stats", "dstats", "pmtu", "atr_allow", "service_addrs", "tcp_conns",
-	"answers"};
+	"answers", "rrl", "rrl_exempt"};
 inline constexpr const char *kProgMainPin = "prog_main";
 inline constexpr const char *kProgAtrPin = "prog_atr";
 

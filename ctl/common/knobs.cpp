@@ -56,6 +56,16 @@ constexpr KnobDef kKnobs[] = {
 	 "how long a path MTU learnt from ICMP Packet Too Big is used"},
 	{"pmtu.min-v4", T::Uint, "bytes", U::Sec, U::Sec, 68, 1500, 552, &C::pmtu_min_v4,
 	 "IPv4 Packet Too Big messages with a smaller MTU are ignored"},
+	{"rrl.rate", T::Uint, "responses/s", U::Sec, U::Sec, 0, 1000000, 0, &C::rrl_rate,
+	 "UDP responses per second per client prefix and answer class, 0 = RRL off"},
+	{"rrl.slip", T::Uint, "", U::Sec, U::Sec, 0, 100, 2, &C::rrl_slip,
+	 "every Nth rate-limited response goes out TC=1, the others are dropped; 0 = drop all"},
+	{"rrl.prefix-v4", T::Uint, "bits", U::Sec, U::Sec, 8, 32, 24, &C::rrl_prefix_v4,
+	 "IPv4 clients in one prefix of this length share their RRL buckets"},
+	{"rrl.prefix-v6", T::Uint, "bits", U::Sec, U::Sec, 16, 128, 56, &C::rrl_prefix_v6,
+	 "IPv6 clients in one prefix of this length share their RRL buckets"},
+	{"rrl.log-only", T::Bool, "", U::Sec, U::Sec, 0, 1, 0, &C::rrl_log_only,
+	 "count (and log) what RRL would limit, but send every response"},
 };
 
 constexpr std::uint64_t kUs = 1, kMs = 1000, kS = 1000 * kMs, kM = 60 * kS, kH = 60 * kM,
@@ -301,6 +311,7 @@ xdpdns_config config_defaults()
 	for (const auto &k : kKnobs)
 		knob_set(c, k, k.def);
 	c.atr_allow_active = 0;
+	c.rrl_exempt_active = 0;
 	return c;
 }
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <iterator>
+#include <utility>
 #include <cstring>
 
 namespace xdpdns {
@@ -105,6 +106,12 @@ Result<PinnedObjects> PinnedObjects::open(std::string_view ifname)
 	if (!answers)
 		return answers.error();
 	p.answers_fd_ = std::move(*answers);
+	for (auto [name, fd] : {std::pair{"rrl", &p.rrl_fd_}, std::pair{"rrl_exempt", &p.rrl_exempt_fd_}}) {
+		auto f = get_pin(p.dir_, name);
+		if (!f)
+			return f.error();
+		*fd = std::move(*f);
+	}
 	auto keys = MapMmap::map(p.keys_fd_.get(), sizeof(xdpdns_keys), true, pin_path(p.dir_, "keys"));
 	if (!keys)
 		return keys.error();

@@ -112,6 +112,16 @@ public:
 	Result<void> atr_allow_del(const Prefix &p);  // error if absent
 	Result<std::vector<Prefix>> atr_allow_list() const;
 
+	// ---- response rate limiting (pinned_rrl.cpp) ----
+	// The exempt list (keeps config.rrl_exempt_active = trie non-empty).
+	Result<void> rrl_exempt_add(const Prefix &p);  // error if present
+	Result<void> rrl_exempt_del(const Prefix &p);  // error if absent
+	Result<std::vector<Prefix>> rrl_exempt_list() const;
+	// The bucket table, writable (the daemon's workers count in it), of
+	// rrl_set_count() sets.
+	Result<MapMmap> map_rrl() const;
+	Result<std::uint32_t> rrl_set_count() const;
+
 	// ---- for the daemon ----
 	int config_fd() const { return config_fd_.get(); }
 	int xsks_fd() const { return xsks_fd_.get(); }
@@ -132,10 +142,11 @@ public:
 private:
 	PinnedObjects() = default;
 	Result<void> set_atr_active();
+	Result<void> set_rrl_exempt_active();
 
 	std::string ifname_, dir_;
 	Fd config_fd_, ports_fd_, keys_fd_, xsks_fd_, stats_fd_, dstats_fd_, pmtu_fd_, atr_allow_fd_;
-	Fd service_addrs_fd_, tcp_conns_fd_, answers_fd_;
+	Fd service_addrs_fd_, tcp_conns_fd_, answers_fd_, rrl_fd_, rrl_exempt_fd_;
 	Fd prog_main_fd_, prog_atr_fd_;
 	MapMmap config_, keys_;
 };

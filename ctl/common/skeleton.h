@@ -70,14 +70,20 @@ private:
 using XdpdnsSkeleton = BpfSkeleton<xdpdns_bpf, xdpdns_bpf__open_opts, xdpdns_bpf__load,
 				   xdpdns_bpf__destroy>;
 
-// Opens the production object and sizes the pmtu LRU before load.
-inline Result<XdpdnsSkeleton> open_xdpdns_skeleton(std::uint32_t pmtu_entries)
+// Opens the production object and sizes the pmtu LRU and the RRL table
+// (`rrl_buckets`: a power of two, at least XDPDNS_RRL_WAYS) before load.
+inline Result<XdpdnsSkeleton> open_xdpdns_skeleton(std::uint32_t pmtu_entries,
+						   std::uint32_t rrl_buckets = XDPDNS_RRL_DEFAULT_BUCKETS)
 {
 	auto s = XdpdnsSkeleton::open("xdpdns");
 	if (!s)
 		return s.error();
 	if (int err = bpf_map__set_max_entries((*s)->maps.pmtu, pmtu_entries))
 		return sys_error(err, "set pmtu map size to " + std::to_string(pmtu_entries));
+	const std::uint32_t sets = rrl_buckets / XDPDNS_RRL_WAYS;
+	if (int err = bpf_map__set_max_entries((*s)->maps.rrl, sets))
+		return sys_error(err, "set rrl map size to " + std::to_string(sets) + " sets");
+	(*s)->rodata->rrl_set_mask = sets - 1;
 	return s;
 }
 

@@ -44,6 +44,10 @@ public:
 	// given again by XDP. nullptr: never (e.g. forwarded answers).
 	virtual const void *answer_source() const { return nullptr; }
 
+	// The RRL class (dns/rrl_class.h) of the answer the last resolve()
+	// returned `answered` with; 0: none (not rate limited).
+	virtual std::uint32_t rrl_class() const { return 0; }
+
 	// Asynchronous backends: the worker polls this fd for POLLIN (-1: none)
 	// and calls poll() when it is readable or a deadline has passed.
 	virtual int poll_fd() const { return -1; }

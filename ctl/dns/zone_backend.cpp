@@ -18,7 +18,7 @@ struct Lookup {
 	enum Kind { exact, wildcard, nxdomain, referral, dname } kind;
 	const Node *node;
 	// referral, dname: where the cut's (the DNAME owner's) name starts in
-	// the looked-up name
+	// the looked-up name; wildcard: where the closest encloser starts
 	size_t cut_pos = 0;
 };
 
@@ -60,7 +60,7 @@ Lookup lookup(const Zone &z, std::span<const uint8_t> name, uint16_t qtype)
 		wild[1] = '*';
 		std::memcpy(wild.data() + 2, closest.data(), closest.size());
 		if (const Node *node = z.find(std::span<const uint8_t>(wild.data(), closest.size() + 2)))
-			return {Lookup::wildcard, node};
+			return {Lookup::wildcard, node, encloser_pos};
 	}
 	return {Lookup::nxdomain, encloser};
 }
@@ -249,7 +249,7 @@ bool is_transfer(uint16_t qtype)
 
 AnswerInfo refuse(const Query &q, std::span<uint8_t> out, uint16_t edns_size)
 {
-	return {write_error(q, rcode::refused, out, edns_size), rcode::refused, false};
+	return {write_error(q, rcode::refused, out, edns_size), rcode::refused, false, rrl_error_class()};
 }
 
 }  // namespace
@@ -258,13 +258,13 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		  uint16_t edns_size)
 {
 	if (!q.has_question)
-		return {write_error(q, rcode::formerr, out, edns_size), rcode::formerr, false};
+		return {write_error(q, rcode::formerr, out, edns_size), rcode::formerr, false, rrl_error_class()};
 	if (q.qclass != rrclass::in || is_transfer(q.qtype))
 		return refuse(q, out, edns_size);
 	bool unavailable = false;
 	const Zone *zone = zones.find(q.name_lower(), &unavailable);
 	if (unavailable)  // a secondary zone expired or not yet transferred
-		return {write_error(q, rcode::servfail, out, edns_size), rcode::servfail, false};
+		return {write_error(q, rcode::servfail, out, edns_size), rcode::servfail, false, rrl_error_class()};
 	if (!zone)
 		return refuse(q, out, edns_size);
 
@@ -281,6 +281,12 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 	uint8_t rc = rcode::noerror;
 	bool aa = true;
 	bool tc = false;
+	// The RRL class: the first lookup's (the query name's) outcome.
+	uint32_t rrl_class = 0;
+	auto classify = [&rrl_class](RrlKind kind, std::span<const uint8_t> key, uint16_t qtype = 0) {
+		if (!rrl_class)
+			rrl_class = rrl_class_key(kind, key, qtype);
+	};
 
 	// The chain's current name: as written (client's case first, then the
 	// zone's) and lowercase for lookups. Targets point into zone RDATA,
@@ -321,7 +327,10 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		const Lookup l = lookup(*zone, lower, q.qtype);
 		if (dnssec && l.kind == Lookup::wildcard)
 			proof.wildcard_answer(*zone, lower);
+		if (l.kind == Lookup::wildcard)
+			classify(RrlKind::wildcard, lower.subspan(l.cut_pos));
 		if (l.kind == Lookup::referral) {
+			classify(RrlKind::referral, lower.subspan(l.cut_pos));
 			if (!b.put_proof(proof)) {
 				tc = true;
 				break;
@@ -348,6 +357,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			break;
 		}
 		if (l.kind == Lookup::dname) {
+			classify(RrlKind::dname, lower.subspan(l.cut_pos));
 			// RFC 6672 3.1: the DNAME, a CNAME from the current name to
 			// the name with the DNAME's owner replaced by its target,
 			// then on at that name. NSD's loop guards: a DNAME already
@@ -393,6 +403,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 			continue;
 		}
 		if (l.kind == Lookup::nxdomain) {
+			classify(RrlKind::nxdomain, zone->origin());
 			rc = rcode::nxdomain;
 			if (dnssec) {
 				proof.nxdomain(*zone, lower);
@@ -404,6 +415,12 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		}
 
 		const Node &node = *l.node;
+		bool has_data = (q.qtype == rrtype::any && !node.empty()) || node.find(q.qtype) ||
+				(node.find(rrtype::cname) && q.qtype != rrtype::any);
+		if (q.qtype == rrtype::rrsig)
+			for (const RRset &r : node.rrsets)
+				has_data = has_data || !r.sigs.empty();
+		classify(has_data ? RrlKind::positive : RrlKind::nodata, lower, has_data ? q.qtype : 0);
 		if (q.qtype == rrtype::any && !node.empty()) {
 			const size_t n = t == Transport::tcp ? node.rrsets.size() : 1;
 			for (size_t i = 0; i < n && !tc; i++)
@@ -472,7 +489,9 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 	w.patch_u16(hdr::nscount, b.count(AnswerBuilder::authority_sec));
 	if (w.failed())
 		return {0, rc, aa};
-	return {w.size(), rc, aa};
+	if (rc == rcode::yxdomain || !rrl_class)
+		rrl_class = rrl_error_class();
+	return {w.size(), rc, aa, rrl_class};
 }
 
 }  // namespace xdpdns::dns

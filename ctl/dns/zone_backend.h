@@ -99,6 +99,7 @@
 #include <span>
 
 #include "dns/query.h"
+#include "dns/rrl_class.h"
 #include "dns/wire.h"
 #include "dns/zone_set.h"
 
@@ -110,6 +111,7 @@ struct AnswerInfo {
 	size_t size = 0;
 	uint8_t rcode = 0;
 	bool aa = false;
+	uint32_t rrl_class = 0;  // the answer's RRL class (dns/rrl_class.h), 0 only when size is 0
 };
 
 // q must come from parse_query() returning ParseResult::ok.

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define XDPDNS_ABI_VERSION 8u
+#define XDPDNS_ABI_VERSION 9u
 
 /* ---- limits ------------------------------------------------------------ */
 #define XDPDNS_MAX_QUEUES        64u    /* XSKMAP entries: one per RX queue */
@@ -30,6 +30,13 @@
 #define XDPDNS_ANSWER_QNAME_MAX  64u
 #define XDPDNS_ANSWER_BODY_MAX   880u  /* an element then takes 1 KiB */
 #define XDPDNS_ANSWERS_DEFAULT_ENTRIES 16384u
+/* Response rate limiting: buckets in sets of XDPDNS_RRL_WAYS (see rrl.h);
+ * the table holds a power of two of sets. */
+#define XDPDNS_RRL_WAYS          4u
+#define XDPDNS_RRL_DEFAULT_BUCKETS 65536u  /* 2 MiB */
+#define XDPDNS_RRL_MIN_BUCKETS   XDPDNS_RRL_WAYS
+#define XDPDNS_RRL_MAX_BUCKETS   (1u << 24) /* 512 MiB */
+#define XDPDNS_RRL_EXEMPT_MAX    4096u  /* LPM trie capacity (prefixes)     */
 
 /* Cookie layout (32 bits, the ISN of our SYN-ACK):
  *   bits 31..4  top 28 bits of SipHash-2-4(key, message of struct
@@ -224,8 +231,24 @@ struct xdpdns_answer {
 	__u8  flags[2];          /* header octets 2-3, RD and CD clear           */
 	__u8  counts[6];         /* ANCOUNT, NSCOUNT, ARCOUNT (network order)    */
 	__u16 body_len;          /* host order: octets of body[] used            */
-	__u16 pad[3];
+	__u16 pad;
+	__u32 rrl_class;         /* host order: the answer's RRL class (hash of
+				  * its kind and name, never 0; see rrl_class.h) */
 	__u8  body[XDPDNS_ANSWER_BODY_MAX]; /* the message after the question    */
+};
+
+/* Response rate limiting buckets (include/xdpdns/rrl.h), 32 octets; a
+ * set is one element of the mmapable ARRAY `rrl`. All fields host order,
+ * changed with atomic adds and single stores. */
+struct xdpdns_rrl_bucket {
+	__u64 tag;               /* xdpdns_rrl_tag(prefix, class); 0 = unused   */
+	__u64 window;            /* CLOCK_MONOTONIC second << 32 | responses in it */
+	__u32 limited;           /* limited responses since limiting began (slip) */
+	__u32 limited_s;         /* the last second a response was limited, 0 = never */
+	__u64 pad;
+};
+struct xdpdns_rrl_set {
+	struct xdpdns_rrl_bucket way[XDPDNS_RRL_WAYS];
 };
 
 /* LPM trie key of the ATR allow-list: prefix length counts the 128 bits of
@@ -248,6 +271,8 @@ enum xdpdns_meta_flags {
 	XDPDNS_META_F_ADOPT       = 1u << 5, /* TCP: XDP answered the connection's
 					      * first query: rcv_nxt and snd_nxt
 					      * are where it stands                */
+	XDPDNS_META_F_RRL_EXEMPT  = 1u << 6, /* UDP: client on the rrl_exempt list
+					      * (checked while rrl.rate is not 0)  */
 };
 struct xdpdns_meta {
 	__u32 magic;             /* XDPDNS_META_MAGIC                            */
@@ -277,6 +302,8 @@ XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn_key) == 36, "conn key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_conn) == 48, "conn layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer_key) == 72, "answer key layout");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_answer) == 896, "answer layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_rrl_bucket) == 32, "rrl bucket layout");
+XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_rrl_set) == 128, "rrl set: two cache lines");
 XDPDNS_STATIC_ASSERT(sizeof(struct xdpdns_meta) == 24, "meta: <= 32, multiple of 4");
 
 #endif /* XDPDNS_ABI_H */

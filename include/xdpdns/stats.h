@@ -51,7 +51,11 @@
 	X(TCP_CLOSE_ANSWERED,  "tcp-close-answered",  "FIN of a connection XDP answered: our FIN sent in XDP") \
 	X(TCP_AFTER_ANSWER,    "tcp-after-answer",    "segment of a connection XDP answered and closed: dropped") \
 	X(TCP_ADOPT,           "tcp-adopt",           "segment of a connection XDP answered, to the daemon to adopt") \
-	X(TCP_SYN_FIN,         "tcp-syn-fin-dropped", "segment with SYN and FIN set dropped, as Linux does")
+	X(TCP_SYN_FIN,         "tcp-syn-fin-dropped", "segment with SYN and FIN set dropped, as Linux does") \
+	X(RRL_DROPPED,         "rrl-dropped",         "UDP answer made in XDP dropped: rate limited") \
+	X(RRL_SLIPPED,         "rrl-slipped",         "rate-limited UDP answer sent as TC=1 instead (slip)") \
+	X(RRL_WOULD_LIMIT,     "rrl-would-limit",     "note: answer rrl.log-only let through that RRL would limit") \
+	X(RRL_EXEMPT,          "rrl-exempt",          "note: answer to a client on the rrl exempt list")
 
 #define XDPDNS_DAEMON_STATS(X)                                                           \
 	X(D_RX,                "d-rx",                "frames received on AF_XDP")             \
@@ -101,6 +105,10 @@
 	X(D_TCP_ADOPTED,       "d-tcp-adopted",       "connections taken over after XDP answered their first query") \
 	X(D_NOTIFY_ACCEPTED,   "d-notify-accepted",   "NOTIFYs from a secondary zone's primary: refresh started") \
 	X(D_NOTIFY_REFUSED,    "d-notify-refused",    "NOTIFYs refused: unknown zone or sender, bad TSIG, malformed") \
+	X(D_RRL_DROPPED,       "d-rrl-dropped",       "UDP answers dropped: rate limited") \
+	X(D_RRL_SLIPPED,       "d-rrl-slipped",       "rate-limited UDP answers sent as TC=1 instead (slip)") \
+	X(D_RRL_WOULD_LIMIT,   "d-rrl-would-limit",   "answers rrl.log-only let through that RRL would limit") \
+	X(D_RRL_EXEMPT,        "d-rrl-exempt",        "answers to exempt clients (exempt list, or the cookie hook)") \
 	X(D_COOKIE_CLIENT_ONLY, "d-cookie-client-only", "queries with a client cookie only (or a server cookie of another version): a fresh server cookie") \
 	X(D_COOKIE_VALID,      "d-cookie-valid",      "queries with a valid server cookie") \
 	X(D_COOKIE_INVALID,    "d-cookie-invalid",    "queries with a server cookie that does not validate (expired, forged, old secret): a fresh one") \

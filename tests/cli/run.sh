@@ -174,10 +174,10 @@ case_attach_detach() {
 	out_has "attached xdpdns to $IF (native mode, ports 53)"
 	local dir
 	dir=$(pins)
-	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers prog_main prog_atr; do
+	for p in config ports keys xsks stats dstats pmtu atr_allow service_addrs tcp_conns answers rrl rrl_exempt prog_main prog_atr; do
 		[ -e "$dir/$p" ] || fail "pin $dir/$p missing"
 	done
-	note "all 13 pins in $dir"
+	note "all 15 pins in $dir"
 	local id
 	id=$(pinned_prog_id)
 	expect_eq "$(xdp_prog_id)" "$id" "program on $IF"
@@ -290,9 +290,9 @@ EOF
 	out_has "pmtu.min-v4"
 	grep -E '^ports +53,5353 +53 ' "$OUT" >/dev/null || fail "ports row: $(cat "$OUT")"
 	grep -E '^addresses +all +all +up to 64 addresses ' "$OUT" >/dev/null || fail "addresses row: $(cat "$OUT")"
-	[ "$(grep -c . "$OUT")" = 23 ] || fail "get lists header + 20 knobs + ports + addresses"
+	[ "$(grep -c . "$OUT")" = 28 ] || fail "get lists header + 25 knobs + ports + addresses"
 	ok get --json
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 22' "$OUT" ||
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); k={x["name"]: x for x in j["knobs"]}; assert k["atr.delay"]["raw"] == 25000, k; assert k["atr.delay"]["value"] == "25ms"; assert k["addresses"]["value"] == "all"; assert k["addresses"]["raw"] == []; assert len(k) == 27' "$OUT" ||
 		fail "get --json"
 	expect_eq "$(pinned_prog_id)" "$id" "no re-attach by set"
 	expect_eq "$(xdp_prog_id)" "$id" "same program on the interface"
@@ -314,7 +314,7 @@ case_bad_input() {
 	bad "IFACE is required" attach
 	bad "unknown command 'frobnicate'; valid commands: attach, detach," frobnicate
 	bad "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6," set atr.prob 10
-	bad ", pmtu.min-v4, ports" set atr.prob 10
+	bad ", rrl.log-only, ports" set atr.prob 10
 	bad "unknown knob 'nosuch'" get nosuch
 	bad "atr.probability: 150 is out of range 0..100" set atr.probability 150
 	bad "tcp.mss-v4: 100 is out of range 536..9000" set tcp.mss-v4 100
@@ -444,6 +444,35 @@ case_atr_allow() {
 	ok atr allow list
 	out_has "empty"
 	bad "is not in the allow-list" atr allow del 2001:db8::/32
+}
+
+case_rrl() {
+	make_ns "$NS" "$IF" "$PEER"
+	bad "rrl table size: 1000 is not a power of two in 4..16777216" attach "$IF" --rrl-table-size 1000
+	ok attach "$IF" --rrl-table-size 1024
+	local sets
+	sets=$(bpftool -j map show pinned "$(pins)/rrl" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["max_entries"], m["bytes_value"])')
+	expect_eq "$sets" "256 128" "rrl map: 1024 buckets in 4-way sets of 128 octets"
+	ok get rrl.rate --value
+	expect_eq "$(cat "$OUT")" 0 "rrl.rate default (off)"
+	ok set rrl.rate 200
+	expect_eq "$(cfg rrl_rate)" 200 "rrl_rate after set"
+	bad "rrl.prefix-v4: 33 is out of range 8..32" set rrl.prefix-v4 33
+	ok rrl exempt list
+	out_has "empty: RRL may limit every client"
+	expect_eq "$(cfg rrl_exempt_active)" 0 "rrl_exempt_active initially"
+	ok rrl exempt add 192.0.2.0/24
+	out_has "$IF: added 192.0.2.0/24 to the RRL exempt list"
+	expect_eq "$(cfg rrl_exempt_active)" 1 "rrl_exempt_active after add"
+	ok rrl exempt add 2001:db8::/56
+	ok rrl exempt list
+	expect_eq "$(sort "$OUT" | tr '\n' ' ')" "192.0.2.0/24 2001:db8::/56 " "exempt list"
+	bad "rrl exempt: 192.0.2.0/24 is already in the exempt list" rrl exempt add 192.0.2.0/24
+	ok rrl exempt del 192.0.2.0/24
+	expect_eq "$(cfg rrl_exempt_active)" 1 "still active with one prefix"
+	ok rrl exempt del 2001:db8::/56
+	expect_eq "$(cfg rrl_exempt_active)" 0 "inactive when empty"
+	bad "is not in the exempt list" rrl exempt del 2001:db8::/56
 }
 
 case_pmtu() {

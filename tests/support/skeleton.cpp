@@ -2,6 +2,7 @@
 #include "skeleton.h"
 
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 
 #include "xdpdns.skel.h"
 
@@ -36,6 +37,11 @@ Handles open_and_load()
 	h.service_addrs = bpf_map__fd(s->maps.service_addrs);
 	h.tcp_conns = bpf_map__fd(s->maps.tcp_conns);
 	h.answers = bpf_map__fd(s->maps.answers);
+	h.rrl = bpf_map__fd(s->maps.rrl);
+	h.rrl_exempt = bpf_map__fd(s->maps.rrl_exempt);
+	h.rrl_bytes = bpf_map__max_entries(s->maps.rrl) * bpf_map__value_size(s->maps.rrl);
+	void *m = mmap(nullptr, h.rrl_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, h.rrl, 0);
+	h.rrl_mem = m == MAP_FAILED ? nullptr : m;
 	return h;
 }
 

@@ -15,6 +15,9 @@ struct Handles {
 	int service_addrs = -1;
 	int tcp_conns = -1;
 	int answers = -1;
+	int rrl = -1, rrl_exempt = -1;
+	void *rrl_mem = nullptr;        // the rrl map, mmapped (rrl_bytes long)
+	unsigned long rrl_bytes = 0;
 };
 
 // Opens and loads the object; on failure skel is null and errno is set.

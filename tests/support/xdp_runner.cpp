@@ -133,6 +133,8 @@ XdpRunner::XdpRunner()
 	delete_all<xdpdns_lpm_key>(h_.atr_allow);
 	delete_all<xdpdns_addr>(h_.service_addrs);
 	delete_all<xdpdns_conn_key>(h_.tcp_conns);
+	delete_all<xdpdns_lpm_key>(h_.rrl_exempt);
+	rrl_clear();
 	answers_remove();
 }
 
@@ -368,6 +370,23 @@ void XdpRunner::atr_allow_add(const Ip6 &prefix, std::uint32_t prefixlen)
 	__u8 one = 1;
 	if (bpf_map_update_elem(h_.atr_allow, &key, &one, BPF_ANY))
 		throw sys_failure("write map atr_allow", errno);
+}
+
+void XdpRunner::rrl_exempt_add(const Ip6 &prefix, std::uint32_t prefixlen)
+{
+	xdpdns_lpm_key key;
+	key.prefixlen = prefixlen;
+	std::memcpy(key.addr, prefix.data(), 16);
+	__u8 one = 1;
+	if (bpf_map_update_elem(h_.rrl_exempt, &key, &one, BPF_ANY))
+		throw sys_failure("write map rrl_exempt", errno);
+}
+
+void XdpRunner::rrl_clear()
+{
+	if (!h_.rrl_mem)
+		throw std::runtime_error("the rrl map is not mmapped");
+	std::memset(h_.rrl_mem, 0, h_.rrl_bytes);
 }
 
 void XdpRunner::set_service_addrs(const std::vector<Ip6> &addrs)

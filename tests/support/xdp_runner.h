@@ -83,6 +83,11 @@ public:
 
 	int xsks_fd() const { return h_.xsks; }
 
+	// Response rate limiting: a prefix on the exempt list (the config
+	// flag rrl_exempt_active is the caller's); every bucket emptied.
+	void rrl_exempt_add(const Ip6 &prefix, std::uint32_t prefixlen);
+	void rrl_clear();
+
 private:
 	xdpdns_test_skel::Handles h_;
 	int answers_inner_ = -1;  // the installed inner map (owned)

@@ -50,7 +50,8 @@ bool key_for(const dns::Query &q, std::span<const std::uint8_t> msg, bool tcp, x
 	return true;
 }
 
-bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns_answer &entry)
+bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns_answer &entry,
+	       std::uint32_t rrl_class)
 {
 	const std::size_t qend = q.question_end;
 	if (answer.size() < qend || answer.size() - qend > XDPDNS_ANSWER_BODY_MAX)
@@ -67,6 +68,7 @@ bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns
 	entry.flags[1] = answer[3] & ~kCd;
 	std::memcpy(entry.counts, answer.data() + 6, 6);
 	entry.body_len = static_cast<std::uint16_t>(answer.size() - qend);
+	entry.rrl_class = rrl_class;
 	std::memcpy(entry.body, answer.data() + qend, entry.body_len);
 	return true;
 }

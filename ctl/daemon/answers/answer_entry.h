@@ -20,9 +20,11 @@ namespace xdpdns::daemon::answers {
 // OPT of version 0 without options. `tcp`: the key of the TCP answer.
 bool key_for(const dns::Query &q, std::span<const std::uint8_t> msg, bool tcp, xdpdns_answer_key &key);
 
-// The entry for `answer`, xdpdnsd's complete answer to `q`: false when it
-// cannot be stored (sections after the question longer than
-// XDPDNS_ANSWER_BODY_MAX, TC set, or not an answer to this question).
-bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns_answer &entry);
+// The entry for `answer`, xdpdnsd's complete answer to `q`, of RRL class
+// `rrl_class` (0: XDP never rate-limits it): false when it cannot be
+// stored (sections after the question longer than XDPDNS_ANSWER_BODY_MAX,
+// TC set, or not an answer to this question).
+bool entry_for(const dns::Query &q, std::span<const std::uint8_t> answer, xdpdns_answer &entry,
+	       std::uint32_t rrl_class = 0);
 
 }  // namespace xdpdns::daemon::answers

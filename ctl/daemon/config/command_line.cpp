@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, secondaries, upstreams, ports, addresses, knobs;
-	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, cookies;
+	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, rrl_table_size, cookies;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *secondaries, *state_dir, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *cookies;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *rrl_table_size, *cookies;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -64,6 +64,8 @@ Options declare(CLI::App &app, Flags &f)
 	o.fleet_key = one("--fleet-key", f.fleet_key, "FILE",
 			  "cookie key file shared by a fleet (default: random keys, rotated)");
 	o.pmtu_entries = one("--pmtu-entries", f.pmtu_entries, "N", "path MTU table size (default 65536)");
+	o.rrl_table_size = one("--rrl-table-size", f.rrl_table_size, "N",
+			       "RRL buckets, a power of two, 32 octets each (default 65536)");
 	o.tcp_flows = one("--tcp-flows", f.tcp_flows, "N", "TCP soft-state entries per worker with tcp.reuse off (default 65536)");
 	o.tcp_connections = one("--tcp-connections", f.tcp_connections, "N",
 				"reused TCP connections per worker with tcp.reuse on (default 16384)");
@@ -208,6 +210,14 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 		if (!n)
 			return flag_error("--pmtu-entries", n.error());
 		c.pmtu_entries = static_cast<std::uint32_t>(*n);
+	}
+	if (o.rrl_table_size->count()) {
+		auto n = parse_count(f.rrl_table_size, XDPDNS_RRL_MIN_BUCKETS, XDPDNS_RRL_MAX_BUCKETS);
+		if (!n)
+			return flag_error("--rrl-table-size", n.error());
+		if (auto r = check_rrl_buckets(static_cast<std::uint32_t>(*n)); !r)
+			return flag_error("--rrl-table-size", r.error());
+		c.rrl_buckets = static_cast<std::uint32_t>(*n);
 	}
 	if (o.tcp_flows->count()) {
 		auto n = parse_count(f.tcp_flows, 1, kMaxTcpFlows);

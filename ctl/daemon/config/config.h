@@ -79,6 +79,7 @@ struct DaemonConfig {
 	enum class KeySource { random, file } key_source = KeySource::random;
 	std::string key_file;                         // KeySource::file: the fleet key file
 	std::uint32_t pmtu_entries = XDPDNS_PMTU_DEFAULT_ENTRIES;
+	std::uint32_t rrl_buckets = XDPDNS_RRL_DEFAULT_BUCKETS;  // rrl-table-size: power of two
 	std::size_t tcp_flows = 65536;                // soft-state table size per worker (tcp.reuse off)
 	std::size_t tcp_connections = 16384;          // reused connections per worker (tcp.reuse on)
 	std::uint32_t answer_entries = XDPDNS_ANSWERS_DEFAULT_ENTRIES;  // answers map, per interface

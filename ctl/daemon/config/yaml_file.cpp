@@ -497,6 +497,11 @@ DaemonConfig Loader::load(std::string_view text)
 		{"cookies", [&](const Entry &e) { cookies(e); }},
 		{"tsig-keys", [&](const Entry &e) { tsig_keys(e); }},
 		{"pmtu-entries", [&](const Entry &e) { count(e, 1, kMaxPmtuEntries, c_.pmtu_entries); }},
+		{"rrl-table-size", [&](const Entry &e) {
+			 count(e, XDPDNS_RRL_MIN_BUCKETS, XDPDNS_RRL_MAX_BUCKETS, c_.rrl_buckets);
+			 if (auto r = check_rrl_buckets(c_.rrl_buckets); !r)
+				 fail(value_mark(e), e.key, r.error());
+		 }},
 		{"tcp-flows", [&](const Entry &e) { count(e, 1, kMaxTcpFlows, c_.tcp_flows); }},
 		{"tcp-connections", [&](const Entry &e) { count(e, 1, kMaxTcpConnections, c_.tcp_connections); }},
 		{"answer-entries", [&](const Entry &e) { count(e, 1, kMaxAnswerEntries, c_.answer_entries); }},

@@ -76,6 +76,7 @@ struct Interface {
 	bool attached_by_us = false;
 	std::optional<PinnedObjects> pins;
 	MapMmap dstats;
+	MapMmap rrl;  // the RRL buckets, shared with XDP; outlives the workers
 	std::unique_ptr<answers::AnswerMap> answer_map;  // outlives the workers
 	std::unique_ptr<IdleCloser> idle_closer;
 	std::vector<std::unique_ptr<Worker>> workers;
@@ -339,6 +340,7 @@ Result<void> Daemon::open_interface(Interface &itf)
 	opts.ports = cfg_.ports;
 	opts.addresses = *addresses;
 	opts.pmtu_entries = cfg_.pmtu_entries;
+	opts.rrl_buckets = cfg_.rrl_buckets;
 	auto knobs = config::knob_config(cfg_);
 	if (!knobs)
 		return knobs.error();
@@ -390,6 +392,13 @@ Result<InterfaceShare> Daemon::share_interface(Interface &itf)
 		return dstats.error();
 	itf.dstats = std::move(*dstats);
 	auto *rows = itf.dstats.as<std::uint64_t>();
+	auto rrl_sets = itf.pins->rrl_set_count();
+	if (!rrl_sets)
+		return rrl_sets.error();
+	auto rrl = itf.pins->map_rrl();
+	if (!rrl)
+		return rrl.error();
+	itf.rrl = std::move(*rrl);
 
 	// In-kernel answers: emptied now (a daemon before us may have died
 	// with its map installed), filled from this daemon's zones.
@@ -410,6 +419,8 @@ Result<InterfaceShare> Daemon::share_interface(Interface &itf)
 	share.pins = &*itf.pins;
 	share.dstats_rows = rows;
 	share.answer_map = itf.answer_map.get();
+	share.rrl_sets = itf.rrl.as<xdpdns_rrl_set>();
+	share.rrl_set_count = *rrl_sets;
 	share.idle_closer = itf.idle_closer.get();
 	share.cookie_secrets = &dns_cookie_store_;
 	return share;
@@ -587,6 +598,7 @@ void Daemon::shutdown()
 		itf->idle_closer.reset();
 		itf->pins->publish_link_mtu(0);
 		itf->dstats = MapMmap();
+		itf->rrl = MapMmap();
 		itf->pins.reset();
 		if (itf->attached_by_us) {
 			if (auto r = detach(itf->name); !r)

@@ -44,6 +44,8 @@ Result<std::unique_ptr<Worker>> make_worker(const config::DaemonConfig &cfg, con
 	wc.tcp_conns_fd = itf.pins->tcp_conns_fd();
 	wc.keys = itf.pins->keys_view();
 	wc.answer_map = itf.answer_map;
+	wc.rrl_sets = itf.rrl_sets;
+	wc.rrl_set_count = itf.rrl_set_count;
 	// One sweep of the shared map per interface: the first worker's.
 	wc.idle_closer = q == 0 ? itf.idle_closer : nullptr;
 	wc.cookie_secrets = cfg.cookies_enable ? itf.cookie_secrets : nullptr;

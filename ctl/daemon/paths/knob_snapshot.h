@@ -2,6 +2,8 @@
 // (mmapped): `xdpdnsctl set` changes take effect at the next batch.
 #pragma once
 
+#include "daemon/rrl/limiter.h"
+
 #include <xdpdns/abi.h>
 
 #include <cstdint>
@@ -23,6 +25,7 @@ struct KnobSnapshot {
 	std::uint32_t tcp_max_queries = 0;
 	bool checksum_strict = false;   // refuse partial transport checksums
 	bool answers_in_kernel = true;  // store answers for XDP to give
+	rrl::Settings rrl;              // response rate limiting (UDP)
 
 	static KnobSnapshot read(const xdpdns_config *cfg)
 	{
@@ -44,6 +47,11 @@ struct KnobSnapshot {
 		k.tcp_max_queries = load(cfg->tcp_max_queries);
 		k.checksum_strict = load(cfg->checksum_strict) != 0;
 		k.answers_in_kernel = load(cfg->answers_in_kernel) != 0;
+		k.rrl.rate = load(cfg->rrl_rate);
+		k.rrl.slip = load(cfg->rrl_slip);
+		k.rrl.prefix_v4 = load(cfg->rrl_prefix_v4);
+		k.rrl.prefix_v6 = load(cfg->rrl_prefix_v6);
+		k.rrl.log_only = load(cfg->rrl_log_only) != 0;
 		return k;
 	}
 };

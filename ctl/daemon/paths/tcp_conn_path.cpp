@@ -181,7 +181,7 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 		if (q.tcp_keepalive)
 			size = dns::append_tcp_keepalive(answer_buf_, size, keepalive_timeout());
 		else
-			offer_answer(q, message, {answer_buf_.data(), size}, true);
+			offer_answer(q, message, {answer_buf_.data(), size}, true, backend_->rrl_class());
 		conns_.add_answer(conn, {answer_buf_.data(), size});
 		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
 	} else if (status == Backend::Status::dropped) {

@@ -124,7 +124,7 @@ void Worker::answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<
 		const auto status = backend_->resolve(c.q[i], msg, Transport::tcp,
 						      PendingTable::with_index(tag, i), dest, size);
 		if (status == Backend::Status::answered) {
-			offer_answer(c.q[i], msg, dest.first(size), true);
+			offer_answer(c.q[i], msg, dest.first(size), true, backend_->rrl_class());
 			put_length(buf.data() + c.buffer_used, size);
 			c.answer_off[i] = c.buffer_used;
 			c.answer_len[i] = static_cast<std::uint32_t>(2 + size);

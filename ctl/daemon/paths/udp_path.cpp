@@ -10,6 +10,8 @@
 #include "net/fragment.h"
 #include "daemon/io/tx_sink.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -76,6 +78,7 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 	if (meta) {
 		c.path_mtu = meta->path_mtu;
 		c.atr_allowed = meta->flags & XDPDNS_META_F_ATR_ALLOWED;
+		c.rrl_exempt = meta->flags & XDPDNS_META_F_RRL_EXEMPT;
 	} else {
 		// No metadata (a driver without room for it): the allow-list
 		// could not be checked, so a non-empty one admits nobody.
@@ -89,8 +92,15 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 		if (tag)
 			pending_.udp_free(*tag);
 		const std::span<const std::uint8_t> answer{answer_buf_.data(), size};
+		const std::uint32_t rrl_class = backend_->rrl_class();
+		// RRL exemption: the exempt list (XDP's metadata), or a valid
+		// DNS server cookie (RFC 7873: a spoofed source cannot have one,
+		// so answering it amplifies nothing).
+		const bool rrl_exempt = c.rrl_exempt || c.valid_cookie;
+		if (!rrl_admits(c, rrl_class, rrl_exempt, dns::answer_has_aa(answer), now_ns))
+			return;
 		if (finish_udp(c, f.packet, answer, now_ns))
-			offer_answer(c.q, v.payload, answer, false);
+			offer_answer(c.q, v.payload, answer, false, rrl_class);
 		return;
 	}
 	if (status == Backend::Status::dropped || !tag) {
@@ -159,8 +169,43 @@ bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 	return res.frames == 1;
 }
 
+bool Worker::rrl_admits(const UdpContext &c, std::uint32_t rrl_class, bool exempt, bool aa, std::uint64_t now_ns)
+{
+	const rrl::Settings &s = knobs_.rrl;
+	if (!s.rate || !rrl_class)
+		return true;
+	if (exempt) {
+		counters_.inc(XDPDNS_STAT_D_RRL_EXEMPT);
+		return true;
+	}
+	const rrl::Decision d = rrl_.decide(c.t.dst, c.t.is_ipv6, rrl_class, s, now_ns);
+	if (!d.limited)
+		return true;
+	if (d.started && rrl_log_.take(now_ns)) {
+		std::uint32_t bits = 0;
+		const auto prefix = rrl::prefix_text(c.t.dst, c.t.is_ipv6, s, bits);
+		spdlog::info("{}: rrl: limiting {}/{} (answer class {:08x}): more than {} responses/s{}", cfg_.ifname,
+			     prefix.view(), bits, rrl_class, s.rate, s.log_only ? " (log-only: all sent)" : "");
+	}
+	switch (d.action) {
+	case rrl::Action::send:
+		counters_.inc(XDPDNS_STAT_D_RRL_WOULD_LIMIT);
+		return true;
+	case rrl::Action::drop:
+		counters_.inc(XDPDNS_STAT_D_RRL_DROPPED);
+		return false;
+	case rrl::Action::slip:
+		if (const std::size_t n = dns::write_truncated(c.q, small_buf_, knobs_.edns_buffer_size, aa)) {
+			send_datagram(c.t, {small_buf_.data(), n});
+			counters_.inc(XDPDNS_STAT_D_RRL_SLIPPED);
+		}
+		return false;
+	}
+	return true;
+}
+
 void Worker::offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
-			  std::span<const std::uint8_t> answer, bool tcp)
+			  std::span<const std::uint8_t> answer, bool tcp, std::uint32_t rrl_class)
 {
 	if (!cfg_.answer_map || !knobs_.answers_in_kernel)
 		return;
@@ -170,7 +215,7 @@ void Worker::offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg
 		return;
 	xdpdns_answer_key key;
 	if (!answers::key_for(q, msg, tcp, key) || !seen_.seen_before(key) ||
-	    !answers::entry_for(q, answer, answer_entry_))
+	    !answers::entry_for(q, answer, answer_entry_, rrl_class))
 		return;
 	if (cfg_.answer_map->insert(source, key, answer_entry_) == answers::AnswerMap::Insert::stored)
 		counters_.inc(XDPDNS_STAT_D_ANSWER_INSERTS);

@@ -39,6 +39,7 @@ Worker::Worker(const WorkerConfig &cfg, std::unique_ptr<XskPort> port, std::uniq
 	  small_buf_(8192),
 	  stream_(kStreamBuffer),
 	  tcp_scratch_(std::make_unique<TcpContext>()),
+	  rrl_(cfg.rrl_sets, cfg.rrl_set_count),
 	  busy_poll_(port_->busy_poll())
 {
 }

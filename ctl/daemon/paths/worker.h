@@ -58,6 +58,8 @@ struct WorkerConfig {
 	// off) and cookies.enable / cookies.require.
 	const CookieSecretStore *cookie_secrets = nullptr;
 	dns::CookiePolicy cookie_policy;
+	xdpdns_rrl_set *rrl_sets = nullptr;        // the mmapped rrl map (shared with XDP)
+	std::uint32_t rrl_set_count = 0;           // its sets, a power of two
 };
 
 // The 4-tuple of a TCP segment, client -> server.
@@ -106,9 +108,14 @@ private:
 	// TCP), the rest gets write_parse_error().
 	std::size_t answer_non_query(const dns::Query &q, dns::ParseResult r, std::span<const std::uint8_t> msg,
 				     const net::IpAddress &from);
-	// Stores a synchronous backend's answer for XDP to give, when it may.
+	// Stores a synchronous backend's answer for XDP to give, when it may,
+	// with its RRL class.
 	void offer_answer(const dns::Query &q, std::span<const std::uint8_t> msg,
-			  std::span<const std::uint8_t> answer, bool tcp);
+			  std::span<const std::uint8_t> answer, bool tcp, std::uint32_t rrl_class);
+	// Response rate limiting of a UDP answer of class `rrl_class`: true
+	// when it may go out as built; otherwise it was dropped or its TC=1
+	// answer sent (slip), and counted. `exempt`: never limited.
+	bool rrl_admits(const UdpContext &c, std::uint32_t rrl_class, bool exempt, bool aa, std::uint64_t now_ns);
 
 	// TCP: reused connections or answer-and-close (tcp_conn_path.cpp)
 	void on_tcp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta *meta, std::uint64_t now_ns);
@@ -190,6 +197,8 @@ private:
 	std::uint64_t xdp_idle_closed_ = 0;        // FINs to idle connections XDP kept (sweep)
 	std::uint64_t last_idle_sweep_ns_ = 0;
 	answers::SeenFilter seen_;                 // questions answered before
+	rrl::Table rrl_;                           // shared with XDP (mmapped)
+	rrl::LogBudget rrl_log_;                   // "rrl: limiting ..." lines per second
 	xdpdns_answer answer_entry_;               // an entry being stored
 	bool busy_poll_ = false;                   // spin on the queue before poll()
 };

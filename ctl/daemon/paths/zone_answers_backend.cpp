@@ -16,6 +16,7 @@ Backend::Status ZoneBackend::resolve(const dns::Query &q, std::span<const std::u
 	if (info.size == 0)
 		return Status::dropped;
 	out_size = info.size;
+	rrl_class_ = info.rrl_class;
 	return Status::answered;
 }
 

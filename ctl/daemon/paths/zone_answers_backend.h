@@ -23,6 +23,7 @@ public:
 	void refresh() { snapshot_ = zones_.load(); }
 
 	const void *answer_source() const override { return snapshot_.get(); }
+	std::uint32_t rrl_class() const override { return rrl_class_; }
 
 	Status resolve(const dns::Query &q, std::span<const std::uint8_t> msg, Transport t,
 		       std::uint64_t tag, std::span<std::uint8_t> out, std::size_t &out_size) override;
@@ -31,6 +32,7 @@ private:
 	const dns::ZoneSetHandle &zones_;
 	const std::uint32_t *edns_size_;  // live knob (mmapped config), may be null
 	std::shared_ptr<const dns::ZoneSet> snapshot_;
+	std::uint32_t rrl_class_ = 0;  // of the last answer
 };
 
 }  // namespace xdpdns::daemon

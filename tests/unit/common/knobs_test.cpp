@@ -37,7 +37,9 @@ TEST(Knobs, TableHasEveryKnobOfTheContract)
 			       "atr.size-v4",      "atr.size-v6",     "atr.delay",
 			       "atr.probability",  "pmtu.lifetime",   "pmtu.min-v4",
 			       "tcp.reuse",        "tcp.idle-timeout", "tcp.max-queries",
-			       "checksum.strict", "answers.in-kernel"};
+			       "checksum.strict", "answers.in-kernel", "rrl.rate",
+			       "rrl.slip",         "rrl.prefix-v4",   "rrl.prefix-v6",
+			       "rrl.log-only"};
 	EXPECT_EQ(knobs().size(), std::size(names));
 	for (const char *n : names)
 		EXPECT_NE(find_knob(n), nullptr) << n;
@@ -69,6 +71,13 @@ TEST(Knobs, DefaultsMatchTheBpfContract)
 	EXPECT_EQ(c.atr_allow_active, 0u);
 	EXPECT_EQ(c.pmtu_lifetime_s, 600u);
 	EXPECT_EQ(c.pmtu_min_v4, 552u);
+	// RRL: off until an operator sets a rate; NSD's slip and prefixes.
+	EXPECT_EQ(c.rrl_rate, 0u);
+	EXPECT_EQ(c.rrl_slip, 2u);
+	EXPECT_EQ(c.rrl_prefix_v4, 24u);
+	EXPECT_EQ(c.rrl_prefix_v6, 56u);
+	EXPECT_EQ(c.rrl_log_only, 0u);
+	EXPECT_EQ(c.rrl_exempt_active, 0u);
 	for (auto r : c.reserved)
 		EXPECT_EQ(r, 0u);
 }
@@ -258,7 +267,7 @@ TEST(Knobs, UnknownKnobNamesEveryValidOne)
 		  "unknown knob 'atr.prob'; valid knobs: tcp.mss-v4, tcp.mss-v6, tcp.window, "
 		  "tcp.segment-size, tcp.reuse, tcp.idle-timeout, tcp.max-queries, checksum.strict, answers.in-kernel, cookie.epoch, cookie.rotate, udp.truncate-all, edns.buffer-size, "
 		  "atr.enabled, atr.size-v4, atr.size-v6, atr.delay, atr.probability, pmtu.lifetime, "
-		  "pmtu.min-v4");
+		  "pmtu.min-v4, rrl.rate, rrl.slip, rrl.prefix-v4, rrl.prefix-v6, rrl.log-only");
 	EXPECT_EQ(std::memcmp(&c, &before, sizeof(c)), 0);
 }
 

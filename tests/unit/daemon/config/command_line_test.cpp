@@ -220,7 +220,7 @@ TEST(CommandLine, CheckConfig)
 	Command ko = run({"--check-config", bad});
 	EXPECT_EQ(ko.action, Action::check);
 	EXPECT_EQ(ko.message, bad + ":3:1: port: unknown key; valid keys: interfaces, ports, mode, addresses, "
-				    "backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
+				    "backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
 	EXPECT_EQ(ko.exit_code, kExitCheckFailed);
 
 	Command missing = run({"--check-config", dir.path() + "/none.yaml"});

@@ -127,7 +127,7 @@ TEST_F(YamlFile, UnknownKeysAreErrorsListingTheValidOnes)
 {
 	EXPECT_EQ(error_of(kMinimal + "log_level: info\n"),
 		  at(4, 1) + "log_level: unknown key; valid keys: interfaces, ports, mode, addresses, "
-			     "backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
+			     "backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, log-level");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  upstreams: [192.0.2.1]\n"),
