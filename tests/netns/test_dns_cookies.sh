@@ -10,6 +10,10 @@
 #    * `kdig +cookie`, then `kdig +cookie=COOKIE` with the server cookie kdig
 #      was given: echoed, counted valid.
 #    * a COOKIE of 5 octets (dnspython): FORMERR, d-cookie-malformed.
+#    * RRL (rrl.rate 5, slip 0, set live): a burst of 40 queries with the
+#      client cookie only is limited (at most a few answered, the rest
+#      d-rrl-dropped); the same burst with our valid server cookie is
+#      answered in full, each counted d-rrl-exempt.
 #    * none of these got an answer from XDP (the map holds small.example.test
 #      after three plain queries): answer-not-eligible counts them, and
 #      udp-answered does not move.
@@ -103,6 +107,28 @@ expect_eq "$(delta d-cookie-invalid "$invalid")" 1 "d-cookie-invalid (the forged
 expect_eq "$(delta d-cookie-malformed "$malformed")" 1 "d-cookie-malformed"
 expect_eq "${C[udp-answered]}" "$udp_answered" "udp-answered: no cookie query answered in XDP"
 expect_ge "$(delta answer-not-eligible "$not_eligible")" 6 "answer-not-eligible: the UDP cookie queries went to the daemon"
+step "RRL (rrl.rate 5, rrl.slip 0): a valid server cookie is exempt"
+xdpdns_set "$SERVER_NS" "$SERVER_IF" rrl.rate 5 >/dev/null
+xdpdns_set "$SERVER_NS" "$SERVER_IF" rrl.slip 0 >/dev/null
+cookie_flood() {  # COOKIE-HEX: 40 queries for small.example.test; prints "full tc none"
+	nsrun "$CLIENT_NS" env PYTHONPATH="$here/py" "$PYTHON" "$here/py/cookie_flood.py" \
+		"$SERVER_IP4" small.example.test 40 "$1" |
+		sed -n 's/^sent=40 full=\([0-9]*\) tc=\([0-9]*\) none=\([0-9]*\)$/\1 \2 \3/p'
+}
+snap
+exempt=${C[d-rrl-exempt]}
+rrl_dropped=${C[d-rrl-dropped]}
+# The client cookie alone: not valid, so limited like any other query.
+read -r full tc none <<<"$(cookie_flood "${cookie:0:16}")"
+printf 'client cookie only: full=%s tc=%s none=%s\n' "$full" "$tc" "$none"
+((full <= 12 && none >= 28)) || fail "client cookie only: expected the /24 limited to about 5/s, got full=$full none=$none"
+# Our server cookie: every one answered, none counted by the limiter.
+read -r full tc none <<<"$(cookie_flood "$cookie")"
+expect_eq "$full $tc $none" "40 0 0" "valid server cookie: full tc none"
+snap
+expect_eq "$(delta d-rrl-exempt "$exempt")" 40 "d-rrl-exempt (the valid cookies)"
+expect_ge "$(delta d-rrl-dropped "$rrl_dropped")" 28 "d-rrl-dropped (the client-only ones)"
+xdpdns_set "$SERVER_NS" "$SERVER_IF" rrl.rate 0 >/dev/null
 stop_pid "$DAEMON_PID" xdpdnsd
 
 step "2. the upstream backend (NSD behind xdpdnsd), --cookies require"
