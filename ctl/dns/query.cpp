@@ -26,18 +26,32 @@ bool parse_question(std::span<const uint8_t> msg, Query &q)
 }
 
 // EDNS options are TLVs that must fill the RDATA exactly (RFC 6891 6.1.2).
-// Notes edns-tcp-keepalive (RFC 7828) on the way.
+// Notes edns-tcp-keepalive (RFC 7828) and the first COOKIE (RFC 7873) on
+// the way.
 bool options_well_formed(const uint8_t *rdata, size_t rdlen, Query &q)
 {
 	size_t pos = 0;
+	bool seen_cookie = false;
 	while (pos < rdlen) {
 		if (rdlen - pos < 4)
 			return false;
 		const size_t optlen = load_be16(rdata + pos + 2);
 		if (rdlen - pos - 4 < optlen)
 			return false;
-		if (load_be16(rdata + pos) == edns_option::tcp_keepalive)
+		const uint16_t code = load_be16(rdata + pos);
+		if (code == edns_option::tcp_keepalive)
 			q.tcp_keepalive = true;
+		if (code == edns_option::cookie && !seen_cookie) {
+			seen_cookie = true;
+			const bool ok = optlen == client_cookie_len ||
+					(optlen >= client_cookie_len + 8 && optlen <= max_cookie_len);
+			if (ok) {
+				std::memcpy(q.cookie.data(), rdata + pos + 4, optlen);
+				q.cookie_len = static_cast<uint8_t>(optlen);
+			} else {
+				q.cookie_malformed = true;
+			}
+		}
 		pos += 4 + optlen;
 	}
 	return true;
@@ -92,6 +106,9 @@ void reset_edns(Query &q)
 	q.do_bit = false;
 	q.tcp_keepalive = false;
 	q.edns_options = false;
+	q.cookie_len = 0;
+	q.cookie_malformed = false;
+	q.reply_cookie_len = 0;
 }
 
 }  // namespace

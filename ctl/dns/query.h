@@ -36,6 +36,20 @@ struct Query {
 	bool tcp_keepalive = false;  // the OPT carries edns-tcp-keepalive (RFC 7828)
 	bool edns_options = false;   // the OPT's RDATA holds any option
 
+	// DNS Cookies (RFC 7873): the first COOKIE option of the OPT, as sent
+	// (cookie_len 0: none). A length other than 8 or 16..40 octets is not
+	// kept: cookie_malformed is set instead (FORMERR, RFC 7873 5.2.2, is
+	// dns/dns_cookie.h's decision, not the parser's). Only the first
+	// cookie_len octets are ever read.
+	uint8_t cookie_len = 0;
+	bool cookie_malformed = false;
+	std::array<uint8_t, max_cookie_len> cookie;
+	// The COOKIE option every answer to this query carries (client cookie
+	// + our server cookie), set by dns::apply_cookie; 0: none. put_opt
+	// writes it, so error, TC=1 and forwarded answers carry it too.
+	uint8_t reply_cookie_len = 0;
+	std::array<uint8_t, reply_cookie_max_len> reply_cookie;
+
 	std::span<const uint8_t> name() const { return {qname.data(), qname_len}; }
 	std::span<const uint8_t> name_lower() const { return {qname_lower.data(), qname_len}; }
 	bool rd() const { return flags & flag::rd; }

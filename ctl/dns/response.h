@@ -49,7 +49,11 @@ uint16_t response_flags(const Query &q, uint8_t rcode);
 // written) and the question as sent, registering it for compression.
 void put_header_and_question(MessageWriter &w, const Query &q, uint16_t flags, bool question);
 
-// Appends our OPT record (see above).
+// Appends our OPT record (see above), RDLENGTH 0.
 void put_opt(MessageWriter &w, uint16_t edns_size, uint8_t ext_rcode, bool do_bit);
+// The OPT of an answer to q: as put_opt, DO from q, plus the COOKIE option
+// q.reply_cookie when dns::apply_cookie set one (RFC 7873 5.2: every
+// answer to a query with a cookie carries ours, errors and TC=1 included).
+void put_answer_opt(MessageWriter &w, const Query &q, uint16_t edns_size, uint8_t ext_rcode);
 
 }  // namespace xdpdns::dns

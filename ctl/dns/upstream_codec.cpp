@@ -1,5 +1,6 @@
 #include "dns/upstream_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dns/message_writer.h"
@@ -51,6 +52,57 @@ bool match_reply(std::span<const uint8_t> reply, uint16_t expected_id, const Que
 	return load_be16(p) == q.qtype && load_be16(p + 2) == q.qclass;
 }
 
+namespace {
+
+// The COOKIE options of the OPT whose owner is at `opt_at` (walked by
+// restore_reply already: the RDATA is inside the reply).
+bool opt_has_cookie(std::span<const uint8_t> reply, size_t opt_at)
+{
+	const size_t rdlen = load_be16(reply.data() + opt_at + 9);
+	const uint8_t *rdata = reply.data() + opt_at + opt_rr_size;
+	for (size_t pos = 0; pos + 4 <= rdlen;) {
+		const size_t optlen = load_be16(rdata + pos + 2);
+		if (load_be16(rdata + pos) == edns_option::cookie)
+			return true;
+		pos += 4 + optlen;
+	}
+	return false;
+}
+
+// The reply's OPT with CLASS = edns_size, its options but COOKIE, then the
+// client's reply cookie (if any).
+void put_opt_with_cookie(MessageWriter &w, std::span<const uint8_t> reply, size_t opt_at, uint16_t edns_size,
+			 const Query &client)
+{
+	const size_t rdlen = load_be16(reply.data() + opt_at + 9);
+	const uint8_t *rdata = reply.data() + opt_at + opt_rr_size;
+	w.put_u8(0);
+	w.put_u16(rrtype::opt);
+	w.put_u16(edns_size);
+	w.put_bytes(reply.subspan(opt_at + 5, 4));  // extended RCODE, version, flags
+	const size_t rdlen_at = w.size();
+	w.put_u16(0);
+	size_t written = 0;
+	for (size_t pos = 0; pos + 4 <= rdlen;) {
+		const size_t optlen = std::min(load_be16(rdata + pos + 2) + size_t{4}, rdlen - pos);
+		if (load_be16(rdata + pos) != edns_option::cookie) {
+			w.put_bytes({rdata + pos, optlen});
+			written += optlen;
+		}
+		pos += optlen;
+	}
+	if (client.reply_cookie_len) {
+		w.put_u16(edns_option::cookie);
+		w.put_u16(client.reply_cookie_len);
+		w.put_bytes({client.reply_cookie.data(), client.reply_cookie_len});
+		written += 4 + client.reply_cookie_len;
+	}
+	if (!w.failed())
+		w.patch_u16(rdlen_at, static_cast<uint16_t>(written));
+}
+
+}  // namespace
+
 size_t restore_reply(std::span<const uint8_t> reply, std::span<uint8_t> out, const Query &client,
 		     bool client_had_opt, uint16_t edns_size)
 {
@@ -101,14 +153,22 @@ size_t restore_reply(std::span<const uint8_t> reply, std::span<uint8_t> out, con
 	uint8_t *msg = w.data();
 	store_be16(msg + hdr::id, client.id);
 
-	if (client_had_opt) {
+	if (client_had_opt && opt_at != 0 && (client.reply_cookie_len != 0 || opt_has_cookie(reply, opt_at))) {
+		// Cookies are hop-by-hop: the upstream's COOKIE (if any) is not
+		// the client's, ours goes in its place. The records after the
+		// OPT (TSIG, SIG(0)) are dropped, as below.
+		w.put_bytes(reply.subspan(question_end, opt_at - question_end));
+		put_opt_with_cookie(w, reply, opt_at, edns_size, client);
+		if (!w.failed())
+			store_be16(msg + hdr::arcount, static_cast<uint16_t>(ar_before_opt + 1));
+	} else if (client_had_opt) {
 		w.put_bytes(reply.subspan(question_end, rrs_end - question_end));
 		if (opt_at != 0) {
 			if (!w.failed())
 				store_be16(msg + opt_at + 3, edns_size);  // owner(1) + type(2) -> CLASS
 		} else {
 			// A server without EDNS: the client still gets the OPT it asked for.
-			put_opt(w, edns_size, 0, client.do_bit);
+			put_answer_opt(w, client, edns_size, 0);
 			if (!w.failed())
 				store_be16(msg + hdr::arcount, static_cast<uint16_t>(ar + 1));
 		}

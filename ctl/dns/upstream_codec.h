@@ -3,8 +3,9 @@
 // reply into the client's answer. No state, no allocation.
 //
 // EDNS is hop-by-hop (RFC 6891 6.1.1): the forwarded query carries our own
-// OPT (4096 octets, version 0, DO copied from the client, no options), and
-// the client's answer carries an OPT only when the client sent one.
+// OPT (4096 octets, version 0, DO copied from the client, no options, so no
+// cookie), and the client's answer carries an OPT only when the client sent
+// one, with our COOKIE (dns/dns_cookie.h) when the client sent one.
 #pragma once
 
 #include <cstddef>
@@ -38,7 +39,10 @@ bool tc_bit(std::span<const uint8_t> reply);
 // the client's question octets (its case) in place of the reply's, every RR
 // walked with bounds and copied; the reply's OPT is removed when the client
 // had none (client_had_opt false), else its CLASS becomes edns_size (its
-// extended RCODE, version, flags and options are kept). RRs after the OPT
+// extended RCODE, version, flags and options are kept; a COOKIE of the
+// upstream's is replaced by the client's reply cookie, when it has one or
+// the reply carries a COOKIE: then the RRs after the OPT are dropped as
+// below). RRs after the OPT
 // are TSIG/SIG(0) in practice and meaningless to the client: they are
 // dropped when the OPT is removed (it also keeps compression pointers valid).
 // Returns the size written, 0 when the reply is malformed (truncated RR,

@@ -22,6 +22,12 @@ inline constexpr size_t max_label_len = 63;
 inline constexpr size_t max_labels = 128;     // 127 one-octet labels + root
 inline constexpr size_t max_message = 65535;
 inline constexpr uint16_t min_udp_size = 512;  // RFC 1035 / RFC 6891 floor
+// COOKIE option (RFC 7873 4): an 8-octet client cookie, then an optional
+// server cookie of 8..32 octets; ours (RFC 9018) are 16.
+inline constexpr size_t client_cookie_len = 8;
+inline constexpr size_t max_cookie_len = 40;
+inline constexpr size_t server_cookie_len = 16;
+inline constexpr size_t reply_cookie_max_len = client_cookie_len + server_cookie_len;
 inline constexpr uint16_t default_edns_size = 1232;
 inline constexpr size_t opt_rr_size = 11;      // root + type + class + ttl + rdlength
 
@@ -70,9 +76,11 @@ inline constexpr uint8_t notimp = 4;
 inline constexpr uint8_t refused = 5;
 inline constexpr uint8_t yxdomain = 6;  // RFC 6672 2.2: a DNAME substitution overflows 255 octets
 inline constexpr uint8_t badvers = 16;  // extended: upper 8 bits live in the OPT TTL
+inline constexpr uint8_t badcookie = 23;  // extended (RFC 7873 8): header 7, OPT 1
 }  // namespace rcode
 
 namespace edns_option {
+inline constexpr uint16_t cookie = 10;         // RFC 7873
 inline constexpr uint16_t tcp_keepalive = 11;  // RFC 7828
 }  // namespace edns_option
 

@@ -273,7 +273,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 	if (w.failed())
 		return {0, rcode::servfail, false};
 	if (q.has_opt)
-		w.reserve_tail(opt_rr_size);
+		w.reserve_tail(opt_rr_size + (q.reply_cookie_len ? 4u + q.reply_cookie_len : 0u));
 
 	bool dnssec = q.do_bit && zone->is_signed();
 	AnswerBuilder b(w, *zone, dnssec);
@@ -474,7 +474,7 @@ AnswerInfo answer(const ZoneSet &zones, const Query &q, Transport t, std::span<u
 		tc = true;
 	w.release_tail();
 	if (q.has_opt) {
-		put_opt(w, edns_size, 0, q.do_bit);
+		put_answer_opt(w, q, edns_size, 0);
 		w.patch_u16(hdr::arcount, static_cast<uint16_t>(b.count(AnswerBuilder::additional_sec) + 1));
 	} else {
 		w.patch_u16(hdr::arcount, b.count(AnswerBuilder::additional_sec));

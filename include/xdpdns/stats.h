@@ -112,7 +112,12 @@
 	X(D_RRL_WOULD_LIMIT,   "d-rrl-would-limit",   "answers rrl.log-only let through that RRL would limit") \
 	X(D_RRL_EXEMPT,        "d-rrl-exempt",        "answers to exempt clients (exempt list, or the cookie hook)") \
 	X(D_DNSTAP_LOGGED,     "d-dnstap-logged",     "dnstap messages queued for the writer") \
-	X(D_DNSTAP_DROPPED,    "d-dnstap-dropped",    "dnstap messages dropped: the writer's queue was full")
+	X(D_DNSTAP_DROPPED,    "d-dnstap-dropped",    "dnstap messages dropped: the writer's queue was full") \
+	X(D_COOKIE_CLIENT_ONLY, "d-cookie-client-only", "queries with a client cookie only (or a server cookie of another version): a fresh server cookie") \
+	X(D_COOKIE_VALID,      "d-cookie-valid",      "queries with a valid server cookie") \
+	X(D_COOKIE_INVALID,    "d-cookie-invalid",    "queries with a server cookie that does not validate (expired, forged, old secret): a fresh one") \
+	X(D_COOKIE_BADCOOKIE,  "d-cookie-badcookie",  "BADCOOKIE answers (cookies.require, UDP, no valid server cookie)") \
+	X(D_COOKIE_MALFORMED,  "d-cookie-malformed",  "COOKIE options of a bad length: FORMERR")
 
 #define XDPDNS_STAT_ENUM(id, name, help) XDPDNS_STAT_##id,
 enum xdpdns_stat {

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "daemon/answers/answer_entry.h"
+#include "dns/dns_cookie.h"
 #include "dns/query.h"
 #include "dns/zone_backend.h"
 #include "dns_message.h"
@@ -206,6 +207,61 @@ TEST_F(AnswersTest, QueriesOfOtherShapesGoToTheDaemon)
 	runner_->answers_remove();
 	const RunResult none = run(dns_query(9, "small.example.test", dns::TYPE_A));
 	EXPECT_EQ(none.delta, one_frame({XDPDNS_STAT_ANSWER_MISS, XDPDNS_STAT_PASS_UDP_NO_DAEMON}));
+}
+
+// DNS Cookies: a query with a COOKIE option (client cookie only, with a
+// server cookie, or malformed) never gets an answer from the map, even
+// though the same question without one is stored: XDP would drop the
+// option (it cannot make server cookies), so it goes to the daemon, under
+// the answer-not-eligible note. And the daemon, having answered it with a
+// server cookie, never stores that answer.
+TEST_F(AnswersTest, QueriesWithACookieGoToTheDaemonAndAreNeverStored)
+{
+	for (const Shape &s : kShapes)
+		ASSERT_TRUE(daemon_answers(dns_query(1, "small.example.test", dns::TYPE_A, s.opt, s.do_bit)).stored);
+
+	Bytes server(16, 0x5a);
+	server[0] = 1;
+	const Bytes client = {1, 2, 3, 4, 5, 6, 7, 8};
+	Bytes full = client;
+	full.insert(full.end(), server.begin(), server.end());
+	xdpdns::dns::CookieSecrets secrets;
+	secrets.current = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+	const std::uint8_t client_ip[4] = {192, 0, 2, 2};
+	std::uint16_t id = 10;
+	for (const char *family : {"ipv4", "ipv6"}) {
+		const Flow f(encap(family));
+		for (const Bytes &cookie : {client, full, Bytes(5, 7)}) {
+			for (const bool do_bit : {false, true}) {
+				Bytes msg = dns_query(id++, "small.example.test", dns::TYPE_A, false);
+				msg[11] = 1;
+				Bytes option = {0, 10, 0, static_cast<std::uint8_t>(cookie.size())};
+				put_bytes(option, cookie);
+				put_bytes(msg, dns_opt(1232, do_bit, option));
+				const std::string what = std::string(family) + ", cookie of " + std::to_string(cookie.size()) +
+							 " octets, DO=" + std::to_string(do_bit);
+
+				const RunResult r = runner_->run(Prog::Main, f.to_server().udp(f.client_port, 53).payload(msg).build());
+				EXPECT_EQ(r.delta, one_frame({XDPDNS_STAT_ANSWER_NOT_ELIGIBLE, XDPDNS_STAT_PASS_UDP_NO_DAEMON}))
+					<< what << ": " << counters_to_string(r.delta);
+
+				// The daemon's side: its answer carries our COOKIE, and
+				// it has no key for the map.
+				xdpdns::dns::Query q;
+				ASSERT_EQ(xdpdns::dns::parse_query(msg, q), xdpdns::dns::ParseResult::ok) << what;
+				const auto o = xdpdns::dns::apply_cookie(q, secrets, client_ip, 1700000000, true, {});
+				Bytes answer(4096);
+				const auto a = xdpdns::dns::answer(*zones_, q, xdpdns::dns::Transport::udp, answer,
+								    static_cast<std::uint16_t>(cfg_.edns_buffer_size));
+				answer.resize(a.size);
+				ASSERT_GT(a.size, 0u) << what;
+				EXPECT_EQ(q.reply_cookie_len, o.verdict == xdpdns::dns::CookieVerdict::malformed ? 0 : 24) << what;
+				xdpdns_answer_key key;
+				EXPECT_FALSE(answers::key_for(q, msg, false, key)) << what;
+				EXPECT_FALSE(answers::key_for(q, msg, true, key)) << what;
+			}
+		}
+	}
 }
 
 // A stored answer larger than the client's buffer, the path MTU or the ATR

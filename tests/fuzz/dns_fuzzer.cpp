@@ -10,6 +10,7 @@
 #include <cstring>
 #include <span>
 
+#include "dns/dns_cookie.h"
 #include "dns/query.h"
 #include "dns/response.h"
 #include "dns/upstream_codec.h"
@@ -102,6 +103,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case ParseResult::ok: {
 		check(q.has_question && q.qname_len >= 1, "ok without a question");
+		if (q.cookie_len || q.cookie_malformed) {
+			// DNS Cookies: the answers below then carry our COOKIE.
+			CookieSecrets secrets;
+			secrets.current = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+			const uint8_t ip[4] = {192, 0, 2, 1};
+			const CookieOutcome o = apply_cookie(q, secrets, ip, 1700000000, true, {true, true});
+			check((o.verdict == CookieVerdict::malformed) == q.cookie_malformed, "cookie verdict");
+			check(o.verdict == CookieVerdict::malformed || q.reply_cookie_len == 24, "no reply cookie");
+			if (o.badcookie)
+				check_answer(q, {out_a, write_badcookie(q, out_a)}, max_message);
+		}
 		check(q.udp_size >= min_udp_size, "UDP size below 512");
 		const size_t tc = write_truncated(q, out_a);
 		check(tc != 0, "TC=1 answer not written");

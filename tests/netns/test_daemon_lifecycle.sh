@@ -103,7 +103,7 @@ check_bad() {
 	expect_eq "$out" "$2" "--check-config $(basename "$1"): message"
 }
 check_bad "$bad_knob" "$bad_knob:6:21: knobs.tcp.segment-size: 10 is out of range 64..9000"
-check_bad "$bad_key" "$bad_key:2:1: bakend: unknown key; valid keys: interfaces, ports, mode, addresses, backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level"
+check_bad "$bad_key" "$bad_key:2:1: bakend: unknown key; valid keys: interfaces, ports, mode, addresses, backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level"
 check_bad "$bad_zone_cfg" "$broken_zone:3: Syntax error, could not parse the RR's rdata"
 
 step "the daemon attaches the XDP program itself"

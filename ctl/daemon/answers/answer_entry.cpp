@@ -33,6 +33,11 @@ bool key_for(const dns::Query &q, std::span<const std::uint8_t> msg, bool tcp, x
 		return false;
 	if (ar == 1 && (!q.has_opt || q.edns_version != 0 || q.edns_options))
 		return false;
+	// Never an answer to a query with a COOKIE: it carries a server cookie
+	// made for this client and this time (the XDP program, for its part,
+	// sends every query with an OPT option to us).
+	if (q.cookie_len != 0 || q.cookie_malformed || q.reply_cookie_len != 0)
+		return false;
 	std::memset(&key, 0, sizeof(key));
 	std::memcpy(key.qname, q.qname_lower.data(), q.qname_len);
 	key.qtype = htons(q.qtype);

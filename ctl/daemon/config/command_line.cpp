@@ -17,12 +17,12 @@ namespace {
 struct Flags {
 	std::string config, check_config;
 	std::vector<std::string> interfaces, zones, secondaries, upstreams, ports, addresses, knobs;
-	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, rrl_table_size, metrics, dnstap, dnstap_file;
+	std::string state_dir, mode, upstream_timeout, upstream_source_ports, fleet_key, pmtu_entries, tcp_flows, tcp_connections, answer_entries, busy_poll, log_level, rrl_table_size, metrics, dnstap, dnstap_file, cookies;
 };
 
 struct Options {
 	CLI::Option *config, *check_config, *interfaces, *zones, *secondaries, *state_dir, *upstreams, *ports, *addresses, *knobs,
-		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *rrl_table_size, *metrics, *dnstap, *dnstap_file;
+		*mode, *upstream_timeout, *upstream_source_ports, *fleet_key, *pmtu_entries, *tcp_flows, *tcp_connections, *answer_entries, *busy_poll, *log_level, *rrl_table_size, *metrics, *dnstap, *dnstap_file, *cookies;
 };
 
 Options declare(CLI::App &app, Flags &f)
@@ -79,6 +79,9 @@ Options declare(CLI::App &app, Flags &f)
 		       "log queries and answers in dnstap to this Unix socket (fstrm; settings: --config dnstap)");
 	o.dnstap_file = one("--dnstap-file", f.dnstap_file, "FILE", "log queries and answers in dnstap to FILE");
 	o.dnstap->excludes(o.dnstap_file);
+	o.cookies = one("--cookies", f.cookies, "on|off|require",
+			"DNS Cookies (RFC 7873): on (default), off, or require (BADCOOKIE for UDP "
+			"queries with a client cookie but no valid server cookie)");
 	o.log_level = one("--log-level", f.log_level, "LEVEL", "trace, debug, info, warn or error (default info)");
 	app.footer("Examples:\n"
 		   "  xdpdnsd --interface eth0 --zone /etc/xdpdns/example.test.zone\n"
@@ -201,6 +204,12 @@ Result<void> apply(const Flags &f, const Options &o, DaemonConfig &c)
 			return flag_error("--fleet-key", r.error());
 		c.key_source = DaemonConfig::KeySource::file;
 		c.key_file = f.fleet_key;
+	}
+	if (o.cookies->count()) {
+		if (f.cookies != "on" && f.cookies != "off" && f.cookies != "require")
+			return Error{EINVAL, "--cookies: '" + f.cookies + "' is not on, off or require"};
+		c.cookies_enable = f.cookies != "off";
+		c.cookies_require = f.cookies == "require";
 	}
 	if (o.pmtu_entries->count()) {
 		auto n = parse_count(f.pmtu_entries, 1, kMaxPmtuEntries);

@@ -101,6 +101,12 @@ struct DaemonConfig {
 	// (SO_BUSY_POLL, with SO_PREFER_BUSY_POLL) instead of sleeping in
 	// poll() for interrupts. 0: off. Costs a core per queue under load.
 	std::uint32_t busy_poll_us = 0;
+	// DNS Cookies (RFC 7873/9018, dns/dns_cookie.h): cookies.enable
+	// (default on) and cookies.require (default off, as BIND's
+	// require-server-cookie: BADCOOKIE for UDP queries that carry a client
+	// cookie but no valid server cookie).
+	bool cookies_enable = true;
+	bool cookies_require = false;
 	std::string log_level = "info";               // trace|debug|info|warn|error
 	// Prometheus metrics endpoint "ADDR:PORT" (validated by
 	// parse_metrics_listen); empty: none.

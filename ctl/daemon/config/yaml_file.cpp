@@ -123,6 +123,7 @@ private:
 	void cookie_key(const Entry &e);
 	void dnstap(const Entry &e);
 	bool boolean(const Entry &e) const;
+	void cookies(const Entry &e);
 
 	std::string file_;
 	std::filesystem::path dir_;
@@ -432,6 +433,22 @@ void Loader::knobs(const Entry &e)
 	}
 }
 
+void Loader::cookies(const Entry &e)
+{
+	auto yes_no = [&](const Entry &v) {
+		const std::string t = scalar(v);
+		if (t == "yes" || t == "on" || t == "true")
+			return true;
+		if (t == "no" || t == "off" || t == "false")
+			return false;
+		fail(value_mark(v), v.key, "'" + t + "' is not yes or no");
+	};
+	dispatch(map(e, "{enable: yes, require: no}"), e.key, {
+		{"enable", [&](const Entry &v) { c_.cookies_enable = yes_no(v); }},
+		{"require", [&](const Entry &v) { c_.cookies_require = yes_no(v); }},
+	});
+}
+
 void Loader::cookie_key(const Entry &e)
 {
 	std::string text = scalar(e);
@@ -508,6 +525,7 @@ DaemonConfig Loader::load(std::string_view text)
 		{"backend", [&](const Entry &e) { backend(e); has_backend = true; }},
 		{"knobs", [&](const Entry &e) { knobs(e); }},
 		{"cookie-key", [&](const Entry &e) { cookie_key(e); }},
+		{"cookies", [&](const Entry &e) { cookies(e); }},
 		{"tsig-keys", [&](const Entry &e) { tsig_keys(e); }},
 		{"pmtu-entries", [&](const Entry &e) { count(e, 1, kMaxPmtuEntries, c_.pmtu_entries); }},
 		{"rrl-table-size", [&](const Entry &e) {

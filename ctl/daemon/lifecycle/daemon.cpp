@@ -6,6 +6,8 @@
 #include "common/pinned.h"
 #include "common/service_addresses.h"
 #include "daemon/config/command_line.h"
+#include "daemon/cookies/cookie_secret_store.h"
+#include "daemon/cookies/cookie_secrets.h"
 #include "common/endpoint.h"
 #include "daemon/secondary/manager.h"
 #include "daemon/upstream/upstream_backend.h"
@@ -178,6 +180,11 @@ private:
 	void reload();
 	void rotate_keys_if_due();
 	int publish_cookie_epochs();
+	// DNS Cookie secrets (daemon/cookies/cookie_secrets.h): made once the
+	// first interface's config map tells cookie.rotate, then published.
+	Result<void> init_dns_cookie_secrets();
+	void tick_dns_cookie_secrets();
+	std::uint32_t cookie_rotate_s() const;
 	void shutdown();
 	// The metrics endpoint's view (its thread, under interfaces_mu_).
 	metrics::Snapshot metrics_snapshot();
@@ -201,6 +208,8 @@ private:
 	Result<void> open_dnstap();
 	std::unique_ptr<dnstap::Writer> tap_;
 	unsigned tap_queues_used_ = 0;
+	CookieSecretStore dns_cookie_store_;
+	std::optional<CookieSecretMaker> dns_cookie_maker_;
 };
 
 Result<void> Daemon::open_dnstap()
@@ -516,6 +525,7 @@ Result<InterfaceShare> Daemon::share_interface(Interface &itf)
 	share.rrl_set_count = *rrl_sets;
 	share.idle_closer = itf.idle_closer.get();
 	share.tap = tap_.get();
+	share.cookie_secrets = &dns_cookie_store_;
 	return share;
 }
 
@@ -581,6 +591,14 @@ void Daemon::reload()
 		if (auto r = apply_fleet_key(*itf, fresh); !r)
 			spdlog::error("{}: {}", itf->name, r.error().message);
 	}
+	if (dns_cookie_maker_ && dns_cookie_maker_->is_fleet() &&
+	    fresh.key_source == config::DaemonConfig::KeySource::file) {
+		auto key = load_fleet_key_file(fresh.key_file);
+		if (key && dns_cookie_maker_->change_fleet_key(*key, realtime_ns() / 1000000000ull, cookie_rotate_s())) {
+			dns_cookie_store_.publish(dns_cookie_maker_->secrets());
+			spdlog::info("DNS Cookie secret: derived from the new fleet key (the old one's still accepted)");
+		}
+	}
 	cfg_.knobs = fresh.knobs;
 	cfg_.key_source = fresh.key_source;
 	cfg_.key_file = fresh.key_file;
@@ -610,6 +628,53 @@ void Daemon::rotate_keys_if_due()
 			spdlog::error("{}: cookie key rotation: {}", itf->name, r.error().message);
 		else
 			spdlog::debug("{}: cookie key rotated", itf->name);
+	}
+	// The DNS Cookie secret rolls over with the TCP keys (the old one
+	// stays accepted).
+	if (dns_cookie_maker_) {
+		if (auto r = dns_cookie_maker_->rotate(); !r) {
+			spdlog::error("DNS Cookie secret rotation: {}", r.error().message);
+		} else {
+			dns_cookie_store_.publish(dns_cookie_maker_->secrets());
+			spdlog::debug("DNS Cookie secret rotated");
+		}
+	}
+}
+
+std::uint32_t Daemon::cookie_rotate_s() const
+{
+	return interfaces_.empty() || !interfaces_.front()->pins ? 0
+								 : interfaces_.front()->pins->read_config().cookie_rotate_s;
+}
+
+Result<void> Daemon::init_dns_cookie_secrets()
+{
+	if (cfg_.key_source == config::DaemonConfig::KeySource::file) {
+		auto key = load_fleet_key_file(cfg_.key_file);
+		if (!key)
+			return key.error();
+		dns_cookie_maker_.emplace(CookieSecretMaker::fleet(*key, realtime_ns() / 1000000000ull, cookie_rotate_s()));
+	} else {
+		auto m = CookieSecretMaker::random();
+		if (!m)
+			return m.error();
+		dns_cookie_maker_.emplace(std::move(*m));
+	}
+	dns_cookie_store_.publish(dns_cookie_maker_->secrets());
+	spdlog::info("DNS Cookies: {}{}, secret {}", cfg_.cookies_enable ? "on" : "off",
+		     cfg_.cookies_enable && cfg_.cookies_require ? " (required over UDP)" : "",
+		     dns_cookie_maker_->is_fleet() ? "derived from the fleet key" : "random");
+	return {};
+}
+
+// With a fleet key the secret follows UTC periods of cookie.rotate seconds
+// (every member agrees without talking); checked at each wake of the main
+// loop, at least once a second.
+void Daemon::tick_dns_cookie_secrets()
+{
+	if (dns_cookie_maker_ && dns_cookie_maker_->tick(realtime_ns() / 1000000000ull, cookie_rotate_s())) {
+		dns_cookie_store_.publish(dns_cookie_maker_->secrets());
+		spdlog::debug("DNS Cookie secret: next period");
 	}
 }
 
@@ -718,6 +783,8 @@ int Daemon::run()
 		auto r = open_interface(i);
 		if (r)
 			i.pins->publish_cookie_epoch(realtime_ns());
+		if (r && !dns_cookie_maker_)
+			r = init_dns_cookie_secrets();
 		if (r)
 			r = start_workers(i);
 		if (!r) {
@@ -750,6 +817,7 @@ int Daemon::run()
 			break;
 		}
 		rotate_keys_if_due();
+		tick_dns_cookie_secrets();
 	}
 	shutdown();
 	close(sfd);

@@ -48,6 +48,8 @@ Result<std::unique_ptr<Worker>> make_worker(const config::DaemonConfig &cfg, con
 	wc.rrl_set_count = itf.rrl_set_count;
 	// One sweep of the shared map per interface: the first worker's.
 	wc.idle_closer = q == 0 ? itf.idle_closer : nullptr;
+	wc.cookie_secrets = cfg.cookies_enable ? itf.cookie_secrets : nullptr;
+	wc.cookie_policy = {cfg.cookies_enable, cfg.cookies_require};
 
 	std::unique_ptr<Backend> backend;
 	std::function<void()> before_batch;

@@ -29,6 +29,7 @@ struct InterfaceShare {
 	std::uint64_t *dstats_rows = nullptr;      // the mmapped dstats map, all rows
 	answers::AnswerMap *answer_map = nullptr;  // answers for XDP to give
 	IdleCloser *idle_closer = nullptr;         // handed to the queue-0 worker only
+	const CookieSecretStore *cookie_secrets = nullptr;  // DNS Cookie secrets (all interfaces)
 	xdpdns_rrl_set *rrl_sets = nullptr;        // the mmapped rrl map
 	std::uint32_t rrl_set_count = 0;
 	dnstap::Writer *tap = nullptr;             // dnstap output (nullptr: off)

@@ -24,6 +24,7 @@ struct UdpContext {
 	dns::Query q;
 	std::uint16_t path_mtu = 0;   // learnt from ICMP (XDP metadata), 0 unknown
 	bool atr_allowed = true;      // client passes the ATR allow-list
+	bool valid_cookie = false;    // the query carried a valid server cookie (RFC 7873)
 	bool rrl_exempt = false;      // client on the RRL exempt list
 	std::uint16_t frame_len = 0;  // 0: frame not saved (too long)
 	// Only frame_len octets are valid: not zeroed, because a UdpContext is

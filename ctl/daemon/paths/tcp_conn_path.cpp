@@ -181,6 +181,12 @@ void Worker::query(tcp::ConnRef conn, std::span<const std::uint8_t> message)
 		conn_answer(conn, {small_buf_.data(), n});
 		return;
 	}
+	if (check_dns_cookie(q, tcp_client_, false).verdict == dns::CookieVerdict::malformed) {
+		const std::size_t n = write_parse_error(q, dns::ParseResult::formerr);
+		conns_.add_answer(conn, {small_buf_.data(), n});
+		counters_.inc(XDPDNS_STAT_D_TCP_ANSWERS);
+		return;
+	}
 	std::size_t size = 0;
 	const std::uint64_t tag = kConnTag | (q.tcp_keepalive ? kKeepaliveTag : 0) | (std::uint64_t{conn.id} << 32) |
 				  conn.generation;

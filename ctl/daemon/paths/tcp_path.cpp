@@ -114,6 +114,12 @@ void Worker::answer_tcp_queries(const tcp::Plan &plan, TcpContext &c, std::span<
 			c.done++;
 			continue;
 		}
+		if (check_dns_cookie(c.q[i], c.t.dst, false).verdict == dns::CookieVerdict::malformed) {
+			const std::size_t n = write_parse_error(c.q[i], dns::ParseResult::formerr);
+			store_tcp_answer(c, buf, i, {small_buf_.data(), n});
+			c.done++;
+			continue;
+		}
 		// The backend writes right after the length prefix: no copy.
 		std::size_t size = 0;
 		auto dest = buf.subspan(std::min<std::size_t>(buf.size(), c.buffer_used + 2));

@@ -5,6 +5,7 @@
 
 #include "daemon/io/clock.h"
 #include "daemon/answers/answer_entry.h"
+#include "dns/dns_cookie.h"
 #include "dns/response.h"
 #include "dns/udp_limit.h"
 #include "net/fragment.h"
@@ -59,6 +60,16 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 		break;
 	}
 
+	const dns::CookieOutcome cookie = check_dns_cookie(c.q, c.t.dst, true);
+	if (cookie.verdict == dns::CookieVerdict::malformed || cookie.badcookie) {
+		const std::size_t n = cookie.badcookie ? dns::write_badcookie(c.q, small_buf_, knobs_.edns_buffer_size)
+						       : write_parse_error(c.q, dns::ParseResult::formerr);
+		if (n)
+			send_datagram(c.t, {small_buf_.data(), n});
+		return;
+	}
+	c.valid_cookie = cookie.valid_server_cookie();
+
 	if (meta) {
 		c.path_mtu = meta->path_mtu;
 		c.atr_allowed = meta->flags & XDPDNS_META_F_ATR_ALLOWED;
@@ -77,9 +88,10 @@ void Worker::on_udp(const net::FrameView &v, const RxFrame &f, const xdpdns_meta
 			pending_.udp_free(*tag);
 		const std::span<const std::uint8_t> answer{answer_buf_.data(), size};
 		const std::uint32_t rrl_class = backend_->rrl_class();
-		// RRL exemption: the exempt list (XDP's metadata). The place
-		// for other grounds, e.g. a valid DNS server cookie: OR them in.
-		const bool rrl_exempt = c.rrl_exempt;
+		// RRL exemption: the exempt list (XDP's metadata), or a valid
+		// DNS server cookie (RFC 7873: a spoofed source cannot have one,
+		// so answering it amplifies nothing).
+		const bool rrl_exempt = c.rrl_exempt || c.valid_cookie;
 		if (!rrl_admits(c, rrl_class, rrl_exempt, dns::answer_has_aa(answer), now_ns))
 			return;
 		if (finish_udp(c, f.packet, answer, now_ns))
@@ -119,7 +131,9 @@ bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 	std::uint32_t mtu = cfg_.mtu;
 	if (c.path_mtu && c.path_mtu < mtu)
 		mtu = c.path_mtu;
-	const atr::AtrInput in{answer.size(), limit, c.t.is_ipv6, mtu, c.atr_allowed};
+	// No ATR follow-up to a query with a cookie: the XDP program builds it,
+	// and its TC=1 answer would lack our COOKIE option.
+	const atr::AtrInput in{answer.size(), limit, c.t.is_ipv6, mtu, c.atr_allowed && c.q.reply_cookie_len == 0};
 	const atr::AtrKnobs k{knobs_.atr_enabled, knobs_.atr_size_v4, knobs_.atr_size_v6, knobs_.atr_probability};
 	const auto decision = atr::decide(in, k, random_percent());
 

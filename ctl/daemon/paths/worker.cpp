@@ -100,6 +100,8 @@ void Worker::run(const std::atomic<bool> &stop)
 		}
 
 		knobs_ = KnobSnapshot::read(cfg_.knobs);
+		if (cfg_.cookie_secrets)
+			cookie_secrets_ = cfg_.cookie_secrets->load();
 		if (before_batch_)
 			before_batch_();
 		if (cfg_.answer_map) {
@@ -193,6 +195,30 @@ std::size_t Worker::write_parse_error(const dns::Query &q, dns::ParseResult r)
 	if (r == dns::ParseResult::formerr)
 		counters_.inc(XDPDNS_STAT_D_DNS_FORMERR);
 	return dns::write_error(q, rcode, small_buf_, knobs_.edns_buffer_size);
+}
+
+dns::CookieOutcome Worker::check_dns_cookie(dns::Query &q, const net::IpAddress &client, bool udp)
+{
+	if (!cfg_.cookie_secrets || (q.cookie_len == 0 && !q.cookie_malformed)) {
+		q.reply_cookie_len = 0;
+		return {};
+	}
+	timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);  // RFC 9018 timestamps are Unix time
+	const std::span<const std::uint8_t> addr =
+		client.is_v4_mapped() ? std::span<const std::uint8_t>(client.v4()) : std::span<const std::uint8_t>(client.bytes);
+	const auto o = dns::apply_cookie(q, cookie_secrets_, addr, static_cast<std::uint32_t>(ts.tv_sec), udp,
+					 cfg_.cookie_policy);
+	switch (o.verdict) {
+	case dns::CookieVerdict::none: break;
+	case dns::CookieVerdict::client_only: counters_.inc(XDPDNS_STAT_D_COOKIE_CLIENT_ONLY); break;
+	case dns::CookieVerdict::valid: counters_.inc(XDPDNS_STAT_D_COOKIE_VALID); break;
+	case dns::CookieVerdict::invalid: counters_.inc(XDPDNS_STAT_D_COOKIE_INVALID); break;
+	case dns::CookieVerdict::malformed: counters_.inc(XDPDNS_STAT_D_COOKIE_MALFORMED); break;
+	}
+	if (o.badcookie)
+		counters_.inc(XDPDNS_STAT_D_COOKIE_BADCOOKIE);
+	return o;
 }
 
 std::size_t Worker::answer_non_query(const dns::Query &q, dns::ParseResult r, std::span<const std::uint8_t> msg,

@@ -13,6 +13,7 @@
 #include "daemon/answers/seen_filter.h"
 #include "daemon/atr/policy.h"
 #include "daemon/atr/scheduler.h"
+#include "daemon/cookies/cookie_secret_store.h"
 #include "daemon/backend.h"
 #include "daemon/tcp/conn_table.h"
 #include "daemon/tcp/flow_table.h"
@@ -55,6 +56,10 @@ struct WorkerConfig {
 	IdleCloser *idle_closer = nullptr;         // sweeps tcp_conns (one worker per interface)
 	std::uint32_t busy_poll_us = 0;            // the port busy-polls: spin this long before poll()
 	const secondary::NotifyCheck *notify = nullptr;  // secondary zones: NOTIFY from their primaries
+	// DNS Cookies (dns/dns_cookie.h): the secrets in force (nullptr: cookies
+	// off) and cookies.enable / cookies.require.
+	const CookieSecretStore *cookie_secrets = nullptr;
+	dns::CookiePolicy cookie_policy;
 	xdpdns_rrl_set *rrl_sets = nullptr;        // the mmapped rrl map (shared with XDP)
 	std::uint32_t rrl_set_count = 0;           // its sets, a power of two
 	// dnstap (nullptr: off): this worker submits to input queue tap_queue.
@@ -174,6 +179,11 @@ private:
 	// Asynchronous answers (AnswerSink)
 	void deliver(std::uint64_t tag, std::span<const std::uint8_t> answer) override;
 
+	// DNS Cookies of a parsed query (ParseResult::ok) from `client`: sets
+	// q.reply_cookie, counts the verdict. The caller answers FORMERR for
+	// malformed and BADCOOKIE when the outcome says so.
+	dns::CookieOutcome check_dns_cookie(dns::Query &q, const net::IpAddress &client, bool udp);
+
 	std::uint32_t random_percent();
 	// FORMERR, NOTIMP or BADVERS for a query that parse_query() did not
 	// take (r is neither ok nor drop), into small_buf_; its length.
@@ -187,6 +197,7 @@ private:
 	AnswerHistograms hist_;
 	dnstap::Sampler tap_query_sampler_, tap_response_sampler_;
 	KnobSnapshot knobs_;
+	dns::CookieSecrets cookie_secrets_;      // loaded once per batch
 	tcp::FlowTable flows_;
 	tcp::ConnTable conns_;
 	atr::AtrScheduler atr_;

@@ -3,13 +3,15 @@
 // libraries are seen as well (OpenSSL's SHA-1 for NSEC3 hashes), hence its
 // own executable; it runs parse_query(), answer(), the error/TC writers and
 // the upstream codec over queries that reach every branch, DNSSEC proofs
-// from NSEC, NSEC3 and NSEC3 opt-out zones included.
+// from NSEC, NSEC3 and NSEC3 opt-out zones included, and DNS Cookies
+// (apply_cookie, BADCOOKIE) for queries with every kind of COOKIE option.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <new>
 
+#include "dns/dns_cookie.h"
 #include "dns/query.h"
 #include "dns/response.h"
 #include "dns/upstream_codec.h"
@@ -123,6 +125,40 @@ TEST(NoAllocation, PerQueryPath)
 	}
 	queries.push_back(make_query({.name = "www.zone.test", .edns = true, .version = 1}));
 	queries.push_back(Bytes(12, 0));
+
+	// DNS Cookies: client only, a valid server cookie (made before the
+	// counting starts), a forged one, an unknown version, a malformed length.
+	CookieSecrets secrets;
+	secrets.current = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+	secrets.accepted[0] = {1, 2};
+	secrets.accepted_count = 1;
+	const uint8_t client_ip[4] = {192, 0, 2, 7};
+	const uint32_t now = 1700000000;
+	const CookiePolicy require{true, true};
+	auto with_cookie = [](const char *name, const Bytes &cookie) {
+		Bytes m = make_query({.name = name, .type = rrtype::a});
+		Bytes rdata = {0, 10, 0, static_cast<uint8_t>(cookie.size())};
+		rdata.insert(rdata.end(), cookie.begin(), cookie.end());
+		test::append_opt(m, 1232, 0, false, rdata);
+		return m;
+	};
+	const Bytes client = {1, 2, 3, 4, 5, 6, 7, 8};
+	Bytes valid;
+	{
+		Bytes first = with_cookie("www.zone.test", client);
+		Query q;
+		EXPECT_EQ(parse_query(first, q), ParseResult::ok);
+		apply_cookie(q, secrets, client_ip, now, true, {});
+		valid.assign(q.reply_cookie.begin(), q.reply_cookie.begin() + q.reply_cookie_len);
+	}
+	Bytes forged = valid;
+	forged.back() ^= 1;
+	Bytes version2 = valid;
+	version2[8] = 2;
+	const size_t cookie_queries_from = queries.size();
+	for (const char *name : {"www.zone.test", "big4000.example.test", "nothere.zone.test", "nowhere.invalid"})
+		for (const Bytes &c : {client, valid, forged, version2, Bytes(12, 9), Bytes(41, 9)})
+			queries.push_back(with_cookie(name, c));
 	Bytes out(max_message), fwd(512), restored(max_message);
 
 	// The counter works: one vector, one allocation.
@@ -133,11 +169,20 @@ TEST(NoAllocation, PerQueryPath)
 	}
 	allocations = 0;
 
-	size_t answered = 0;
+	size_t answered = 0, cookies_checked = 0;
 	for (const Bytes &m : queries) {
 		Query q;
 		switch (parse_query(m, q)) {
 		case ParseResult::ok:
+			if (q.cookie_len || q.cookie_malformed) {
+				const CookieOutcome o = apply_cookie(q, secrets, client_ip, now, true, require);
+				cookies_checked++;
+				if (o.verdict == CookieVerdict::malformed)
+					write_error(q, rcode::formerr, out);
+				else if (o.badcookie)
+					write_badcookie(q, out);
+				apply_cookie(q, secrets, client_ip, now, false, require);  // TCP: answered
+			}
 			for (const auto &set : sets) {
 				for (Transport t : {Transport::udp, Transport::tcp}) {
 					const AnswerInfo a = answer(*set, q, t, out);
@@ -158,6 +203,7 @@ TEST(NoAllocation, PerQueryPath)
 	}
 	counting = false;
 	EXPECT_EQ(allocations.load(), 0u);
+	EXPECT_EQ(cookies_checked, queries.size() - cookie_queries_from);
 	EXPECT_EQ(answered, 2 * sets.size() * (queries.size() - 2));
 }
 

@@ -141,6 +141,28 @@ TEST(AnswerKey, OtherShapesHaveNone)
 	EXPECT_FALSE(key_for(parsed(with_answer), with_answer, false, k)) << "an answer record in the query";
 }
 
+// A query with a COOKIE never gets a key: its answer carries a server
+// cookie made for one client at one time, which XDP must never give to
+// another. Client cookie only, with a server cookie, malformed; and the
+// rule stands on the cookie itself, not only on "the OPT has options".
+TEST(AnswerKey, NeverForAQueryWithACookie)
+{
+	xdpdns_answer_key k;
+	Bytes server(24, 0x33);
+	server[8] = 1;
+	for (const Bytes &option : {Bytes{0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8},
+				    [&] { Bytes o = {0, 10, 0, 24}; o.insert(o.end(), server.begin(), server.end()); return o; }(),
+				    Bytes{0, 10, 0, 5, 1, 2, 3, 4, 5}}) {
+		const Bytes m = query("a.test", 1, true, false, 0, option);
+		dns::Query q = parsed(m);
+		EXPECT_TRUE(q.cookie_len != 0 || q.cookie_malformed);
+		EXPECT_FALSE(key_for(q, m, false, k)) << option.size();
+		EXPECT_FALSE(key_for(q, m, true, k)) << option.size();
+		q.edns_options = false;  // only the cookie left to refuse it
+		EXPECT_FALSE(key_for(q, m, false, k)) << option.size();
+	}
+}
+
 TEST(AnswerEntry, GivesBackTheDaemonsAnswerForAnyIdCaseAndRdCd)
 {
 	const Bytes stored_query = query("www.example.test", 1, true);

@@ -40,6 +40,24 @@ TEST(CommandLine, FlagsOnlyZone)
 	EXPECT_EQ(c.config, want);
 }
 
+TEST(CommandLine, CookiesFlag)
+{
+	Command on = run({"--interface", "veth0", "--zone", "z.zone"});
+	ASSERT_EQ(on.action, Action::run) << on.message;
+	EXPECT_TRUE(on.config.cookies_enable);
+	EXPECT_FALSE(on.config.cookies_require);
+	Command req = run({"--interface", "veth0", "--zone", "z.zone", "--cookies", "require"});
+	ASSERT_EQ(req.action, Action::run) << req.message;
+	EXPECT_TRUE(req.config.cookies_enable);
+	EXPECT_TRUE(req.config.cookies_require);
+	Command off = run({"--interface", "veth0", "--zone", "z.zone", "--cookies", "off"});
+	ASSERT_EQ(off.action, Action::run) << off.message;
+	EXPECT_FALSE(off.config.cookies_enable);
+	EXPECT_FALSE(off.config.cookies_require);
+	EXPECT_EQ(refused({"--interface", "veth0", "--zone", "z.zone", "--cookies", "yes"}),
+		  "--cookies: 'yes' is not on, off or require");
+}
+
 TEST(CommandLine, RepeatableFlags)
 {
 	Command c = run({"--interface", "veth0", "--interface", "veth1", "--zone", "a.zone@example.test",
@@ -202,7 +220,7 @@ TEST(CommandLine, CheckConfig)
 	Command ko = run({"--check-config", bad});
 	EXPECT_EQ(ko.action, Action::check);
 	EXPECT_EQ(ko.message, bad + ":3:1: port: unknown key; valid keys: interfaces, ports, mode, addresses, "
-				    "backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level");
+				    "backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level");
 	EXPECT_EQ(ko.exit_code, kExitCheckFailed);
 
 	Command missing = run({"--check-config", dir.path() + "/none.yaml"});

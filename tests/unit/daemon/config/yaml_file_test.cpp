@@ -79,6 +79,26 @@ TEST_F(YamlFile, GoodFileParsesToTheExactStruct)
 	EXPECT_EQ(knobs->tcp_mss_v6, config_defaults().tcp_mss_v6);
 }
 
+// DNS Cookies: on and not required unless the file says otherwise.
+TEST_F(YamlFile, CookiesEnableAndRequire)
+{
+	auto plain = load_text(kMinimal, "c.yaml");
+	ASSERT_TRUE(plain.ok()) << plain.error().message;
+	EXPECT_TRUE(plain->cookies_enable);
+	EXPECT_FALSE(plain->cookies_require);
+	auto req = load_text(kMinimal + "cookies:\n  require: yes\n", "c.yaml");
+	ASSERT_TRUE(req.ok()) << req.error().message;
+	EXPECT_TRUE(req->cookies_enable);
+	EXPECT_TRUE(req->cookies_require);
+	auto off = load_text(kMinimal + "cookies:\n  enable: no\n", "c.yaml");
+	ASSERT_TRUE(off.ok()) << off.error().message;
+	EXPECT_FALSE(off->cookies_enable);
+	EXPECT_EQ(error_of(kMinimal + "cookies:\n  require: maybe\n"),
+		  at(5, 12) + "cookies.require: 'maybe' is not yes or no");
+	EXPECT_EQ(error_of(kMinimal + "cookies:\n  strict: yes\n"),
+		  at(5, 3) + "cookies.strict: unknown key; valid keys: enable, require");
+}
+
 TEST_F(YamlFile, MinimalFileHasTheDefaults)
 {
 	const std::string path = dir.write("c.yaml",
@@ -107,7 +127,7 @@ TEST_F(YamlFile, UnknownKeysAreErrorsListingTheValidOnes)
 {
 	EXPECT_EQ(error_of(kMinimal + "log_level: info\n"),
 		  at(4, 1) + "log_level: unknown key; valid keys: interfaces, ports, mode, addresses, "
-			     "backend, knobs, cookie-key, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level");
+			     "backend, knobs, cookie-key, cookies, tsig-keys, pmtu-entries, rrl-table-size, tcp-flows, tcp-connections, answer-entries, busy-poll, metrics, dnstap, log-level");
 	EXPECT_EQ(error_of("interfaces: [eth0]\n"
 			   "backend:\n"
 			   "  upstreams: [192.0.2.1]\n"),
