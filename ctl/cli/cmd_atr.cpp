@@ -1,10 +1,8 @@
 // atr allow add|del PREFIX [--iface], atr allow list [--iface]
 #include "commands.h"
+#include "prefix_list_cmds.h"
 
-#include "common/address.h"
 #include "common/pinned.h"
-
-#include <cstdio>
 
 namespace xdpdns::cli {
 
@@ -15,48 +13,11 @@ void add_atr_commands(CLI::App &app, std::vector<std::pair<CLI::App *, Runner>> 
 	auto *allow = atr->add_subcommand("allow",
 					  "Client prefixes that get ATR follow-ups (empty list: everyone)");
 	allow->require_subcommand(1);
-
-	struct Args {
-		std::string prefix;
-		std::optional<std::string> iface;
-	};
-	for (bool add : {true, false}) {
-		auto a = std::make_shared<Args>();
-		auto *c = allow->add_subcommand(add ? "add" : "del",
-						add ? "Add a prefix to the allow-list" : "Remove a prefix from the allow-list");
-		c->add_option("PREFIX", a->prefix, "e.g. 192.0.2.0/24, 2001:db8::/32, 198.51.100.7")->required();
-		c->add_option("-i,--iface", a->iface, "interface (default: the only attached one)");
-		cmds.emplace_back(c, [a, add]() -> Result<void> {
-			auto pfx = parse_prefix(a->prefix);
-			if (!pfx)
-				return pfx.error();
-			auto p = open_one_interface(a->iface);
-			if (!p)
-				return p.error();
-			if (auto r = add ? p->atr_allow_add(*pfx) : p->atr_allow_del(*pfx); !r)
-				return r;
-			std::printf("%s: %s %s %s the ATR allow-list\n", p->ifname().c_str(),
-				    add ? "added" : "removed", format_prefix(*pfx).c_str(), add ? "to" : "from");
-			return {};
-		});
-	}
-
-	auto l = std::make_shared<std::optional<std::string>>();
-	auto *list = allow->add_subcommand("list", "Show the allow-list");
-	list->add_option("-i,--iface", *l, "interface (default: the only attached one)");
-	cmds.emplace_back(list, [l]() -> Result<void> {
-		auto p = open_one_interface(*l);
-		if (!p)
-			return p.error();
-		auto v = p->atr_allow_list();
-		if (!v)
-			return v.error();
-		if (v->empty())
-			std::printf("# %s: empty: every client gets ATR follow-ups\n", p->ifname().c_str());
-		for (const auto &pfx : *v)
-			std::printf("%s\n", format_prefix(pfx).c_str());
-		return {};
-	});
+	add_prefix_list_commands(*allow,
+				 {"the ATR allow-list", "every client gets ATR follow-ups",
+				  &PinnedObjects::atr_allow_add, &PinnedObjects::atr_allow_del,
+				  &PinnedObjects::atr_allow_list},
+				 cmds);
 }
 
 }  // namespace xdpdns::cli

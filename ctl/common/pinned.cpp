@@ -1,6 +1,7 @@
 #include "pinned.h"
 
 #include "bpffs.h"
+#include "lpm_list.h"
 #include "cookie_key.h"
 #include "ports.h"
 #include "service_addresses.h"
@@ -480,27 +481,15 @@ Result<bool> PinnedObjects::answers_flush()
 
 Result<std::vector<Prefix>> PinnedObjects::atr_allow_list() const
 {
-	std::vector<Prefix> out;
-	xdpdns_lpm_key key, next;
-	const void *prev = nullptr;
-	while (bpf_map_get_next_key(atr_allow_fd_.get(), prev, &next) == 0) {
-		out.push_back(from_lpm_key(next));
-		key = next;
-		prev = &key;
-	}
-	if (errno != ENOENT)
-		return sys_error(errno, "walk " + pin_path(dir_, "atr_allow"));
-	return out;
+	return lpm_prefixes(atr_allow_fd_.get(), pin_path(dir_, "atr_allow"));
 }
 
 Result<void> PinnedObjects::set_atr_active()
 {
-	xdpdns_lpm_key first;
-	bool any = bpf_map_get_next_key(atr_allow_fd_.get(), nullptr, &first) == 0;
-	if (!any && errno != ENOENT)
-		return sys_error(errno, "walk " + pin_path(dir_, "atr_allow"));
-	__atomic_store_n(&config_.as<xdpdns_config>()->atr_allow_active, any ? 1u : 0u,
-			 __ATOMIC_RELEASE);
+	auto any = lpm_any(atr_allow_fd_.get(), pin_path(dir_, "atr_allow"));
+	if (!any)
+		return any.error();
+	__atomic_store_n(&config_.as<xdpdns_config>()->atr_allow_active, *any ? 1u : 0u, __ATOMIC_RELEASE);
 	return {};
 }
 

@@ -3,6 +3,7 @@
 #include "pinned.h"
 
 #include "bpffs.h"
+#include "lpm_list.h"
 
 #include <bpf/bpf.h>
 
@@ -12,26 +13,15 @@ namespace xdpdns {
 
 Result<std::vector<Prefix>> PinnedObjects::rrl_exempt_list() const
 {
-	std::vector<Prefix> out;
-	xdpdns_lpm_key key, next;
-	const void *prev = nullptr;
-	while (bpf_map_get_next_key(rrl_exempt_fd_.get(), prev, &next) == 0) {
-		out.push_back(from_lpm_key(next));
-		key = next;
-		prev = &key;
-	}
-	if (errno != ENOENT)
-		return sys_error(errno, "walk " + pin_path(dir_, "rrl_exempt"));
-	return out;
+	return lpm_prefixes(rrl_exempt_fd_.get(), pin_path(dir_, "rrl_exempt"));
 }
 
 Result<void> PinnedObjects::set_rrl_exempt_active()
 {
-	xdpdns_lpm_key first;
-	bool any = bpf_map_get_next_key(rrl_exempt_fd_.get(), nullptr, &first) == 0;
-	if (!any && errno != ENOENT)
-		return sys_error(errno, "walk " + pin_path(dir_, "rrl_exempt"));
-	__atomic_store_n(&config_.as<xdpdns_config>()->rrl_exempt_active, any ? 1u : 0u, __ATOMIC_RELEASE);
+	auto any = lpm_any(rrl_exempt_fd_.get(), pin_path(dir_, "rrl_exempt"));
+	if (!any)
+		return any.error();
+	__atomic_store_n(&config_.as<xdpdns_config>()->rrl_exempt_active, *any ? 1u : 0u, __ATOMIC_RELEASE);
 	return {};
 }
 

@@ -35,14 +35,4 @@ resolver_names() {
 		expect_eq "$(tail -n 1 <<<"$out")" "${q#*/}" "$who: ${q%/*} A"
 	done
 }
-wait_listening() {
-	local pid=$1 port=$2 log=$3 who=$4 i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; fail "$who exited at start"; }
-		nsrun "$CLIENT_NS" ss -lnu "sport = :$port" | grep -q ":$port" && return 0
-		sleep 0.1
-	done
-	cat "$log" >&2
-	fail "$who did not listen on 127.0.0.1:$port"
-}
 

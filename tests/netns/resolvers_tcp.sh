@@ -225,31 +225,8 @@ EOF
 		# BIND 9.18: recursion for 127/8 only, no validation, rt.test a
 		# static stub (its authority asked directly, as unbound's stub-zone),
 		# no control channel, everything in DIR.
-		cat >"$dir/named.conf" <<EOF
-options {
-	directory "$dir";
-	pid-file "$dir/named.pid";
-	session-keyfile "$dir/session.key";
-	managed-keys-directory "$dir";
-	dump-file "$dir/cache.db";
-	listen-on port $RT_PORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion yes;
-	allow-query { 127.0.0.0/8; };
-	allow-recursion { 127.0.0.0/8; };
-	dnssec-validation no;
-	qname-minimization off;
-	max-udp-size 4096;
-	notify no;
-};
-controls { };
-zone "$RT_ZONE" {
-	type static-stub;
-	server-addresses { $SERVER_IP4; };
-};
-EOF
-		named-checkconf "$dir/named.conf" || fail "named-checkconf rejects $dir/named.conf"
-		nsbg "$CLIENT_NS" named -g -4 -n 2 -c "$dir/named.conf" 2>"$dir/log"
+		NAMED_THREADS=2 named_serve "$CLIENT_NS" "$dir" "$RT_PORT" "$RT_ZONE" "$SERVER_IP4" "max-udp-size 4096;"
+		NSBG_PID=$NAMED_PID
 		;;
 	pdns)
 		# PowerDNS Recursor 4.8: rt.test forwarded to SERVER_IP4 as an

@@ -111,8 +111,8 @@ step "RRL (rrl.rate 5, rrl.slip 0): a valid server cookie is exempt"
 xdpdns_set "$SERVER_NS" "$SERVER_IF" rrl.rate 5 >/dev/null
 xdpdns_set "$SERVER_NS" "$SERVER_IF" rrl.slip 0 >/dev/null
 cookie_flood() {  # COOKIE-HEX: 40 queries for small.example.test; prints "full tc none"
-	nsrun "$CLIENT_NS" env PYTHONPATH="$here/py" "$PYTHON" "$here/py/cookie_flood.py" \
-		"$SERVER_IP4" small.example.test 40 "$1" |
+	nsrun "$CLIENT_NS" env PYTHONPATH="$here/py" "$PYTHON" "$here/py/rrl_flood.py" --cookie "$1" \
+		"$SERVER_IP4" small.example.test 1 40 "$CLIENT_IP4" |
 		sed -n 's/^sent=40 full=\([0-9]*\) tc=\([0-9]*\) none=\([0-9]*\)$/\1 \2 \3/p'
 }
 snap

@@ -36,35 +36,9 @@ expect_grep '^; COOKIE: [0-9a-f]\{16\}01000000[0-9a-f]\{24\} (good)' "$out" "our
 snap
 
 step "BIND named as a resolver"
-dir=$NETNS_TMP/named
-mkdir -p "$dir"
-cat >"$dir/named.conf" <<EOF
-options {
-	directory "$dir";
-	pid-file "$dir/named.pid";
-	session-keyfile "$dir/session.key";
-	managed-keys-directory "$dir";
-	listen-on port $PORT { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion yes;
-	allow-query { 127.0.0.0/8; };
-	allow-recursion { 127.0.0.0/8; };
-	dnssec-validation no;
-	qname-minimization off;
-	notify no;
-};
-controls { };
-zone "example.test" {
-	type static-stub;
-	server-addresses { $SERVER_IP4; };
-};
-EOF
-named-checkconf "$dir/named.conf" || fail "named-checkconf rejects $dir/named.conf"
 badcookie=${C[d-cookie-badcookie]}
 valid=${C[d-cookie-valid]}
-nsbg "$CLIENT_NS" named -g -4 -n 1 -c "$dir/named.conf" 2>"$dir/log"
-NAMED_PID=$NSBG_PID
-wait_listening "$NAMED_PID" "$PORT" "$dir/log" named
+named_serve "$CLIENT_NS" "$NETNS_TMP/named" "$PORT" example.test "$SERVER_IP4"
 resolver_names "$PORT" named
 snap
 expect_ge "$(delta d-cookie-badcookie "$badcookie")" 1 "named's first query: BADCOOKIE"

@@ -18,6 +18,7 @@
 #   xdp_prog_id NS IFACE       id of the XDP program on IFACE
 #   nsd_serve NS ZONE FILE ADDR...   NSD answering a zone, once it serves
 #   unbound_serve NS DIR PORT ZONE AUTHORITY [LINE...]   unbound, once it listens
+#   named_serve NS DIR PORT ZONE AUTHORITY [LINE...]     BIND named, the same
 #   stop_pid PID WHAT          SIGTERM and wait for the exit
 #
 # Names are unique per process (tag + pid in hex), so parallel runs never
@@ -285,7 +286,7 @@ netns_upstream_create() {
 # clause (module-config, tcp-upstream, trust anchors...). Returns once it
 # listens; UNBOUND_PID and UNBOUND_LOG are set.
 unbound_serve() {
-	local ns=$1 dir=$2 port=$3 zone=$4 authority=$5 line i
+	local ns=$1 dir=$2 port=$3 zone=$4 authority=$5 line
 	shift 5
 	mkdir -p "$dir"
 	{
@@ -306,13 +307,51 @@ unbound_serve() {
 	nsbg "$ns" unbound -d -c "$dir/unbound.conf" 2>"$dir/log"
 	UNBOUND_PID=$NSBG_PID
 	UNBOUND_LOG=$dir/log
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$UNBOUND_PID" 2>/dev/null || { cat "$dir/log" >&2; netns_die "unbound exited at start"; }
+	wait_udp_listen "$ns" "$UNBOUND_PID" "$port" "$dir/log" unbound
+}
+
+# named_serve NS DIR PORT ZONE AUTHORITY [OPTION-LINE...]: BIND named as a
+# resolver in NS (recursion for 127/8 only, no validation, no query-name
+# minimisation, IPv4 only, NAMED_THREADS threads (1), no control channel), everything in
+# DIR, listening on 127.0.0.1:PORT, with ZONE a static stub at AUTHORITY;
+# each OPTION-LINE ("max-udp-size 4096;") goes into its options. Returns
+# once it listens; NAMED_PID is set.
+named_serve() {
+	local ns=$1 dir=$2 port=$3 zone=$4 authority=$5 line
+	shift 5
+	mkdir -p "$dir"
+	{
+		printf 'options {\n'
+		printf '\t%s\n' "directory \"$dir\";" "pid-file \"$dir/named.pid\";" \
+			"session-keyfile \"$dir/session.key\";" "managed-keys-directory \"$dir\";" \
+			"dump-file \"$dir/cache.db\";" "listen-on port $port { 127.0.0.1; };" \
+			"listen-on-v6 { none; };" "recursion yes;" "allow-query { 127.0.0.0/8; };" \
+			"allow-recursion { 127.0.0.0/8; };" "dnssec-validation no;" \
+			"qname-minimization off;" "notify no;"
+		for line in "$@"; do
+			printf '\t%s\n' "$line"
+		done
+		printf '};\ncontrols { };\n'
+		printf 'zone "%s" {\n\ttype static-stub;\n\tserver-addresses { %s; };\n};\n' "$zone" "$authority"
+	} >"$dir/named.conf"
+	named-checkconf "$dir/named.conf" || netns_die "named-checkconf rejects $dir/named.conf"
+	nsbg "$ns" named -g -4 -n "${NAMED_THREADS:-1}" -c "$dir/named.conf" 2>"$dir/log"
+	NAMED_PID=$NSBG_PID
+	wait_udp_listen "$ns" "$NAMED_PID" "$port" "$dir/log" named
+}
+
+# wait_udp_listen NS PID PORT LOG WHO: returns once PID (WHO, logging to
+# LOG) listens on UDP PORT in NS; fails with its log if it exits or does
+# not listen within 10 s.
+wait_udp_listen() {
+	local ns=$1 pid=$2 port=$3 log=$4 who=$5 i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; netns_die "$who exited at start"; }
 		nsrun "$ns" ss -lnu "sport = :$port" | grep -q ":$port" && return 0
 		sleep 0.1
 	done
-	cat "$dir/log" >&2
-	netns_die "unbound did not listen on 127.0.0.1:$port"
+	cat "$log" >&2
+	netns_die "$who did not listen on 127.0.0.1:$port"
 }
 
 # nsd_serve NS ZONE FILE ADDR...: NSD in the foreground (one server process,
