@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ATR follow-ups on the wire (client and server on one veth, nothing
-# dropped), IPv4 and IPv6. Each query is `dig +bufsize=4096`; the
+# dropped), IPv4 and IPv6. Each query is `dig +nocookie +bufsize=4096` (the
+# exact UDP lengths below are without a COOKIE option); the
 # client-side capture pairs it with its answer and follow-up
 # (py/e4_capture.py atr):
 # * big4000: the fragments, then a TC=1 follow-up with the same ID and
@@ -48,7 +49,7 @@ show_on_failure "$cap"
 # next knob change.
 query() {
 	local out
-	out=$(nsrun "$CLIENT_NS" dig +bufsize=4096 +tries=1 +timeout=2 @"$1" "$2" TXT) ||
+	out=$(nsrun "$CLIENT_NS" dig +nocookie +bufsize=4096 +tries=1 +timeout=2 @"$1" "$2" TXT) ||
 		fail "dig @$1 $2 failed: $out"
 	grep -q 'status: NOERROR' <<<"$out" || fail "dig @$1 $2: not NOERROR: $out"
 	sleep 0.15

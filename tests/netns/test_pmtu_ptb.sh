@@ -75,7 +75,7 @@ big_answer() {
 	n=$((n + 1))
 	cap=$NETNS_TMP/answer$n.pcap
 	capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" ip or ip6
-	out=$(nsrun "$CLIENT_NS" dig +bufsize=4096 +tries=1 +timeout=2 +ignore @"$addr" big4000.example.test TXT) ||
+	out=$(nsrun "$CLIENT_NS" dig +nocookie +bufsize=4096 +tries=1 +timeout=2 +ignore @"$addr" big4000.example.test TXT) ||
 		fail "dig @$addr failed: $out"
 	grep -q 'ANSWER: 15,' <<<"$out" || fail "dig @$addr: not 15 records (reassembly failed?): $out"
 	capture_stop "$cap"

@@ -131,9 +131,11 @@ bool Worker::finish_udp(const UdpContext &c, std::span<const std::uint8_t> query
 	std::uint32_t mtu = cfg_.mtu;
 	if (c.path_mtu && c.path_mtu < mtu)
 		mtu = c.path_mtu;
-	// No ATR follow-up to a query with a cookie: the XDP program builds it,
-	// and its TC=1 answer would lack our COOKIE option.
-	const atr::AtrInput in{answer.size(), limit, c.t.is_ipv6, mtu, c.atr_allowed && c.q.reply_cookie_len == 0};
+	// A query with a cookie gets its follow-up too, though the XDP program
+	// builds it without our COOKIE option: it only says "ask over TCP",
+	// which a client that misses the cookie does anyway (BIND retries over
+	// TCP), and the answer over TCP carries the cookie.
+	const atr::AtrInput in{answer.size(), limit, c.t.is_ipv6, mtu, c.atr_allowed};
 	const atr::AtrKnobs k{knobs_.atr_enabled, knobs_.atr_size_v4, knobs_.atr_size_v6, knobs_.atr_probability};
 	const auto decision = atr::decide(in, k, random_percent());
 
