@@ -7,7 +7,7 @@
 #   client's capture shows no RST from the server;
 # * `ss -tan` and `ss -uan` in the server namespace, sampled throughout,
 #   list no socket at all: there is no listener;
-# * one dig +tcp exchange (IPv4, 1,200 octets) and one kdig +tcp exchange
+# * one dig +tcp exchange (IPv4, 1,200 octets and our cookie) and one kdig +tcp exchange
 #   (IPv6, small) have the shape of Huston's trace ("Stateless Dateless and
 #   DNS Desperate!"): S; S. with only MSS 1220;
 #   .; P. (query); the answer in segments of 512 with ack = end of the
@@ -202,8 +202,9 @@ check_shape() {
 	expect_eq "$k" "$((1 + $(wc -w <<<"$want_lens") + 1))" "$what: segments we sent (SYN-ACK, data with the FIN on the last, .)"
 }
 
-step "shape of a dig +tcp exchange over IPv4 (big1200: 2 + 1,200 octets)"
-check_shape "$shape4" "dig IPv4 big1200" 512 512 178
+# dig sends a client cookie, so the answer carries our 28-octet COOKIE.
+step "shape of a dig +tcp exchange over IPv4 (big1200: 2 + 1,200 + 28 octets)"
+check_shape "$shape4" "dig IPv4 big1200" 512 512 206
 step "shape of a kdig +tcp exchange over IPv6 (small: 2 + 52 octets)"
 check_shape "$shape6" "kdig IPv6 small" 54
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # UDP answers larger than the MTU, fragmented by xdpdnsd itself (AF_XDP
 # bypasses the kernel), IPv4 and IPv6:
-# * `dig +bufsize=4096` gets big4000 (4,000 octets) over UDP, twice per
+# * `dig +nocookie +bufsize=4096` gets big4000 (4,000 octets) over UDP, twice per
 #   family: the client's kernel reassembles the fragments;
 # * the client-side capture, read with IP reassembly off, shows the
 #   fragments: IPv4 DF=0, MF on all but the last, contiguous offsets in
@@ -39,7 +39,7 @@ show_on_failure "$cap"
 for addr in "$SERVER_IP4" "$SERVER_IP6"; do
 	for n in 1 2; do
 		step "dig +bufsize=4096 @$addr big4000.example.test TXT (answer $n)"
-		out=$(nsrun "$CLIENT_NS" dig +bufsize=4096 +tries=1 +timeout=2 +ignore @"$addr" big4000.example.test TXT) ||
+		out=$(nsrun "$CLIENT_NS" dig +nocookie +bufsize=4096 +tries=1 +timeout=2 +ignore @"$addr" big4000.example.test TXT) ||
 			fail "dig @$addr failed: $out"
 		grep -q 'status: NOERROR' <<<"$out" || fail "dig @$addr: not NOERROR: $out"
 		grep -Eq 'flags: qr aa( rd)?;' <<<"$out" || fail "dig @$addr: unexpected flags (TC?): $(grep flags: <<<"$out")"

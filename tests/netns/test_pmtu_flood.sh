@@ -124,7 +124,7 @@ expect_eq "$(xdpdnsctl_run "$SERVER_NS" pmtu list --iface "$SERVER_IF" | awk -v 
 cap=$NETNS_TMP/after.pcap
 capture_start "$CLIENT_NS" "$CLIENT_IF" "$cap" ip6
 show_on_failure "$cap"
-out=$(nsrun "$CLIENT_NS" dig +bufsize=4096 +tries=1 +timeout=2 @"$SERVER_IP6" big4000.example.test TXT) ||
+out=$(nsrun "$CLIENT_NS" dig +nocookie +bufsize=4096 +tries=1 +timeout=2 @"$SERVER_IP6" big4000.example.test TXT) ||
 	fail "dig @$SERVER_IP6 failed: $out"
 grep -q 'ANSWER: 15,' <<<"$out" || fail "dig @$SERVER_IP6: not 15 records: $out"
 capture_stop "$cap"
